@@ -1,0 +1,227 @@
+"""Sweep API: named parameter axes in, an :class:`xarray.Dataset` out.
+
+>>> ds = sweep({"K": np.linspace(-5e-5, 5e-5, 11)})            # doctest: +SKIP
+>>> ds.S_Q.sel(K=0.0)                                              # doctest: +SKIP
+
+Axis names (the coordinate names of the result) map onto model parameters through
+:data:`AXES`; an axis may set several fields at once (``gamma`` sets γ₁ = γ₂, ``n_th`` sets
+n̄₁ = n̄₂).  The grid is the Cartesian product of the axes, computed in batches of
+``batch_size`` points by the batched solver, then certified point by point.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+from typing import Callable, Mapping, Optional
+
+import numpy as np
+import xarray as xr
+
+from . import __version__, measures
+from .models import lai2025
+from .solver import SolverSettings, integrate
+from .stability import CERTIFIED, CertificationSettings, certify
+
+log = logging.getLogger(__name__)
+
+#: sweep axis → (parameter fields it sets, units, long name)
+AXES = {
+    "Delta_a": (("Delta_a",), "omega1", "optical detuning Δ_a (before the Sagnac shift)"),
+    "Delta_m": (("Delta_m",), "omega1", "magnon detuning Δ_m"),
+    "K": (("K",), "omega1", "magnon-Kerr coefficient K"),
+    "kappa_a": (("kappa_a",), "omega1", "optical decay rate κ_a"),
+    "kappa_m": (("kappa_m",), "omega1", "magnon decay rate κ_m"),
+    "gamma": (("gamma1", "gamma2"), "omega1", "mechanical damping γ₁ = γ₂"),
+    "chi": (("chi",), "omega1", "phonon–phonon coupling χ"),
+    "rho": (("rho",), "1", "mass ratio ρ = m_j/m₀"),
+    "n_th": (("n1", "n2"), "1", "thermal phonon number n̄₁ = n̄₂"),
+    "Omega": (("Omega_kHz",), "kHz (1e3 rad/s)", "spinning angular velocity Ω"),
+    "direction": (("direction",), "1", "light input direction"),
+    "xi": (("xi_a", "xi_m"), "omega1", "drive ξ_a = ξ_m"),
+    "omega2": (("omega2",), "omega1", "second mechanical frequency ω₂"),
+}
+DIRECTIONS = {"left": 1.0, "right": -1.0}
+
+VARIABLES = {
+    "S_Q": ("1", "quantum synchronization measure S_Q, late-window mean (main eq. 6)"),
+    "S_Q_min": ("1", "S_Q, late-window minimum"),
+    "S_Q_max": ("1", "S_Q, late-window maximum"),
+    "S_C": ("1", "complete synchronization measure S_C, late-window mean (SI eq. S23)"),
+    "E_N": ("1", "phonon–phonon logarithmic negativity, late-window mean"),
+    "squeezing_dB": ("dB", "two-mode mechanical squeezing below vacuum (smallest quadrature "
+                           "variance of the pair), late-window mean"),
+    "G_a": ("omega1", "effective photon–phonon coupling g_a√N_a, late-window mean"),
+    "G_m": ("omega1", "effective magnon–phonon coupling g_m√N_m, late-window mean"),
+    "N_a": ("1", "mean photon number |α|², late-window mean"),
+    "N_m": ("1", "mean magnon number |μ|², late-window mean"),
+    "sigma_a": ("omega1", "Sagnac–Fizeau shift σ_a (SI eq. S52)"),
+    "verdict": ("", "stability verdict: " + ", ".join(
+        ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled", "linearization_invalid"))),
+    "certified": ("", "True where the verdict is stable_fixed_point or stable_limit_cycle"),
+    "n_fixed_points": ("1", "number of mean-field fixed points"),
+    "n_stable_fixed_points": ("1", "number of Routh–Hurwitz stable fixed points"),
+    "fp_max_re_eig": ("omega1", "largest real part of the eigenvalues of A at the fixed point "
+                                "nearest the window-mean state"),
+    "theta": ("", "Hurwitz determinants θ_k at that fixed point (SI eq. S54)"),
+    "oscillation": ("1", "relative oscillation amplitude of the means over the window"),
+    "period_tau": ("tau", "period of the settled orbit"),
+    "floquet_abs": ("1", "|Floquet multipliers|, trivial (phase) multiplier first"),
+    "floquet_max_nontrivial": ("1", "largest non-trivial |Floquet multiplier|"),
+    "floquet_trivial_dev": ("1", "|μ_trivial − 1|, accuracy of the monodromy"),
+    "return_mismatch": ("1", "relative |x(T) − x(0)| over one period"),
+    "linearization_ratio": ("1", "largest RMS-fluctuation / mean-amplitude ratio of any mode "
+                                 "over the window"),
+}
+
+
+def _axis_values(name, values):
+    if name not in AXES:
+        raise KeyError(f"unknown sweep axis {name!r}; known axes: {sorted(AXES)}")
+    vals = np.asarray(values)
+    if vals.ndim != 1 or vals.size == 0:
+        raise ValueError(f"axis {name!r} needs a non-empty 1-D list of values")
+    if name == "direction":
+        bad = [v for v in vals if str(v) not in DIRECTIONS]
+        if bad:
+            raise ValueError(f"direction values must be 'left' or 'right', got {bad}")
+        return vals.astype(str), np.array([DIRECTIONS[str(v)] for v in vals])
+    return vals.astype(float), vals.astype(float)
+
+
+def grid_params(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams):
+    """Cartesian product of the axes as one batched parameter set (C order)."""
+    coords, numeric = {}, {}
+    for name, values in axes.items():
+        coords[name], numeric[name] = _axis_values(name, values)
+    shape = tuple(len(v) for v in numeric.values())
+    mesh = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
+    changes = {}
+    for (name, _), m in zip(numeric.items(), mesh):
+        for fld in AXES[name][0]:
+            changes[fld] = m.ravel()
+    return coords, shape, base.replace(**changes)
+
+
+def _slice(params: lai2025.LaiParams, sl) -> lai2025.LaiParams:
+    d = {}
+    for k, v in vars(params).items():
+        a = np.asarray(v)
+        d[k] = a[sl] if a.ndim else v
+    return params.replace(**d)
+
+
+def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiParams(),
+          initial: Optional[lai2025.InitialState] = None,
+          settings: SolverSettings = SolverSettings(),
+          cert_settings: CertificationSettings = CertificationSettings(), *,
+          batch_size: int = 256, traces: bool = False,
+          progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL) -> xr.Dataset:
+    """Compute every point of the grid spanned by ``axes`` and return a Dataset.
+
+    Data variables: see :data:`VARIABLES` (window statistics, couplings, numbers, stability
+    verdict and the numbers behind it).  With ``traces=True`` also ``S_Q_t``, ``S_C_t`` and
+    the mechanical quadrature means ``X_b1``, ``Y_b1``, ``X_b2``, ``Y_b2`` on a ``t`` axis
+    (units τ).  ``progress(done_batches, total_batches)`` is called after each batch.
+    """
+    initial = initial if initial is not None else lai2025.InitialState()
+    coords, shape, params = grid_params(axes, base)
+    n = int(np.prod(shape)) if shape else 1
+    n_batches = -(-n // batch_size)
+    out = {}
+    t_tau = None
+    t0 = time.perf_counter()
+    for b in range(n_batches):
+        sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
+        p = _slice(params, sl) if shape else params
+        traj = integrate(model, p, initial, settings, keep_means=traces)
+        cert = certify(model, p, traj, cert_settings)
+        res = _summaries(model, p, traj, cert, traces)
+        for k, v in res.items():
+            out.setdefault(k, []).append(v)
+        t_tau = traj.t_tau
+        log.info("sweep batch %d/%d done (%d points, %.1f s elapsed)", b + 1, n_batches,
+                 sl.stop - sl.start, time.perf_counter() - t0)
+        if progress is not None:
+            progress(b + 1, n_batches)
+    return _assemble(out, coords, shape, t_tau, base, initial, settings, cert_settings, model)
+
+
+def _summaries(model, p, traj, cert, traces):
+    c = model.coefficients(p)
+    j, k = model.mechanical_modes
+    Vw = traj.window_V
+    Wm = traj.window_means
+    q_mean, q_min, q_max = traj.window_stats("S_Q")
+    sc_mean, _, _ = traj.window_stats("S_C")
+    na = Wm[:, 0] ** 2 + Wm[:, 1] ** 2
+    nm = Wm[:, 2] ** 2 + Wm[:, 3] ** 2
+    res = {
+        "S_Q": q_mean, "S_Q_min": q_min, "S_Q_max": q_max, "S_C": sc_mean,
+        "E_N": measures.log_negativity(Vw, j, k).mean(axis=0),
+        "squeezing_dB": measures.squeezing_db(Vw, (j, k)).mean(axis=0),
+        "G_a": (c.g_a * np.sqrt(na)).mean(axis=0), "G_m": (c.g_m * np.sqrt(nm)).mean(axis=0),
+        "N_a": na.mean(axis=0), "N_m": nm.mean(axis=0), "sigma_a": c.sigma_a,
+        "verdict": cert.verdict, "certified": np.isin(cert.verdict, CERTIFIED),
+        "n_fixed_points": cert.n_fixed_points, "n_stable_fixed_points": cert.n_stable_fixed_points,
+        "fp_max_re_eig": cert.fp_max_re_eig, "theta": cert.theta, "oscillation": cert.oscillation,
+        "period_tau": cert.period_tau, "floquet_abs": cert.floquet_abs,
+        "floquet_max_nontrivial": cert.floquet_max_nontrivial,
+        "floquet_trivial_dev": cert.floquet_trivial_dev, "return_mismatch": cert.return_mismatch,
+        "linearization_ratio": cert.linearization_ratio,
+    }
+    if traces:
+        res["S_Q_t"] = traj.S_Q.T
+        res["S_C_t"] = traj.S_C.T
+        for name, row in (("X_b1", 4), ("Y_b1", 5), ("X_b2", 6), ("Y_b2", 7)):
+            res[name] = np.sqrt(2) * traj.means[:, row].T      # ⟨X⟩ = √2 Re β
+    return res
+
+
+def _assemble(out, coords, shape, t_tau, base, initial, settings, cert_settings, model):
+    dims = tuple(coords)
+    data_vars = {}
+    for k, chunks in out.items():
+        arr = np.concatenate(chunks, axis=0)
+        extra_dims, extra_shape = (), ()
+        if k in ("theta", "floquet_abs"):
+            extra_dims, extra_shape = ("k",), (arr.shape[1],)
+        elif arr.ndim == 2:
+            extra_dims, extra_shape = ("t",), (arr.shape[1],)
+        arr = arr.reshape(shape + extra_shape)
+        units, long_name = VARIABLES.get(k, TRACE_VARIABLES.get(k, ("", k)))
+        attrs = {"long_name": long_name}
+        if units:
+            attrs["units"] = units
+        data_vars[k] = (dims + extra_dims, arr, attrs)
+    ds = xr.Dataset(data_vars)
+    for name, vals in coords.items():
+        fields_, units, long_name = AXES[name]
+        ds = ds.assign_coords({name: (name, vals, {"units": units, "long_name": long_name,
+                                                   "sets_parameters": ",".join(fields_)})})
+    if "t" in ds.dims:
+        ds = ds.assign_coords(t=("t", t_tau, {"units": "tau", "long_name": "time t/τ, τ = 2π/ω₁"}))
+    if "k" in ds.dims:
+        ds = ds.assign_coords(k=("k", np.arange(1, ds.sizes["k"] + 1), {"long_name": "index"}))
+    ds["verdict"] = ds["verdict"].astype(str)
+    ds.attrs.update({
+        "model": model.name,
+        "code_version": f"qorepro {__version__}",
+        "base_parameters": base.to_json(),
+        "initial_state": json.dumps(initial.to_dict(), sort_keys=True),
+        "solver_settings": json.dumps(settings.to_dict(), sort_keys=True),
+        "certification_settings": json.dumps(cert_settings.to_dict(), sort_keys=True),
+        "window_tau": json.dumps(list(settings.window_tau)),
+        "frequency_unit": "omega1 = 2*pi*10 MHz (all rates angular, in units of omega1)",
+        "time_unit": "tau = 2*pi/omega1",
+    })
+    return ds
+
+
+TRACE_VARIABLES = {
+    "S_Q_t": ("1", "S_Q(t)"),
+    "S_C_t": ("1", "S_C(t)"),
+    "X_b1": ("1", "⟨X_b1(t)⟩"), "Y_b1": ("1", "⟨Y_b1(t)⟩"),
+    "X_b2": ("1", "⟨X_b2(t)⟩"), "Y_b2": ("1", "⟨Y_b2(t)⟩"),
+}
