@@ -215,7 +215,8 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     # (b) what the run settled on
     osc = np.where(finite, (W.max(axis=0) - W.min(axis=0)).max(axis=0) / scale, np.nan)
     at_fp = finite & (osc < settings.fixed_point_rtol)
-    period, spread, _ = detect_period(t, np.where(np.isfinite(W[:, 4]), W[:, 4], 0.0))
+    ref = 2 * model.mechanical_modes[0]                  # Re of the first mechanical amplitude
+    period, spread, _ = detect_period(t, np.where(np.isfinite(W[:, ref]), W[:, ref], 0.0))
     # periodic candidates: regular crossings; confirmed by integrating one period from the
     # final state, x(T) ≈ x(0), which also yields the monodromy matrix (Floquet multipliers)
     mismatch = np.full(N, np.nan)

@@ -101,7 +101,28 @@ def grid_params(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams):
     for (name, _), m in zip(numeric.items(), mesh):
         for fld in AXES[name][0]:
             changes[fld] = m.ravel()
-    return coords, shape, base.replace(**changes)
+    params = base.replace(**changes)
+    if not shape:   # no axes: a single point, as a batch of one
+        params = concat_params([params])
+    return coords, shape, params
+
+
+def axis_overrides(overrides: Mapping[str, object]) -> dict:
+    """Scalar overrides given by axis name (e.g. ``{"gamma": 0.01, "direction": "left"}``)
+    or by parameter field name, translated to parameter fields."""
+    fields_ = {f for f in lai2025.LaiParams.__dataclass_fields__}
+    out = {}
+    for name, value in overrides.items():
+        if name in AXES:
+            _, numeric = _axis_values(name, [value])
+            for fld in AXES[name][0]:
+                out[fld] = float(numeric[0])
+        elif name in fields_:
+            out[name] = float(value)
+        else:
+            raise KeyError(f"unknown parameter or axis {name!r}; axes: {sorted(AXES)}, "
+                           f"parameters: {sorted(fields_)}")
+    return out
 
 
 def _slice(params: lai2025.LaiParams, sl) -> lai2025.LaiParams:
@@ -110,6 +131,50 @@ def _slice(params: lai2025.LaiParams, sl) -> lai2025.LaiParams:
         a = np.asarray(v)
         d[k] = a[sl] if a.ndim else v
     return params.replace(**d)
+
+
+def concat_params(parts) -> lai2025.LaiParams:
+    """Concatenate several (batched or scalar) parameter sets into one batch."""
+    parts = list(parts)
+    sizes = [p.batch_size for p in parts]
+    d = {}
+    for k in vars(parts[0]):
+        d[k] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, k), dtype=float), (n,))
+                               for p, n in zip(parts, sizes)])
+    return parts[0].replace(**d)
+
+
+def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] = None,
+             settings: SolverSettings = SolverSettings(),
+             cert_settings: CertificationSettings = CertificationSettings(), *,
+             batch_size: int = 256, traces: bool = False,
+             progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL):
+    """Integrate and certify every point of a batched parameter set, ``batch_size`` at a time.
+
+    Returns ``(results, t_tau)``: a dict of per-point arrays (first axis = point, see
+    :data:`VARIABLES`; with ``traces`` also the time traces) and the sample times in τ.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    initial = initial if initial is not None else lai2025.InitialState()
+    n = params.batch_size
+    n_batches = -(-n // batch_size)
+    out = {}
+    t_tau = None
+    t0 = time.perf_counter()
+    for b in range(n_batches):
+        sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
+        p = _slice(params, sl)
+        traj = integrate(model, p, initial, settings, keep_means=traces)
+        cert = certify(model, p, traj, cert_settings)
+        for k, v in _summaries(model, p, traj, cert, traces).items():
+            out.setdefault(k, []).append(v)
+        t_tau = traj.t_tau
+        log.info("batch %d/%d done (%d points, %.1f s elapsed)", b + 1, n_batches,
+                 sl.stop - sl.start, time.perf_counter() - t0)
+        if progress is not None:
+            progress(b + 1, n_batches)
+    return {k: np.concatenate(v, axis=0) for k, v in out.items()}, t_tau
 
 
 def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiParams(),
@@ -127,25 +192,9 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
     """
     initial = initial if initial is not None else lai2025.InitialState()
     coords, shape, params = grid_params(axes, base)
-    n = int(np.prod(shape)) if shape else 1
-    n_batches = -(-n // batch_size)
-    out = {}
-    t_tau = None
-    t0 = time.perf_counter()
-    for b in range(n_batches):
-        sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
-        p = _slice(params, sl) if shape else params
-        traj = integrate(model, p, initial, settings, keep_means=traces)
-        cert = certify(model, p, traj, cert_settings)
-        res = _summaries(model, p, traj, cert, traces)
-        for k, v in res.items():
-            out.setdefault(k, []).append(v)
-        t_tau = traj.t_tau
-        log.info("sweep batch %d/%d done (%d points, %.1f s elapsed)", b + 1, n_batches,
-                 sl.stop - sl.start, time.perf_counter() - t0)
-        if progress is not None:
-            progress(b + 1, n_batches)
-    return _assemble(out, coords, shape, t_tau, base, initial, settings, cert_settings, model)
+    res, t_tau = evaluate(params, initial, settings, cert_settings, batch_size=batch_size,
+                          traces=traces, progress=progress, model=model)
+    return assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model)
 
 
 def _summaries(model, p, traj, cert, traces):
@@ -179,11 +228,11 @@ def _summaries(model, p, traj, cert, traces):
     return res
 
 
-def _assemble(out, coords, shape, t_tau, base, initial, settings, cert_settings, model):
+def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model=lai2025.MODEL):
+    """Per-point result arrays (C-ordered over ``shape``) → Dataset with named coordinates."""
     dims = tuple(coords)
     data_vars = {}
-    for k, chunks in out.items():
-        arr = np.concatenate(chunks, axis=0)
+    for k, arr in res.items():
         extra_dims, extra_shape = (), ()
         if k in ("theta", "floquet_abs"):
             extra_dims, extra_shape = ("k",), (arr.shape[1],)
