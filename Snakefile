@@ -1,0 +1,26 @@
+# Reproduction of Lai, Miranowicz & Nori, "Nonreciprocal quantum synchronization" (2025).
+#
+#   snakemake figS7            one figure (params → sweep → certify → plot)
+#   snakemake                  everything (= all: paper + si)
+#   snakemake --config preset=paper run=paper-res
+#   snakemake --configfile my_variant.yaml
+#
+# Stages live in workflow/rules/*.smk; figure definitions in config/config.yaml (figures:);
+# physics in src/qorepro; plotting notebooks in notebooks/<figure>.ipynb.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml", set_default=True)
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/params.smk"
+include: "workflow/rules/sweep.smk"
+include: "workflow/rules/certify.smk"
+include: "workflow/rules/plot.smk"
+include: "workflow/rules/targets.smk"

@@ -1,0 +1,218 @@
+"""Plotting helpers for the figure notebooks (one call per figure: :func:`plot_figure`).
+
+Every panel draws the late-window mean of its variable with the min–max band where the
+dataset has one, and marks points whose stability verdict is not certified: red crosses on
+line plots, hatched cells on maps, dashed traces with the verdict in the legend.  Nothing
+uncertified is drawn as if it were physics.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+LABELS = {
+    "S_Q": r"$S_Q$", "S_C": r"$S_C$", "E_N": r"$E_N$", "G_a": r"$G_a/\omega_1$",
+    "G_m": r"$G_m/\omega_1$", "Delta_a": r"$\Delta_a/\omega_1$", "Delta_m": r"$\Delta_m/\omega_1$",
+    "K": r"$K/\omega_1$", "kappa_a": r"$\kappa_a/\omega_1$", "kappa_m": r"$\kappa_m/\omega_1$",
+    "gamma": r"$\gamma_j/\omega_1$", "chi": r"$\chi/\omega_1$", "rho": r"$\rho=m_j/m_0$",
+    "n_th": r"$\bar n_j$", "Omega": r"$\Omega$ ($10^3$ rad/s)", "sigma_a": r"$\sigma_a/\omega_1$",
+    "t": r"$t/\tau$", "revival": r"revival factor $\Lambda$", "theta": r"$\theta_2$",
+    "squeezing_dB": "squeezing (dB)",
+}
+UNCERT = dict(marker="x", color="crimson", linestyle="none", markersize=7, zorder=5)
+HATCH = dict(fill=False, hatch="///", edgecolor="crimson", linewidth=0.0)
+
+
+def n_axes(panel: dict) -> int:
+    v = panel["variables"]
+    if panel["kind"] == "trace" and "X_b" in v:
+        return 3
+    if panel["kind"] == "map" and len(v) > 1:
+        return len(v)
+    return 1
+
+
+def plot_figure(params_json: str, stability_json: str, data_dir: str):
+    """Draw every panel of a figure from its NetCDF files; return the Figure."""
+    with open(params_json) as fh:
+        rec = json.load(fh)
+    with open(stability_json) as fh:
+        stab = json.load(fh)
+    panels = rec["panels"]
+    total = sum(n_axes(p) for p in panels.values())
+    ncols = min(3, total)
+    nrows = -(-total // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
+    flat = list(axes.ravel())
+    for pname, p in panels.items():
+        ds = xr.load_dataset(os.path.join(data_dir, f"{pname}.nc"))
+        k = n_axes(p)
+        axs, flat = flat[:k], flat[k:]
+        DRAW[p["kind"]](axs, ds, p)
+        axs[0].set_title(f"({pname}) {p.get('title', '')}".strip(), loc="left", fontsize=10)
+    for ax in flat:
+        ax.set_visible(False)
+    n_pts, n_ok = stab.get("n_points", 0), stab.get("n_certified", 0)
+    fig.suptitle(f"{rec['figure']}: {rec['title']}\nrun {rec['run']}, preset {rec['preset']}, "
+                 f"window t/τ ∈ {rec['solver']['window_tau']}, {n_ok}/{n_pts} points certified",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, pdf: str, png: str) -> None:
+    for path in (pdf, png):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(pdf)
+    fig.savefig(png, dpi=110)
+
+
+# ------------------------------------------------------------------------------ panel kinds
+def _line(axs, ds, p):
+    ax = axs[0]
+    x = p["x"]
+    xv = ds[x].values
+    cert = ds["certified"].values.astype(bool)
+    marked = False
+    for vi, var in enumerate(p["variables"]):
+        for si, s in enumerate(ds.series.values):
+            y = ds[var].sel(series=s).values
+            ok = cert[si]
+            label = (var if len(p["variables"]) > 1 else "") + ("" if s == "default" else f" {s}")
+            line, = ax.plot(xv, y, "-", lw=1.2, label=label.strip() or None)
+            if var == "S_Q" and "S_Q_min" in ds:
+                ax.fill_between(xv, ds["S_Q_min"].sel(series=s).values, ds["S_Q_max"].sel(series=s).values,
+                                color=line.get_color(), alpha=0.2, lw=0)
+            ax.plot(xv[ok], y[ok], "o", ms=3, color=line.get_color())
+            if (~ok).any():
+                ax.plot(xv[~ok], y[~ok], **UNCERT, label=None if marked else "not certified")
+                marked = True
+    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_ylabel(", ".join(LABELS.get(v, v) for v in p["variables"]))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+
+
+def _edges(c):
+    c = np.asarray(c, dtype=float)
+    if c.size == 1:
+        return np.array([c[0] - 0.5, c[0] + 0.5])
+    mid = (c[:-1] + c[1:]) / 2
+    return np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]])
+
+
+def _map_one(ax, ds, x, y, values, cert, label, fig_cbar=True, cmap="viridis"):
+    xe, ye = _edges(ds[x].values), _edges(ds[y].values)
+    m = ax.pcolormesh(xe, ye, values.T, cmap=cmap, shading="flat")
+    plt.colorbar(m, ax=ax, label=label)
+    for i in range(len(xe) - 1):
+        for j in range(len(ye) - 1):
+            if not cert[i, j]:
+                ax.add_patch(Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j], **HATCH))
+    if (~cert).any():
+        ax.legend(handles=[Patch(**HATCH, label="not certified")], fontsize=7, loc="upper right")
+    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_ylabel(LABELS.get(y, y))
+
+
+def _map(axs, ds, p):
+    x, y = p["x"], p["y"]
+    d = ds.isel(series=0).transpose(x, y, ...)
+    cert = d["certified"].values.astype(bool)
+    for ax, var in zip(axs, p["variables"]):
+        if var == "theta":
+            _map_one(ax, ds, x, y, d["theta"].sel(k=2).values, cert, r"$\theta_2$ at the fixed point",
+                     cmap="coolwarm")
+        elif var == "verdict":
+            _verdict_map(ax, ds, x, y, d["verdict"].values)
+        else:
+            _map_one(ax, ds, x, y, d[var].values, cert, LABELS.get(var, var))
+
+
+def _verdict_map(ax, ds, x, y, verdict):
+    from .stability import VERDICTS
+    codes = np.vectorize(lambda v: VERDICTS.index(v) if v in VERDICTS else -1)(verdict)
+    xe, ye = _edges(ds[x].values), _edges(ds[y].values)
+    cmap = matplotlib.colors.ListedColormap(["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#e6ab02"])
+    ax.pcolormesh(xe, ye, codes.T, cmap=cmap, vmin=-0.5, vmax=len(VERDICTS) - 0.5, shading="flat")
+    present = sorted(set(codes.ravel().tolist()) - {-1})
+    ax.legend(handles=[Patch(color=cmap(c), label=VERDICTS[c]) for c in present], fontsize=6)
+    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_ylabel(LABELS.get(y, y))
+    ax.set_title("stability verdict", fontsize=9, loc="right")
+
+
+def _trace(axs, ds, p):
+    vars_ = p["variables"]
+    if "X_b" in vars_:
+        for s in ds.series.values:
+            d = ds.sel(series=s)
+            tag = _verdict_tag(d)
+            ls = "-" if bool(d["certified"]) else "--"
+            for j in (1, 2):
+                axs[0].plot(ds.t, d[f"X_b{j}"], ls, lw=0.8, label=f"⟨X_b{j}⟩ {s}{tag}")
+                axs[1].plot(ds.t, d[f"Y_b{j}"], ls, lw=0.8, label=f"⟨Y_b{j}⟩ {s}{tag}")
+                axs[2].plot(d[f"X_b{j}"], d[f"Y_b{j}"], ls, lw=0.6, label=f"j = {j}")
+        axs[0].set_ylabel(r"$\langle X_{bj}\rangle$")
+        axs[1].set_ylabel(r"$\langle Y_{bj}\rangle$")
+        axs[2].set_xlabel(r"$\langle X_{bj}\rangle$")
+        axs[2].set_ylabel(r"$\langle Y_{bj}\rangle$")
+        for ax in axs[:2]:
+            ax.set_xlabel(LABELS["t"])
+        for ax in axs:
+            ax.legend(fontsize=6)
+        return
+    ax = axs[0]
+    var = "S_C_t" if "S_C_t" in vars_ else "S_Q_t"
+    for s in ds.series.values:
+        d = ds.sel(series=s)
+        ls = "-" if bool(d["certified"]) else "--"
+        ax.plot(ds.t, d[var], ls, lw=0.8, label=f"{s}{_verdict_tag(d)}")
+    lo, hi = json.loads(ds.attrs["window_tau"])
+    ax.axvspan(lo, hi, color="grey", alpha=0.15, lw=0, label="averaging window")
+    ax.set_xlabel(LABELS["t"])
+    ax.set_ylabel(LABELS.get(var[:-2], var))
+    ax.legend(fontsize=7)
+
+
+def _verdict_tag(d):
+    v = str(d["verdict"].values)
+    return "" if bool(d["certified"]) else f" (not certified: {v})"
+
+
+def _sagnac(axs, ds, p):
+    ax = axs[0]
+    x = p["x"]
+    for s in ds.series.values:
+        ax.plot(ds[x], ds["sigma_a"].sel(series=s), label=f"{s} input")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_ylabel(LABELS["sigma_a"])
+    ax.legend(fontsize=7)
+
+
+def _revival(axs, ds, p):
+    x, y = p["x"], p["y"]
+    d = ds.isel(series=0).transpose(x, y, ...)
+    cert = d["revival_certified_fraction"].values >= 1.0
+    _map_one(axs[0], ds, x, y, d["revival"].values, cert, LABELS["revival"], cmap="magma")
+
+
+def _table(axs, ds, p):
+    ax = axs[0]
+    ax.axis("off")
+    r = ds.squeeze()
+    ax.text(0, 1, "\n".join(f"{k} = {float(r[k]):.4g}" for k in ("S_Q", "N_a", "N_m", "G_a", "G_m"))
+            + f"\nverdict: {r.verdict.values}", va="top", family="monospace")
+
+
+DRAW = {"line": _line, "map": _map, "trace": _trace, "sagnac": _sagnac, "revival": _revival,
+        "table": _table}

@@ -1,0 +1,75 @@
+"""``python -m qorepro.workflow STAGE ...`` — the commands the Snakemake rules run."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+import yaml
+
+
+def _setup_logging(log_path):
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="w"))
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m qorepro.workflow")
+    sub = ap.add_subparsers(dest="stage", required=True)
+    a = sub.add_parser("params", help="resolve one figure's configuration into a JSON record")
+    a.add_argument("--config", required=True, help="resolved workflow config as JSON/YAML file")
+    a.add_argument("--figure", required=True)
+    a.add_argument("--out", required=True)
+    b = sub.add_parser("sweep", help="compute all panels of a figure")
+    b.add_argument("--params", required=True)
+    b.add_argument("--outdir", required=True)
+    b.add_argument("--log")
+    c = sub.add_parser("certify", help="summarise stability verdicts of a figure")
+    c.add_argument("--figure", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("nc", nargs="+")
+    t = sub.add_parser("table1", help="write Table I")
+    t.add_argument("--params", required=True)
+    t.add_argument("--baseline", required=True)
+    t.add_argument("--experimental", required=True, help="JSON of the experimental column")
+    t.add_argument("--sagnac-kHz", type=float, default=6.0)
+    t.add_argument("--csv", required=True)
+    t.add_argument("--md", required=True)
+    args = ap.parse_args(argv)
+
+    if args.stage == "params":
+        from .spec import check_config, resolve_figure
+        with open(args.config) as fh:
+            config = yaml.safe_load(fh)
+        check_config(config)
+        rec = resolve_figure(config, args.figure)
+        with open(args.out, "w") as fh:
+            json.dump(rec, fh, indent=1, sort_keys=True)
+    elif args.stage == "sweep":
+        _setup_logging(args.log)
+        from .compute import compute_figure
+        with open(args.params) as fh:
+            rec = json.load(fh)
+        compute_figure(rec, args.outdir)
+    elif args.stage == "certify":
+        from .certification import write_summary
+        paths = {os.path.splitext(os.path.basename(p))[0]: p for p in args.nc}
+        s = write_summary(args.figure, paths, args.out)
+        print(f"{args.figure}: {s['n_certified']}/{s['n_points']} points certified; {s['counts']}")
+    elif args.stage == "table1":
+        from .table import build_table, write_table
+        with open(args.params) as fh:
+            rec = json.load(fh)
+        rows = build_table(rec, args.baseline, json.loads(args.experimental), args.sagnac_kHz)
+        write_table(rows, args.csv, args.md, rec)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Resolve the workflow configuration into concrete per-figure specifications.
+
+The configuration (``config/config.yaml``, validated against ``config/schema.yaml``) holds
+the base parameters, solver settings, presets and, under ``figures:``, one entry per figure
+with its panels.  :func:`resolve_figure` turns one entry into the JSON record written by the
+``params`` stage: every axis expanded to its values for the chosen preset, every series'
+overrides translated to model parameter fields, and the full base parameter set.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..models import lai2025
+from ..solver import SolverSettings
+from ..stability import CertificationSettings
+from ..sweep import AXES, axis_overrides
+
+KINDS = ("line", "map", "trace", "sagnac", "revival", "table")
+
+
+class ConfigError(ValueError):
+    """A configuration value that the JSON schema cannot catch (named by its key)."""
+
+
+def check_config(config: dict) -> None:
+    """Relational checks beyond the JSON schema; raise :class:`ConfigError` naming the key."""
+    s = config["solver"]
+    lo, hi = s["window_tau"]
+    if not (0 <= lo < hi <= s["t_end_tau"]):
+        raise ConfigError(f"solver.window_tau = {s['window_tau']}: need 0 <= start < end <= "
+                          f"solver.t_end_tau = {s['t_end_tau']}")
+    try:
+        SolverSettings(t_end_tau=s["t_end_tau"], window_tau=tuple(s["window_tau"]),
+                       steps_per_tau=s["steps_per_tau"], samples_per_tau=s["samples_per_tau"],
+                       method=s["method"])
+    except ValueError as e:
+        raise ConfigError(f"solver: {e}") from None
+    if config["preset"] not in config["presets"]:
+        raise ConfigError(f"preset = {config['preset']!r} is not one of presets: {sorted(config['presets'])}")
+    try:
+        lai2025.LaiParams().replace(**config.get("parameters", {}))
+    except KeyError as e:
+        raise ConfigError(f"parameters: {e.args[0]}") from None
+    for fig, fspec in config["figures"].items():
+        for pname, pspec in fspec["panels"].items():
+            where = f"figures.{fig}.panels.{pname}"
+            for ax in _panel_axes(pspec):
+                if ax["axis"] not in AXES:
+                    raise ConfigError(f"{where}: unknown axis {ax['axis']!r}; known: {sorted(AXES)}")
+            for label, ov in (pspec.get("series") or {}).items():
+                try:
+                    axis_overrides(ov)
+                except (KeyError, ValueError) as e:
+                    raise ConfigError(f"{where}.series.{label}: {e}") from None
+            try:
+                axis_overrides(pspec.get("fixed") or {})
+            except (KeyError, ValueError) as e:
+                raise ConfigError(f"{where}.fixed: {e}") from None
+
+
+def _panel_axes(pspec) -> list:
+    axes = [pspec[k] for k in ("x", "y") if k in pspec]
+    if "over" in pspec:
+        axes.append(pspec["over"])
+    return axes
+
+
+def axis_values(ax: dict, kind_default: int, preset: str) -> list:
+    """Values of one axis: explicit ``values``, or ``range`` with ``n`` points (n may be a
+    per-preset mapping; otherwise the preset's default for the panel kind)."""
+    if "values" in ax:
+        return list(ax["values"])
+    n = ax.get("n", kind_default)
+    if isinstance(n, dict):
+        n = n.get(preset, kind_default)
+    lo, hi = ax["range"]
+    vals = np.linspace(lo, hi, int(n))
+    return [float(v) for v in vals]
+
+
+def resolve_figure(config: dict, figure: str) -> dict:
+    """The ``params`` record of one figure (plain JSON-able dict)."""
+    if figure not in config["figures"]:
+        raise ConfigError(f"unknown figure {figure!r}; known: {sorted(config['figures'])}")
+    preset = config["preset"]
+    pre = config["presets"][preset]
+    fspec = config["figures"][figure]
+    base = lai2025.LaiParams().replace(**config.get("parameters", {}))
+    solver = copy.deepcopy(config["solver"])
+    solver.update(pre.get("solver", {}))
+    panels = {}
+    for pname, p in fspec["panels"].items():
+        kind = p["kind"]
+        default_n = pre["map_points"] if kind in ("map", "revival") else pre["line_points"]
+        axes = {}
+        for ax in _panel_axes(p):
+            axes[ax["axis"]] = axis_values(ax, default_n, preset)
+        series = {label: axis_overrides(ov) for label, ov in (p.get("series") or {"default": {}}).items()}
+        panels[pname] = {
+            "kind": kind,
+            "title": p.get("title", ""),
+            "axes": axes,
+            "x": p["x"]["axis"] if "x" in p else None,
+            "y": p["y"]["axis"] if "y" in p else None,
+            "over": p["over"]["axis"] if "over" in p else None,
+            "fixed": axis_overrides(p.get("fixed") or {}),
+            "series": series,
+            "reference": axis_overrides(p["reference"]) if "reference" in p else None,
+            "variables": p.get("variables", ["S_Q"]),
+            "traces": kind == "trace",
+        }
+    return {
+        "figure": figure,
+        "run": config["run"],
+        "preset": preset,
+        "model": "lai2025",
+        "code_version": f"qorepro {__version__}",
+        "title": fspec.get("title", figure),
+        "caption": fspec.get("caption", ""),
+        "source": fspec.get("source", ""),
+        "parameters": base.to_dict(),
+        "initial_state": config["initial_state"],
+        "solver": solver,
+        "certification": {**CertificationSettings().to_dict(), **config.get("certification", {})},
+        "batch_size": config["batch_size"],
+        "panels": panels,
+    }
+
+
+def figure_panels(config: dict, figure: str) -> list[str]:
+    return list(config["figures"][figure]["panels"])
+
+
+def to_settings(record: dict):
+    """Engine objects from a params record: (base params, initial state, solver, cert)."""
+    base = lai2025.LaiParams(**record["parameters"])
+    ini = record["initial_state"]
+    means = tuple(complex(r, i) for r, i in zip(ini["means_re"], ini["means_im"]))
+    initial = lai2025.InitialState(means=means, n_init=ini.get("n_init", 0.0))
+    s = record["solver"]
+    solver = SolverSettings(t_end_tau=s["t_end_tau"], window_tau=tuple(s["window_tau"]),
+                            steps_per_tau=s["steps_per_tau"], samples_per_tau=s["samples_per_tau"],
+                            method=s["method"])
+    cert = CertificationSettings(**record["certification"])
+    return base, initial, solver, cert
+
+
+def jsonable(obj: Any):
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

@@ -1,0 +1,132 @@
+"""The Snakemake workflow on tiny configurations: plan, run, cache, replan, reject bad input.
+
+Each test works in a temporary copy of the workflow files (the package itself is installed),
+so it never touches the project's own results/.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+FIGS = ["fig1", "fig2", "fig3"] + [f"figS{i}" for i in range(1, 12)]
+
+
+@pytest.fixture()
+def project(tmp_path):
+    for name in ("Snakefile", "workflow", "config", "notebooks", "profiles"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    shutil.copy(ROOT / "tests" / "workflow" / "tiny.yaml", tmp_path / "tiny.yaml")
+    return tmp_path
+
+
+def smk(project, *args, check=True):
+    r = subprocess.run(SNAKEMAKE + list(args), cwd=project, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if check and r.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return r
+
+
+def planned_jobs(output: str) -> dict:
+    """Job counts from a dry run's 'Job stats' table."""
+    counts = {}
+    m = re.search(r"Job stats:\n(.*?)\n\n", output, re.S)
+    assert m, output[-2000:]
+    for line in m.group(1).splitlines()[2:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def test_dry_run_of_all_plans_every_target(project):
+    r = smk(project, "-n", "all")
+    jobs = planned_jobs(r.stdout + r.stderr)
+    for f in FIGS + ["table1"]:
+        assert jobs.get(f"sweep_{f}") == 1, f
+    assert jobs["plot"] == len(FIGS) and jobs["certify"] == len(FIGS) + 1
+    assert jobs["make_table1"] == 1
+    for target in FIGS + ["table1", "paper", "si"]:
+        smk(project, "-n", target)
+
+
+def test_unknown_target_fails_before_running(project):
+    r = smk(project, "-n", "figS99", check=False)
+    assert r.returncode != 0
+    assert not (project / "results").exists()
+
+
+@pytest.mark.parametrize("overlay,key", [
+    ({"parameters": {"kappa_a": -0.1}}, "kappa_a"),
+    ({"parameters": {"kappa": 0.1}}, "kappa"),
+    ({"solver": {"window_tau": [190, 180]}}, "window_tau"),
+    ({"solver": {"window_tau": [180, 250]}}, "window_tau"),
+    ({"preset": "huge"}, "preset"),
+    ({"bogus_key": 1}, "bogus_key"),
+    ({"figures": {"fig2": {"panels": {"c": {"kind": "line", "x": {"axis": "Kerr", "range": [0, 1]}}}}}}, "Kerr"),
+])
+def test_invalid_config_fails_naming_the_key(project, overlay, key):
+    (project / "bad.yaml").write_text(yaml.safe_dump(overlay))
+    r = smk(project, "-n", "fig1", "--configfile", "bad.yaml", check=False)
+    assert r.returncode != 0
+    assert key in r.stdout + r.stderr
+    assert not (project / "results").exists()
+
+
+def test_one_figure_end_to_end_then_cached_then_replanned(project):
+    smk(project, "fig1", "--configfile", "tiny.yaml")
+    run = project / "results" / "test-tiny"
+    for p in ("figures/fig1.pdf", "figures/fig1.png", "notebooks/fig1.ipynb", "data/fig1/c.nc",
+              "data/fig1/d.nc", "stability/fig1.json", "params/fig1.json", "benchmarks/sweep/fig1.tsv",
+              "logs/sweep/fig1.log"):
+        assert (run / p).exists(), p
+    ds = xr.load_dataset(run / "data" / "fig1" / "d.nc")
+    assert set(ds.S_Q.dims) == {"series", "Delta_a"}
+    assert list(ds.series.values) == ["left", "right"]
+    for v in ("S_Q", "S_Q_min", "S_Q_max", "verdict", "certified", "G_a", "G_m", "sigma_a"):
+        assert v in ds and "long_name" in ds[v].attrs
+    for a in ("title", "source", "history", "references", "Conventions", "parameters",
+              "code_version", "solver_settings", "window_tau", "initial_state"):
+        assert a in ds.attrs, a
+    assert ds.attrs["run"] == "test-tiny"
+    # σ_a(6 kHz) is opposite for the two inputs
+    assert float(ds.sigma_a.sel(series="left")[0]) == pytest.approx(-float(ds.sigma_a.sel(series="right")[0]))
+    assert "batch 1/1" in (run / "logs" / "sweep" / "fig1.log").read_text()
+
+    r = smk(project, "-n", "fig1", "--configfile", "tiny.yaml")
+    assert "Nothing to be done" in r.stdout + r.stderr
+
+    # change one figure's range: only that figure is replanned
+    smk(project, "fig2", "--configfile", "tiny.yaml")
+    cfg = yaml.safe_load((project / "tiny.yaml").read_text())
+    cfg["figures"] = {"fig2": {"panels": {"c": {"kind": "line", "x": {"axis": "K", "range": [-3e-5, 3e-5]}}}}}
+    (project / "tiny2.yaml").write_text(yaml.safe_dump(cfg))
+    r = smk(project, "-n", "fig1", "fig2", "--configfile", "tiny2.yaml")
+    jobs = planned_jobs(r.stdout + r.stderr)
+    assert jobs.get("sweep_fig2") == 1 and "sweep_fig1" not in jobs
+    assert jobs.get("params") == 1
+
+    # editing the notebook reruns only the plot
+    nb = project / "notebooks" / "fig1.ipynb"
+    nb.write_text(nb.read_text().replace("uncertified points are marked", "uncertified points are flagged"))
+    r = smk(project, "-n", "fig1", "--configfile", "tiny.yaml")
+    jobs = planned_jobs(r.stdout + r.stderr)
+    assert jobs.get("plot") == 1 and "sweep_fig1" not in jobs
+
+
+def test_variant_run_lands_in_its_own_folder(project):
+    (project / "variant.yaml").write_text(yaml.safe_dump({"run": "test-variant", "parameters": {"chi": 0.03}}))
+    smk(project, "figS11", "--configfile", "tiny.yaml", "variant.yaml")
+    assert (project / "results" / "test-variant" / "figures" / "figS11.pdf").exists()
+    assert not (project / "results" / "test-tiny").exists()
+    ds = xr.load_dataset(project / "results" / "test-variant" / "data" / "figS11" / "a.nc")
+    assert '"chi": 0.03' in ds.attrs["parameters"]

@@ -1,0 +1,25 @@
+# Stage 2 — sweep: all panels of a figure computed as one batch → results/{run}/data/{figure}/{panel}.nc
+# (one rule per figure, since each figure has its own list of panel files).
+
+for _fig in config["figures"]:
+
+    rule:
+        name:
+            f"sweep_{_fig}"
+        input:
+            params=f"{R}/params/{_fig}.json",
+            code=ENGINE_SOURCES,
+        output:
+            panel_files(_fig),
+        params:
+            outdir=f"{R}/data/{_fig}",
+        log:
+            f"{R}/logs/sweep/{_fig}.log",
+        benchmark:
+            f"{R}/benchmarks/sweep/{_fig}.tsv"
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=120,
+        shell:
+            "{PY} -m qorepro.workflow sweep --params {input.params} --outdir {params.outdir} 2> {log}"
