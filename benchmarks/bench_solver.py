@@ -4,17 +4,23 @@ Runs the same N parameter points both ways (a K sweep around the baseline, plus 
 checks that the window-mean S_Q agrees to 1e-4 absolute and prints the per-point cost
 ratio.  Not a test: run it by hand, e.g.
 
-    python benchmarks/bench_solver.py --points 128 --t-end 200
+    python benchmarks/bench_solver.py --points 256 --t-end 200
 
 and read the last line.  Writes a JSON record next to ``--out`` if given.
 """
 from __future__ import annotations
 
-import argparse
+import os
+
+# one BLAS thread for both sides: a per-core comparison, independent of machine load
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import argparse  # noqa: E402
 import json
 import time
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 from qorepro.models import lai2025
 from qorepro.solver import SolverSettings, integrate, integrate_scipy_point
@@ -22,7 +28,7 @@ from qorepro.solver import SolverSettings, integrate, integrate_scipy_point
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=128)
+    ap.add_argument("--points", type=int, default=256)
     ap.add_argument("--t-end", type=float, default=200.0, help="t_end in τ (window = last 20 τ)")
     ap.add_argument("--out", default=None, help="write the result as JSON here")
     args = ap.parse_args(argv)
@@ -56,6 +62,7 @@ def main(argv=None):
         "batched_s": batched, "scipy_s": reference,
         "batched_per_point_s": batched / n, "scipy_per_point_s": reference / n,
         "ratio": reference / batched, "max_abs_err_SQ": float(err.max()),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "agree_1e-4": bool(err.max() <= 1e-4),
     }
     print(json.dumps(result, indent=2))

@@ -82,3 +82,22 @@ def test_fixed_points_are_roots_and_complete(params):
         x, info, ier, _ = fsolve(f, x0, fprime=jac, full_output=True, xtol=1e-12)
         if ier == 1 and np.linalg.norm(f(x)) < 1e-8:
             assert any(np.allclose(x, s, rtol=1e-5, atol=1e-6) for s in fps), x
+
+
+def test_fast_drift_and_rhs_equal_explicit_forms():
+    rng = np.random.default_rng(7)
+    n = 5
+    p = L.LaiParams(K=rng.uniform(-1e-3, 1e-3, n), chi=rng.uniform(0, 0.1, n), g_a=rng.uniform(0, 0.02, n),
+                    Delta_a=rng.uniform(-2, 2, n), rho=rng.uniform(0.5, 2, n))
+    c = L.coefficients(p)
+    x = rng.normal(scale=40, size=(8, n))
+    np.testing.assert_allclose(L.drift_matrix(x, c), L.drift_matrix_explicit(x, c), rtol=1e-13, atol=1e-12)
+    # rhs against the complex form of S7
+    a, m, b1, b2 = (x[0::2] + 1j * x[1::2])
+    da = -(c.kappa_a + 1j * c.Delta_a) * a + 2j * c.g_a * a * b2.real + c.xi_a
+    dm = -(c.kappa_m + 1j * c.Delta_m) * m - 2j * c.K * abs(m) ** 2 * m + 2j * c.g_m * m * b1.real + c.xi_m
+    db1 = -(c.gamma1 + 1j * c.omega1) * b1 + 1j * c.g_m * abs(m) ** 2 + 1j * c.chi * b2
+    db2 = -(c.gamma2 + 1j * c.omega2) * b2 + 1j * c.g_a * abs(a) ** 2 + 1j * c.chi * b1
+    z = np.stack([da, dm, db1, db2])
+    f = L.mean_field_rhs(x, c)
+    np.testing.assert_allclose(f[0::2] + 1j * f[1::2], z, rtol=1e-12, atol=1e-9)

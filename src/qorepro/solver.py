@@ -116,9 +116,10 @@ def tableau(method: str):
 
 
 def _derivatives(model, c, Q, x, V):
-    A = model.drift_matrix(x, c)
-    AV = A @ V
-    return model.mean_field_rhs(x, c), AV + AV.transpose(0, 2, 1) + Q
+    AV = np.matmul(model.drift_matrix(x, c), V)
+    dV = AV + AV.transpose(0, 2, 1)
+    dV += Q
+    return model.mean_field_rhs(x, c), dV
 
 
 def integrate(model, params, initial=None, settings: SolverSettings = SolverSettings(), *,
@@ -133,7 +134,7 @@ def integrate(model, params, initial=None, settings: SolverSettings = SolverSett
     initial : the model's initial-state object (default: zero means, vacuum covariance).
     settings : :class:`SolverSettings`.
     keep_means, keep_covariance : store the full mean (2n×T×N) / covariance traces.
-    progress : called with the fraction done, about every 5 % of the run.
+    progress : called with the fraction done, every 10 % of the run.
     """
     c = model.coefficients(params)
     n = c.n
@@ -174,13 +175,16 @@ def integrate(model, params, initial=None, settings: SolverSettings = SolverSett
     finite = np.ones(n, dtype=bool)
     record(0)
     n_steps = (n_samples - 1) * stride
-    report_every = max(1, n_steps // 20)
+    report_every = max(1, n_steps // 10)
     a, b = tableau(s.method)
     n_st = b.size
     size_V = dim * dim
     # stage derivatives of the joint state, stacked for one BLAS call per stage combination
     kx = np.empty((n_st, dim * n))
     kV = np.empty((n_st, n * size_V))
+    bx = np.empty(dim * n)             # stage states
+    bV = np.empty(n * size_V)
+    a_dt, b_dt = a * dt, b * dt
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, n_steps + 1):
             xf, Vf = x.reshape(-1), V.reshape(-1)
@@ -188,13 +192,16 @@ def integrate(model, params, initial=None, settings: SolverSettings = SolverSett
                 if i == 0:
                     xi, Vi = x, V
                 else:
-                    xi = (xf + dt * (a[i, :i] @ kx[:i])).reshape(dim, n)
-                    Vi = (Vf + dt * (a[i, :i] @ kV[:i])).reshape(n, dim, dim)
+                    np.dot(a_dt[i, :i], kx[:i], out=bx)
+                    bx += xf
+                    np.dot(a_dt[i, :i], kV[:i], out=bV)
+                    bV += Vf
+                    xi, Vi = bx.reshape(dim, n), bV.reshape(n, dim, dim)
                 dx, dV = _derivatives(model, c, Q, xi, Vi)
                 kx[i] = dx.reshape(-1)
                 kV[i] = dV.reshape(-1)
-            x = (xf + dt * (b @ kx)).reshape(dim, n)
-            V = (Vf + dt * (b @ kV)).reshape(n, dim, dim)
+            x = (xf + np.dot(b_dt, kx)).reshape(dim, n)
+            V = (Vf + np.dot(b_dt, kV)).reshape(n, dim, dim)
             if step % stride == 0:
                 bad = ~(np.isfinite(x).all(axis=0) & np.isfinite(V).all(axis=(1, 2))
                         & (np.abs(x).max(axis=0) < 1e150) & (np.abs(V).max(axis=(1, 2)) < 1e150))

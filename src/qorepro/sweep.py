@@ -165,7 +165,9 @@ def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] 
     for b in range(n_batches):
         sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
         p = _slice(params, sl)
-        traj = integrate(model, p, initial, settings, keep_means=traces)
+        step_log = (lambda f, b=b: log.info("batch %d/%d: %3.0f%% of t_end integrated", b + 1,
+                                            n_batches, 100 * f))
+        traj = integrate(model, p, initial, settings, keep_means=traces, progress=step_log)
         cert = certify(model, p, traj, cert_settings)
         for k, v in _summaries(model, p, traj, cert, traces).items():
             out.setdefault(k, []).append(v)

@@ -22,4 +22,5 @@ for _fig in config["figures"]:
             mem_mb=4000,
             runtime=120,
         shell:
+            "OMP_NUM_THREADS={threads} OPENBLAS_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
             "{PY} -m qorepro.workflow sweep --params {input.params} --outdir {params.outdir} 2> {log}"

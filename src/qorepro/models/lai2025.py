@@ -19,6 +19,7 @@ compare it with a finite-difference Jacobian of :func:`mean_field_rhs`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from dataclasses import dataclass, field, fields
@@ -143,6 +144,31 @@ class Coefficients:
     def n(self) -> int:
         return self.omega1.shape[0]
 
+    @functools.cached_property
+    def linear_part(self) -> np.ndarray:
+        """A at zero mean fields, shape (N, 8, 8): the state-independent part of the drift
+        (and the linear part of the mean-field flow, ẋ = L x + ξ + nonlinear terms)."""
+        n = self.n
+        L = np.zeros((n, 8, 8))
+        L[:, 0, 0] = L[:, 1, 1] = -self.kappa_a
+        L[:, 0, 1], L[:, 1, 0] = self.Delta_a, -self.Delta_a
+        L[:, 2, 2] = L[:, 3, 3] = -self.kappa_m
+        L[:, 2, 3], L[:, 3, 2] = self.Delta_m, -self.Delta_m
+        L[:, 4, 4] = L[:, 5, 5] = -self.gamma1
+        L[:, 4, 5], L[:, 5, 4] = self.omega1, -self.omega1
+        L[:, 6, 6] = L[:, 7, 7] = -self.gamma2
+        L[:, 6, 7], L[:, 7, 6] = self.omega2, -self.omega2
+        L[:, 4, 7], L[:, 5, 6] = -self.chi, self.chi
+        L[:, 6, 5], L[:, 7, 4] = -self.chi, self.chi
+        return L
+
+    @functools.cached_property
+    def drive(self) -> np.ndarray:
+        """Constant drive term of the mean-field flow, shape (8, N)."""
+        d = np.zeros((8, self.n))
+        d[0], d[2] = self.xi_a, self.xi_m
+        return d
+
 
 def coefficients(p: LaiParams) -> Coefficients:
     """Broadcast a (possibly batched) parameter set to effective coefficient arrays.
@@ -174,27 +200,60 @@ def mean_field_rhs(x: np.ndarray, c: Coefficients) -> np.ndarray:
     μ̇ = −(κ_m + iΔ_m) μ − 2iK|μ|²μ + 2i g_m μ Re β₁ + ξ_m
     β̇₁ = −(γ₁ + iω₁) β₁ + i g_m |μ|² + iχ β₂
     β̇₂ = −(γ₂ + iω₂) β₂ + i g_a |α|² + iχ β₁
+
+    Evaluated as L x + ξ + (nonlinear terms), L = :attr:`Coefficients.linear_part`.
     """
-    ar, ai, mr, mi, b1r, b1i, b2r, b2i = x
-    da = c.Delta_a - 2 * c.g_a * b2r                       # Δ_a − 2 g_a Re β₂
-    dm = c.Delta_m - 2 * c.g_m * b1r + 2 * c.K * (mr * mr + mi * mi)
-    na = ar * ar + ai * ai
+    ar, ai, mr, mi, b1r, _, b2r, _ = x
+    out = np.matmul(c.linear_part, x.T[:, :, None])[:, :, 0].T + c.drive
+    # ż = … − i s z with the mean-field detuning shifts s_a = −2g_a Re β₂, s_m = −2g_m Re β₁ + 2K|μ|²
     nm = mr * mr + mi * mi
-    out = np.empty_like(x)
-    # ż = −(κ + iδ) z + ξ  →  Re: −κ zr + δ zi + ξ ;  Im: −κ zi − δ zr
-    out[0] = -c.kappa_a * ar + da * ai + c.xi_a
-    out[1] = -c.kappa_a * ai - da * ar
-    out[2] = -c.kappa_m * mr + dm * mi + c.xi_m
-    out[3] = -c.kappa_m * mi - dm * mr
-    # β̇ = −(γ + iω) β + i (g N + χ β')
-    out[4] = -c.gamma1 * b1r + c.omega1 * b1i - c.chi * b2i
-    out[5] = -c.gamma1 * b1i - c.omega1 * b1r + c.g_m * nm + c.chi * b2r
-    out[6] = -c.gamma2 * b2r + c.omega2 * b2i - c.chi * b1i
-    out[7] = -c.gamma2 * b2i - c.omega2 * b2r + c.g_a * na + c.chi * b1r
+    sa = -2 * c.g_a * b2r
+    sm = 2 * c.K * nm - 2 * c.g_m * b1r
+    out[0] += sa * ai
+    out[1] -= sa * ar
+    out[2] += sm * mi
+    out[3] -= sm * mr
+    out[5] += c.g_m * nm
+    out[7] += c.g_a * (ar * ar + ai * ai)
     return out
 
 
+#: state-dependent drift entries: feature k multiplies these (row, col, coefficient)
+_DRIFT_FEATURES = (
+    ((0, 1, -2), (1, 0, 2)),            # g_a Re β₂   (Δ'_a)
+    ((0, 6, -2), (7, 1, 2)),            # g_a Im α
+    ((1, 6, 2), (7, 0, 2)),             # g_a Re α
+    ((2, 3, -2), (3, 2, 2)),            # g_m Re β₁   (Δ'_m)
+    ((2, 3, 4), (3, 2, -4)),            # K |μ|²      (Δ'_m)
+    ((2, 3, -2), (3, 2, -2)),           # K (R² − I²)
+    ((2, 2, 4), (3, 3, -4)),            # K R I
+    ((2, 4, -2), (5, 3, 2)),            # g_m Im μ
+    ((3, 4, 2), (5, 2, 2)),             # g_m Re μ
+)
+_FEATURE_MAP = np.zeros((len(_DRIFT_FEATURES), 64))
+for _k, _entries in enumerate(_DRIFT_FEATURES):
+    for _r, _c, _v in _entries:
+        _FEATURE_MAP[_k, 8 * _r + _c] += _v
+
+
+def _drift_features(x, c):
+    ar, ai, mr, mi, b1r, _, b2r, _ = x
+    return np.stack([c.g_a * b2r, c.g_a * ai, c.g_a * ar, c.g_m * b1r,
+                     c.K * (mr * mr + mi * mi), c.K * (mr * mr - mi * mi), c.K * mr * mi,
+                     c.g_m * mi, c.g_m * mr], axis=1)
+
+
 def drift_matrix(x: np.ndarray, c: Coefficients) -> np.ndarray:
+    """Drift matrix A (SI eq. S11) for states x (8, N), shape (N, 8, 8).
+
+    A = L + Σ_k f_k(x) M_k: the constant part :attr:`Coefficients.linear_part` plus nine
+    state-dependent features (see :data:`_DRIFT_FEATURES`) mapped by one matrix product.
+    Equal to :func:`drift_matrix_explicit` (tested), which spells every entry out.
+    """
+    return c.linear_part + (_drift_features(x, c) @ _FEATURE_MAP).reshape(-1, 8, 8)
+
+
+def drift_matrix_explicit(x: np.ndarray, c: Coefficients) -> np.ndarray:
     """Drift matrix A(α, μ, β) of the fluctuation quadratures (SI eqs. S8, S11), shape (N, 8, 8).
 
     Derived from S8 with Δ'_a = Δ_a − 2g_a Re β₂ and Δ'_m = Δ_m − 2g_m Re β₁ + 4K|μ|² (S9),
