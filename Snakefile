@@ -4,6 +4,8 @@
 #   snakemake                  everything (= all: paper + si)
 #   snakemake --config preset=paper run=paper-res
 #   snakemake --configfile my_variant.yaml
+#   snakemake claims           the claims audit → results/<run>/claims.{csv,md}
+#   snakemake --report report.html   one self-contained HTML report of the run
 #
 # Stages live in workflow/rules/*.smk; figure definitions in config/config.yaml (figures:);
 # physics in src/qorepro; plotting notebooks in notebooks/<figure>.ipynb.
@@ -18,9 +20,13 @@ configfile: "config/config.yaml"
 validate(config, "config/schema.yaml", set_default=True)
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/params.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"
 include: "workflow/rules/plot.smk"
+include: "workflow/rules/claims.smk"
 include: "workflow/rules/targets.smk"

@@ -59,3 +59,9 @@ def test_sq_of_correlated_pair_exceeds_uncorrelated():
     n = 2.0
     V = np.eye(8) * (n + 0.5)
     assert measures.quantum_sync(V, 2, 3) == pytest.approx(1 / (2 * n + 1))
+
+
+def test_measures_return_nan_for_diverged_covariance():
+    V = np.stack([embed(tmst(0.3)), np.full((8, 8), np.nan)])
+    sq = measures.squeezing_db(V, (2, 3))
+    assert np.isfinite(sq[0]) and np.isnan(sq[1])

@@ -79,7 +79,12 @@ def min_quadrature_variance(V: np.ndarray, modes) -> np.ndarray:
     mechanical pair this is the two-mode squeezing figure of merit (it includes X₋, Y₋ and
     the EPR-type combinations).
     """
-    return np.linalg.eigvalsh(reduced_covariance(V, modes))[..., 0]
+    R = reduced_covariance(V, modes)
+    ok = np.isfinite(R).all(axis=(-2, -1))
+    out = np.full(R.shape[:-2], np.nan)
+    if ok.any():
+        out[ok] = np.linalg.eigvalsh(R[ok])[..., 0]
+    return out
 
 
 def squeezing_db(V: np.ndarray, modes) -> np.ndarray:

@@ -169,6 +169,7 @@ def floquet_multipliers(M: np.ndarray):
 class Certificate:
     """Per-point certification of a batch, every field shape (N,) unless said otherwise."""
     verdict: np.ndarray                 # str
+    dynamic_verdict: np.ndarray         # str, the verdict before the linearisation check
     n_fixed_points: np.ndarray
     n_stable_fixed_points: np.ndarray
     fp_max_re_eig: np.ndarray           # at the fixed point nearest the window-mean state
@@ -260,9 +261,10 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     lc_unstable = periodic & (max_nontriv > 1 + margin)
     verdict[lc_stable] = "stable_limit_cycle"
     verdict[lc_unstable | ~finite] = "unstable"
+    dynamic_verdict = verdict.astype(str)
     invalid = finite & (lin > settings.linearization_max_ratio) & np.isin(verdict, CERTIFIED)
     verdict[invalid] = "linearization_invalid"
-    return Certificate(verdict=verdict.astype(str), n_fixed_points=n_fp, n_stable_fixed_points=n_sfp,
+    return Certificate(verdict=verdict.astype(str), dynamic_verdict=dynamic_verdict, n_fixed_points=n_fp, n_stable_fixed_points=n_sfp,
                        fp_max_re_eig=fp_re, theta=theta, fp_distance=fp_dist, oscillation=osc,
                        period_tau=period, period_spread=spread, return_mismatch=mismatch,
                        floquet_abs=floq, floquet_trivial_dev=triv_dev,

@@ -60,6 +60,8 @@ VARIABLES = {
     "verdict": ("", "stability verdict: " + ", ".join(
         ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled", "linearization_invalid"))),
     "certified": ("", "True where the verdict is stable_fixed_point or stable_limit_cycle"),
+    "dynamically_stable": ("", "True where the dynamics is a stable fixed point or stable limit "
+                               "cycle, before the linearisation-validity check"),
     "n_fixed_points": ("1", "number of mean-field fixed points"),
     "n_stable_fixed_points": ("1", "number of Routh–Hurwitz stable fixed points"),
     "fp_max_re_eig": ("omega1", "largest real part of the eigenvalues of A at the fixed point "
@@ -215,6 +217,7 @@ def _summaries(model, p, traj, cert, traces):
         "G_a": (c.g_a * np.sqrt(na)).mean(axis=0), "G_m": (c.g_m * np.sqrt(nm)).mean(axis=0),
         "N_a": na.mean(axis=0), "N_m": nm.mean(axis=0), "sigma_a": c.sigma_a,
         "verdict": cert.verdict, "certified": np.isin(cert.verdict, CERTIFIED),
+        "dynamically_stable": np.isin(cert.dynamic_verdict, CERTIFIED),
         "n_fixed_points": cert.n_fixed_points, "n_stable_fixed_points": cert.n_stable_fixed_points,
         "fp_max_re_eig": cert.fp_max_re_eig, "theta": cert.theta, "oscillation": cert.oscillation,
         "period_tau": cert.period_tau, "floquet_abs": cert.floquet_abs,

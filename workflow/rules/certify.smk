@@ -6,7 +6,8 @@ rule certify:
     input:
         lambda wc: panel_files(wc.figure),
     output:
-        f"{R}/stability/{{figure}}.json",
+        report(f"{R}/stability/{{figure}}.json", caption="../report/stability.rst",
+               category="4. Provenance", subcategory="{figure}"),
     localrule: True
     shell:
         "{PY} -m qorepro.workflow certify --figure {wildcards.figure} --out {output} {input}"

@@ -26,7 +26,8 @@ ENGINE_SOURCES = sorted(
     glob.glob(os.path.join(_SRC, "*.py")) + glob.glob(os.path.join(_SRC, "models", "*.py"))
     + [os.path.join(_SRC, "workflow", f) for f in ("compute.py", "spec.py")]
 )
-ENGINE_SOURCES = [p for p in ENGINE_SOURCES if not p.endswith(("plotting.py", "__main__.py"))]
+ENGINE_SOURCES = [p for p in ENGINE_SOURCES
+                  if os.path.basename(p) not in ("plotting.py", "__main__.py", "claims.py")]
 PLOT_SOURCES = [os.path.join(_SRC, "plotting.py")]
 
 

@@ -5,7 +5,8 @@
 
 rule params:
     output:
-        f"{R}/params/{{figure}}.json",
+        report(f"{R}/params/{{figure}}.json", caption="../report/params.rst",
+               category="4. Provenance", subcategory="{figure}"),
     params:
         record=lambda wc: json.dumps(resolve_figure(config, wc.figure), sort_keys=True, indent=1),
     localrule: True

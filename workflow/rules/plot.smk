@@ -11,7 +11,8 @@ rule plot:
         code=PLOT_SOURCES,
     output:
         pdf=f"{R}/figures/{{figure}}.pdf",
-        png=f"{R}/figures/{{figure}}.png",
+        png=report(f"{R}/figures/{{figure}}.png", caption="../report/figure.rst",
+                   category="1. Figures", subcategory="{figure}"),
         notebook=f"{R}/notebooks/{{figure}}.ipynb",
     params:
         data_dir=lambda wc: f"{R}/data/{wc.figure}",
@@ -31,7 +32,7 @@ rule make_table1:
         stability=f"{R}/stability/table1.json",
         baseline=f"{R}/data/table1/baseline.nc",
     output:
-        csv=f"{R}/tables/table1.csv",
+        csv=report(f"{R}/tables/table1.csv", caption="../report/table1.rst", category="2. Table I"),
         md=f"{R}/tables/table1.md",
     params:
         experimental=json.dumps(config.get("table1", {}).get("experimental", {})),

@@ -7,6 +7,8 @@ rule all:
         [f"{R}/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")],
         f"{R}/tables/table1.csv",
         f"{R}/tables/table1.md",
+        f"{R}/claims.csv",
+        f"{R}/claims.md",
 
 
 for _fig in FIGURES:

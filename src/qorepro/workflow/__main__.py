@@ -7,8 +7,6 @@ import logging
 import os
 import sys
 
-import yaml
-
 
 def _setup_logging(log_path):
     handlers = [logging.StreamHandler(sys.stderr)]
@@ -22,10 +20,6 @@ def _setup_logging(log_path):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m qorepro.workflow")
     sub = ap.add_subparsers(dest="stage", required=True)
-    a = sub.add_parser("params", help="resolve one figure's configuration into a JSON record")
-    a.add_argument("--config", required=True, help="resolved workflow config as JSON/YAML file")
-    a.add_argument("--figure", required=True)
-    a.add_argument("--out", required=True)
     b = sub.add_parser("sweep", help="compute all panels of a figure")
     b.add_argument("--params", required=True)
     b.add_argument("--outdir", required=True)
@@ -41,17 +35,15 @@ def main(argv=None) -> int:
     t.add_argument("--sagnac-kHz", type=float, default=6.0)
     t.add_argument("--csv", required=True)
     t.add_argument("--md", required=True)
+    k = sub.add_parser("claims", help="evaluate the claims audit")
+    k.add_argument("--claims", required=True)
+    k.add_argument("--data-dir", required=True)
+    k.add_argument("--run", required=True)
+    k.add_argument("--csv", required=True)
+    k.add_argument("--md", required=True)
     args = ap.parse_args(argv)
 
-    if args.stage == "params":
-        from .spec import check_config, resolve_figure
-        with open(args.config) as fh:
-            config = yaml.safe_load(fh)
-        check_config(config)
-        rec = resolve_figure(config, args.figure)
-        with open(args.out, "w") as fh:
-            json.dump(rec, fh, indent=1, sort_keys=True)
-    elif args.stage == "sweep":
+    if args.stage == "sweep":
         _setup_logging(args.log)
         from .compute import compute_figure
         with open(args.params) as fh:
@@ -68,6 +60,12 @@ def main(argv=None) -> int:
             rec = json.load(fh)
         rows = build_table(rec, args.baseline, json.loads(args.experimental), args.sagnac_kHz)
         write_table(rows, args.csv, args.md, rec)
+    elif args.stage == "claims":
+        from collections import Counter
+
+        from .claims_report import run_claims
+        rows = run_claims(args.claims, args.data_dir, args.run, args.csv, args.md)
+        print("claims:", dict(Counter(r["verdict"] for r in rows)))
     return 0
 
 

@@ -117,6 +117,7 @@ def _add_revival(ds, ref, p) -> xr.Dataset:
     ds["S_Q_reference"] = ref["S_Q"].rename({over: over}).assign_attrs(
         long_name="S_Q of the reference case (n̄ = 0, K = 0)", units="1")
     ds["certified_reference"] = ref["certified"]
+    ds["dynamically_stable_reference"] = ref["dynamically_stable"]
     ds.attrs["revival_reference"] = json.dumps(p["reference"], sort_keys=True)
     ds.attrs["revival_reference_max_S_Q"] = den
     return ds
