@@ -54,7 +54,7 @@ def test_dry_run_of_all_plans_every_target(project):
     for f in FIGS + ["table1"]:
         assert jobs.get(f"sweep_{f}") == 1, f
     assert jobs["plot"] == len(FIGS) and jobs["certify"] == len(FIGS) + 1
-    assert jobs["make_table1"] == 1
+    assert jobs["make_table1"] == 1 and jobs["claims"] == 1
     for target in FIGS + ["table1", "paper", "si"]:
         smk(project, "-n", target)
 
@@ -104,6 +104,11 @@ def test_one_figure_end_to_end_then_cached_then_replanned(project):
 
     r = smk(project, "-n", "fig1", "--configfile", "tiny.yaml")
     assert "Nothing to be done" in r.stdout + r.stderr
+
+    # Snakemake's own report machinery: one self-contained HTML with the figure and its caption
+    smk(project, "fig1", "--configfile", "tiny.yaml", "--report", "report.html")
+    html = (project / "report.html").read_text()
+    assert "Sagnac-effect-induced nonreciprocal quantum synchronization" in html
 
     # change one figure's range: only that figure is replanned
     smk(project, "fig2", "--configfile", "tiny.yaml")
