@@ -28,8 +28,13 @@ def test_hurwitz_determinants_of_known_polynomial():
 
 
 class StuartLandau:
-    """ż = (λ + iω) z − |z|² z: limit cycle |z| = √λ, period 2π/ω, multipliers 1 and e^{−2λT}."""
+    """ż = (λ + iω) z − |z|² z: limit cycle |z| = √λ, period 2π/ω, multipliers 1 and e^{−2λT}.
+    With white noise of strength q in both quadratures (Q = q I)."""
     n_modes = 1
+
+    @staticmethod
+    def diffusion_matrix(c):
+        return c.q[:, None, None] * np.eye(2)[None]
 
     @staticmethod
     def mean_field_rhs(x, c):
@@ -69,3 +74,17 @@ def test_detect_period():
     period, spread, count = stability.detect_period(t, sig)
     np.testing.assert_allclose(period, 1.37, rtol=1e-4)
     assert np.all(spread < 1e-3)
+
+
+def test_periodic_covariance_of_noisy_stuart_landau_cycle():
+    # at x0 = (√λ, 0) the radial direction is x, the phase direction y.  Radial relaxation rate
+    # 2λ gives the stationary radial variance q/(4λ); the phase mode is projected out; the phase
+    # variance grows by q·T_time per period along y, i.e. q T/(ω²λ) in orbit time.
+    lam, om, q = np.array([0.3, 1.0]), np.array([1.0, 2.5]), np.array([0.01, 0.002])
+    c = types.SimpleNamespace(lam=lam, om=om, q=q)
+    x0 = np.stack([np.sqrt(lam), np.zeros(2)])
+    Vp, diff = stability.periodic_covariance(StuartLandau, c, x0, 1.0 / om, steps=400)
+    T = 2 * np.pi / om
+    np.testing.assert_allclose(Vp[:, 0, 0], q / (4 * lam), rtol=1e-7)
+    np.testing.assert_allclose(Vp[:, 1, 1], 0.0, atol=1e-12)
+    np.testing.assert_allclose(diff, q * T / (om**2 * lam), rtol=1e-7)

@@ -41,6 +41,9 @@ class CertificationSettings:
     linearization_max_ratio: float = 0.5
     #: steps per period for the monodromy integration
     floquet_steps: int = 512
+    #: on stable limit cycles also compute S_Q from the periodic (Floquet) covariance with the
+    #: phase mode separated out — the long-time limit without window averaging
+    floquet_covariance: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -154,6 +157,81 @@ def monodromy(model, c, x0: np.ndarray, period_tau: np.ndarray, steps: int = 512
     return P, x
 
 
+def period_flow(model, c, x0, V0, period_tau, steps: int = 512, method="dop853", measure=None):
+    """Integrate mean field x, fundamental matrix Φ and covariance V over one period per point.
+
+    ẋ = f(x), Φ̇ = AΦ (Φ(0) = I), V̇ = AV + VAᵀ + Q from V(0) = V0 (N, 2n, 2n).  ``measure(V)``
+    (if given) is evaluated at every step; returns (Φ(T), V(T), x(T), samples (steps+1, N)).
+    """
+    a, b = tableau(method)
+    dim, N = x0.shape
+    dt = 2 * np.pi * np.asarray(period_tau, dtype=float) / steps
+    dt3 = dt[:, None, None]
+    Q = model.diffusion_matrix(c)
+    x, P, V = x0.copy(), np.repeat(np.eye(dim)[None], N, axis=0), V0.copy()
+    samples = [measure(V)] if measure else None
+    for _ in range(steps):
+        kx, kP, kV = [], [], []
+        for i in range(b.size):
+            if i:
+                xi = x + dt * sum(a[i, j] * kx[j] for j in range(i) if a[i, j] != 0)
+                Pi = P + dt3 * sum(a[i, j] * kP[j] for j in range(i) if a[i, j] != 0)
+                Vi = V + dt3 * sum(a[i, j] * kV[j] for j in range(i) if a[i, j] != 0)
+            else:
+                xi, Pi, Vi = x, P, V
+            A = model.drift_matrix(xi, c)
+            AV = A @ Vi
+            kx.append(model.mean_field_rhs(xi, c))
+            kP.append(A @ Pi)
+            kV.append(AV + AV.transpose(0, 2, 1) + Q)
+        x = x + dt * sum(bi * k for bi, k in zip(b, kx))
+        P = P + dt3 * sum(bi * k for bi, k in zip(b, kP))
+        V = V + dt3 * sum(bi * k for bi, k in zip(b, kV))
+        if measure:
+            samples.append(measure(V))
+    return P, V, x, (np.array(samples) if measure else None)
+
+
+def periodic_covariance(model, c, x0, period_tau, steps: int = 512):
+    """Periodic covariance on a stable limit cycle with the neutral phase mode separated out.
+
+    Over one period from the orbit point x0: V(T) = Φ V(0) Φᵀ + W with Φ the monodromy and W
+    the noise accumulated from V = 0.  The phase mode (Φu = u, u ∝ f(x0); left eigenvector w)
+    makes V grow linearly; with the oblique projector P = I − u wᵀ/(wᵀu) the transverse part
+    obeys V⊥ = (PΦP) V⊥ (PΦP)ᵀ + P W Pᵀ, a discrete Lyapunov equation solved exactly.
+    Returns (V⊥ (N, 2n, 2n), phase diffusion wᵀWw/(wᵀu)² per period (N,)), the latter in units
+    of (time/ω₁)² of phase shift along the orbit, i.e. of the orbit's own time parameter.
+    """
+    from scipy.linalg import solve_discrete_lyapunov
+
+    dim, N = x0.shape
+    Phi, W, _, _ = period_flow(model, c, x0, np.zeros((N, dim, dim)), period_tau, steps)
+    f0 = model.mean_field_rhs(x0, c)
+    Vp = np.empty((N, dim, dim))
+    diff = np.empty(N)
+    for n in range(N):
+        u = f0[:, n]
+        mu, left = np.linalg.eig(Phi[n].T)
+        w = np.real(left[:, np.argmin(np.abs(mu - 1))])
+        Pr = np.eye(dim) - np.outer(u, w) / (w @ u)
+        M = Pr @ Phi[n] @ Pr
+        Vp[n] = solve_discrete_lyapunov(M, Pr @ W[n] @ Pr.T)
+        diff[n] = (w @ W[n] @ w) / (w @ u) ** 2
+    return Vp, diff
+
+
+def floquet_covariance(model, c, x0, period_tau, steps: int = 512):
+    """S_Q of the periodic covariance (:func:`periodic_covariance`) along one period.
+
+    Returns (S_Q mean, min, max over the period, phase diffusion per period), each (N,).
+    """
+    j, k = model.mechanical_modes
+    Vp, diff = periodic_covariance(model, c, x0, period_tau, steps)
+    _, _, _, sq = period_flow(model, c, x0, Vp, period_tau, steps,
+                              measure=lambda V: measures.quantum_sync(V, j, k))
+    return sq.mean(axis=0), sq.min(axis=0), sq.max(axis=0), diff
+
+
 def floquet_multipliers(M: np.ndarray):
     """Floquet multipliers (eigenvalues of the monodromy), sorted by decreasing modulus,
     and the index of the trivial (phase) multiplier, the one closest to 1."""
@@ -183,6 +261,8 @@ class Certificate:
     floquet_trivial_dev: np.ndarray     # |μ_trivial − 1|
     floquet_max_nontrivial: np.ndarray
     linearization_ratio: np.ndarray
+    S_Q_floquet: np.ndarray             # (N, 3) mean/min/max over one period of the periodic covariance
+    phase_diffusion: np.ndarray         # phase-mode variance growth per period
 
 
 def certify(model, params, traj, settings: CertificationSettings = CertificationSettings()) -> Certificate:
@@ -262,13 +342,22 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     verdict[lc_stable] = "stable_limit_cycle"
     verdict[lc_unstable | ~finite] = "unstable"
     dynamic_verdict = verdict.astype(str)
+    sq_floq = np.full((N, 3), np.nan)
+    phase_diff = np.full(N, np.nan)
+    if settings.floquet_covariance and lc_stable.any():
+        idx = np.nonzero(lc_stable)[0]
+        m_, lo_, hi_, d_ = floquet_covariance(model, _subset(c, idx), traj.x_final[:, idx], period[idx],
+                                              settings.floquet_steps)
+        sq_floq[idx] = np.stack([m_, lo_, hi_], axis=1)
+        phase_diff[idx] = d_
     invalid = finite & (lin > settings.linearization_max_ratio) & np.isin(verdict, CERTIFIED)
     verdict[invalid] = "linearization_invalid"
     return Certificate(verdict=verdict.astype(str), dynamic_verdict=dynamic_verdict, n_fixed_points=n_fp, n_stable_fixed_points=n_sfp,
                        fp_max_re_eig=fp_re, theta=theta, fp_distance=fp_dist, oscillation=osc,
                        period_tau=period, period_spread=spread, return_mismatch=mismatch,
                        floquet_abs=floq, floquet_trivial_dev=triv_dev,
-                       floquet_max_nontrivial=max_nontriv, linearization_ratio=lin)
+                       floquet_max_nontrivial=max_nontriv, linearization_ratio=lin,
+                       S_Q_floquet=sq_floq, phase_diffusion=phase_diff)
 
 
 def _subset(c, idx):

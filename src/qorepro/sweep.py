@@ -75,6 +75,11 @@ VARIABLES = {
     "return_mismatch": ("1", "relative |x(T) − x(0)| over one period"),
     "linearization_ratio": ("1", "largest RMS-fluctuation / mean-amplitude ratio of any mode "
                                  "over the window"),
+    "S_Q_floquet": ("1", "S_Q of the periodic (Floquet) covariance on a stable limit cycle, phase mode "
+                         "separated out; mean over one period (long-time limit, no window)"),
+    "S_Q_floquet_min": ("1", "S_Q_floquet, minimum over one period"),
+    "S_Q_floquet_max": ("1", "S_Q_floquet, maximum over one period"),
+    "phase_diffusion": ("1", "growth of the phase-mode variance per period (neutral Floquet mode)"),
 }
 
 
@@ -224,6 +229,8 @@ def _summaries(model, p, traj, cert, traces):
         "floquet_max_nontrivial": cert.floquet_max_nontrivial,
         "floquet_trivial_dev": cert.floquet_trivial_dev, "return_mismatch": cert.return_mismatch,
         "linearization_ratio": cert.linearization_ratio,
+        "S_Q_floquet": cert.S_Q_floquet[:, 0], "S_Q_floquet_min": cert.S_Q_floquet[:, 1],
+        "S_Q_floquet_max": cert.S_Q_floquet[:, 2], "phase_diffusion": cert.phase_diffusion,
     }
     if traces:
         res["S_Q_t"] = traj.S_Q.T

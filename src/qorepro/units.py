@@ -56,9 +56,9 @@ def rad_s_to_omega1(w_rad_s, omega1_rad_s: float = OMEGA1_RAD_S):
     return np.asarray(w_rad_s) / omega1_rad_s
 
 
-def sagnac_factor(zeta: float = ZETA, radius_m: float = RADIUS_M,
+def sagnac_factor(zeta: float = ZETA, radius_m=RADIUS_M,
                   wavelength_m: float = WAVELENGTH_M, dzeta_dlambda: float = 0.0,
-                  c: float = C_LIGHT) -> float:
+                  c: float = C_LIGHT):
     """Dimensionless Sagnac factor Λ of SI eq. (S52).
 
     Λ = ζ r ω_c [1 − 1/ζ² − (λ/ζ) dζ/dλ] / c, with ω_c = 2πc/λ the (angular) optical
@@ -66,10 +66,10 @@ def sagnac_factor(zeta: float = ZETA, radius_m: float = RADIUS_M,
     silica and is set to zero by default, as in the paper.
     """
     omega_c = 2 * math.pi * c / wavelength_m
-    return zeta * radius_m * omega_c * (1 - 1 / zeta**2 - (wavelength_m / zeta) * dzeta_dlambda) / c
+    return zeta * np.asarray(radius_m) * omega_c * (1 - 1 / zeta**2 - (wavelength_m / zeta) * dzeta_dlambda) / c
 
 
-def sagnac_shift(Omega_kHz, direction, *, omega1_rad_s: float = OMEGA1_RAD_S,
+def sagnac_shift(Omega_kHz, direction, *, omega1_rad_s=OMEGA1_RAD_S,
                  omega_kHz_is_cyclic: bool = False, **geometry):
     """Sagnac–Fizeau shift σ_a = ±ΩΛ (SI eq. S52) in units of ω₁.
 
@@ -84,4 +84,4 @@ def sagnac_shift(Omega_kHz, direction, *, omega1_rad_s: float = OMEGA1_RAD_S,
     omega_rad_s = np.asarray(Omega_kHz, dtype=float) * KHZ
     if omega_kHz_is_cyclic:
         omega_rad_s = omega_rad_s * 2 * math.pi
-    return np.asarray(direction) * omega_rad_s * sagnac_factor(**geometry) / omega1_rad_s
+    return np.asarray(direction) * omega_rad_s * sagnac_factor(**geometry) / np.asarray(omega1_rad_s)

@@ -4,10 +4,10 @@
 
 rule certify:
     input:
-        lambda wc: panel_files(wc.figure),
+        lambda wc: panel_files(wc.figure, wc.run),
     output:
-        report(f"{R}/stability/{{figure}}.json", caption="../report/stability.rst",
-               category="4. Provenance", subcategory="{figure}"),
+        report("results/{run}/stability/{figure}.json", caption="../report/stability.rst",
+               category="4. Provenance", subcategory="{run}: {figure}"),
     localrule: True
     shell:
         "{PY} -m qorepro.workflow certify --figure {wildcards.figure} --out {output} {input}"

@@ -1,10 +1,13 @@
-# Shared set-up: config checks that the schema cannot express, paths, code inputs.
+# Shared set-up: config checks that the schema cannot express, runs and variants, paths, code inputs.
 import glob
 import json
 import os
 import sys
 
-from qorepro.workflow.spec import ConfigError, check_config, figure_panels, resolve_figure
+import yaml
+from snakemake.utils import validate as _validate
+
+from qorepro.workflow.spec import ConfigError, check_config, figure_panels, resolve_figure, variant_config
 
 try:
     check_config(config)
@@ -14,9 +17,35 @@ except ConfigError as e:
 RUN = config["run"]
 R = f"results/{RUN}"
 PY = sys.executable
-FIGURES = [f for f in config["figures"] if f != "table1"]
-PAPER = [f for f in ("fig1", "fig2", "fig3") if f in FIGURES]
-SI = [f for f in FIGURES if f.startswith("figS")]
+FIGURES = [f for f, s in config["figures"].items() if f != "table1" and s.get("group", "paper") != "referee"]
+REFEREE = [f for f, s in config["figures"].items() if s.get("group") == "referee"]
+PAPER = [f for f in FIGURES if config["figures"][f].get("group", "paper") == "paper"]
+SI = [f for f in FIGURES if config["figures"][f].get("group") == "si"]
+
+# Variant runs (config `variants:` name → overlay file) are built in the same DAG as the main
+# run: every path carries the run name, and each run resolves its own configuration.
+_RUN_CONFIGS = {RUN: config}
+
+
+def run_config(run):
+    if run not in _RUN_CONFIGS:
+        if run not in config.get("variants", {}):
+            raise WorkflowError(f"unknown run {run!r}: neither `run` ({RUN!r}) nor a key of `variants`")
+        with open(config["variants"][run]) as fh:
+            overlay = yaml.safe_load(fh) or {}
+        try:
+            merged = variant_config(config, run, overlay)
+            _validate(merged, os.path.join(workflow.basedir, "config", "schema.yaml"), set_default=True)
+            check_config(merged)
+        except (ConfigError, WorkflowError) as e:
+            raise WorkflowError(f"invalid variant {run!r} ({config['variants'][run]}): {e}")
+        _RUN_CONFIGS[run] = merged
+    return _RUN_CONFIGS[run]
+
+
+RUNS = [RUN] + [v for v in config.get("variants", {}) if v != RUN]
+for _v in RUNS:
+    run_config(_v)  # validate every variant before any job runs
 
 # editing physics code reruns the sweeps; editing plotting code or a notebook reruns plots only
 import qorepro
@@ -31,9 +60,14 @@ ENGINE_SOURCES = [p for p in ENGINE_SOURCES
 PLOT_SOURCES = [os.path.join(_SRC, "plotting.py")]
 
 
-def panel_files(figure):
-    return [f"{R}/data/{figure}/{p}.nc" for p in figure_panels(config, figure)]
+def panel_files(figure, run="{run}"):
+    return [f"results/{run}/data/{figure}/{p}.nc" for p in figure_panels(config, figure)]
+
+
+def figure_files(figures, run=RUN):
+    return [f"results/{run}/figures/{f}.{ext}" for f in figures for ext in ("pdf", "png")]
 
 
 wildcard_constraints:
     figure="|".join(list(config["figures"])),
+    run="|".join(RUNS),

@@ -5,10 +5,10 @@
 
 rule params:
     output:
-        report(f"{R}/params/{{figure}}.json", caption="../report/params.rst",
-               category="4. Provenance", subcategory="{figure}"),
+        report("results/{run}/params/{figure}.json", caption="../report/params.rst",
+               category="4. Provenance", subcategory="{run}: {figure}"),
     params:
-        record=lambda wc: json.dumps(resolve_figure(config, wc.figure), sort_keys=True, indent=1),
+        record=lambda wc: json.dumps(resolve_figure(run_config(wc.run), wc.figure), sort_keys=True, indent=1),
     localrule: True
     run:
         with open(output[0], "w") as fh:

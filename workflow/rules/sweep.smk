@@ -7,16 +7,16 @@ for _fig in config["figures"]:
         name:
             f"sweep_{_fig}"
         input:
-            params=f"{R}/params/{_fig}.json",
+            params=f"results/{{run}}/params/{_fig}.json",
             code=ENGINE_SOURCES,
         output:
             panel_files(_fig),
         params:
-            outdir=f"{R}/data/{_fig}",
+            outdir=f"results/{{run}}/data/{_fig}",
         log:
-            f"{R}/logs/sweep/{_fig}.log",
+            f"results/{{run}}/logs/sweep/{_fig}.log",
         benchmark:
-            f"{R}/benchmarks/sweep/{_fig}.tsv"
+            f"results/{{run}}/benchmarks/sweep/{_fig}.tsv"
         threads: 1
         resources:
             mem_mb=4000,

@@ -1,24 +1,24 @@
-# Targets: one rule per figure (fig1 … figS11), table1, and the aggregates paper, si, all.
+# Targets: one rule per figure (fig1 … figS11, referee figures), table1, and the aggregates
+# paper, si, all (default).  Variant runs have their own targets in referee.smk.
 
 
 rule all:
     default_target: True
     input:
-        [f"{R}/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")],
+        figure_files(FIGURES),
         f"{R}/tables/table1.csv",
         f"{R}/tables/table1.md",
         f"{R}/claims.csv",
         f"{R}/claims.md",
 
 
-for _fig in FIGURES:
+for _fig in FIGURES + REFEREE:
 
     rule:
         name:
             _fig
         input:
-            f"{R}/figures/{_fig}.pdf",
-            f"{R}/figures/{_fig}.png",
+            figure_files([_fig]),
         localrule: True
 
 
@@ -31,13 +31,13 @@ rule table1:
 
 rule paper:
     input:
-        [f"{R}/figures/{f}.{ext}" for f in PAPER for ext in ("pdf", "png")],
+        figure_files(PAPER),
     localrule: True
 
 
 rule si:
     input:
-        [f"{R}/figures/{f}.{ext}" for f in SI for ext in ("pdf", "png")],
+        figure_files(SI),
         f"{R}/tables/table1.csv",
         f"{R}/tables/table1.md",
     localrule: True

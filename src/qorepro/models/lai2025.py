@@ -63,6 +63,8 @@ class LaiParams:
     rho: float = 1.0           #: mass ratio ρ = m_j/m₀; g_j → g_j/√ρ
     Omega_kHz: float = 0.0     #: spinning speed in 10³ rad/s
     direction: float = 1.0     #: light input: +1 left (σ_a>0), −1 right (σ_a<0)
+    omega1_MHz: float = 10.0   #: ω₁/2π in MHz: the frequency unit (SI Table I: 10, experiment 15.25)
+    radius_mm: float = 1.1     #: silica sphere radius r in mm (enters Λ; experiment: 0.2)
 
     def replace(self, **changes) -> "LaiParams":
         unknown = set(changes) - {f.name for f in fields(self)}
@@ -181,7 +183,9 @@ def coefficients(p: LaiParams) -> Coefficients:
            for f in fields(p)}
     if np.any(arr["rho"] <= 0):
         raise ValueError("mass ratio rho must be positive")
-    sigma = units.sagnac_shift(arr["Omega_kHz"], np.sign(arr["direction"]))
+    sigma = units.sagnac_shift(arr["Omega_kHz"], np.sign(arr["direction"]),
+                               omega1_rad_s=2 * np.pi * units.MHZ * arr["omega1_MHz"],
+                               radius_m=arr["radius_mm"] * units.MM)
     sqrt_rho = np.sqrt(arr["rho"])
     return Coefficients(
         omega1=arr["omega1"], omega2=arr["omega2"], gamma1=arr["gamma1"], gamma2=arr["gamma2"],

@@ -73,7 +73,7 @@ def compute_figure(record: dict, outdir: str) -> dict:
     paths = {}
     for pname, p in record["panels"].items():
         if p["kind"] == "sagnac":
-            ds = _sagnac_panel(p)
+            ds = _sagnac_panel(p, record["parameters"])
         else:
             blocks = results[pname]
             labels = [k for k in blocks if k != "__reference__"]
@@ -91,17 +91,19 @@ def compute_figure(record: dict, outdir: str) -> dict:
     return paths
 
 
-def _sagnac_panel(p) -> xr.Dataset:
+def _sagnac_panel(p, params) -> xr.Dataset:
     """σ_a(Ω) for each series (SI eq. S52): analytic, no dynamics to certify."""
     x = p["x"]
     om = np.asarray(p["axes"][x], dtype=float)
-    rows = [units.sagnac_shift(om, ov.get("direction", 1.0)) for ov in p["series"].values()]
+    geo = dict(omega1_rad_s=2 * np.pi * units.MHZ * params["omega1_MHz"],
+               radius_m=params["radius_mm"] * units.MM)
+    rows = [units.sagnac_shift(om, ov.get("direction", 1.0), **geo) for ov in p["series"].values()]
     ds = xr.Dataset(
         {"sigma_a": (("series", x), np.array(rows),
                      {"units": "omega1", "long_name": "Sagnac–Fizeau shift σ_a (SI eq. S52)"})},
         coords={"series": ("series", list(p["series"]), {"long_name": "case"}),
                 x: (x, om, {"units": "kHz (1e3 rad/s)", "long_name": "spinning angular velocity Ω"})})
-    ds.attrs["sagnac_factor_Lambda"] = units.sagnac_factor()
+    ds.attrs["sagnac_factor_Lambda"] = float(units.sagnac_factor(radius_m=geo["radius_m"]))
     return ds
 
 

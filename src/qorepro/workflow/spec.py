@@ -62,6 +62,33 @@ def check_config(config: dict) -> None:
                 raise ConfigError(f"{where}.fixed: {e}") from None
 
 
+def deep_merge(base: dict, overlay: dict) -> dict:
+    """A copy of ``base`` with ``overlay`` merged in recursively (dicts merge, the rest replaces)."""
+    out = copy.deepcopy(base)
+    for k, v in overlay.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def variant_config(config: dict, name: str, overlay: dict) -> dict:
+    """Configuration of a named variant run: the current config with the variant's overlay.
+
+    The variant's run name is ``name`` (an overlay may not rename it), and a variant cannot
+    add or remove figures or panels (their output files are fixed when the DAG is built).
+    """
+    if "run" in overlay and overlay["run"] != name:
+        raise ConfigError(f"variants.{name}: its overlay sets run = {overlay['run']!r}; it must be {name!r}")
+    merged = deep_merge({k: v for k, v in config.items() if k != "variants"}, overlay)
+    merged["run"] = name
+    for fig, spec in merged["figures"].items():
+        if fig not in config["figures"] or set(spec["panels"]) != set(config["figures"][fig]["panels"]):
+            raise ConfigError(f"variants.{name}: figure {fig!r} must keep the panels of the base config")
+    return merged
+
+
 def _panel_axes(pspec) -> list:
     axes = [pspec[k] for k in ("x", "y") if k in pspec]
     if "over" in pspec:

@@ -39,14 +39,18 @@ def build_table(record: dict, baseline_nc: str, experimental: dict, sagnac_kHz: 
         rows.append({"symbol": sym, "quantity": meaning, "simulation": p[key],
                      "experimental": experimental.get(key, "not shown"), "kind": "parameter"})
     rows.append({"symbol": "ω₁/2π", "quantity": "reference frequency (MHz)",
-                 "simulation": units.OMEGA1_RAD_S / (2e6 * 3.141592653589793),
+                 "simulation": p["omega1_MHz"],
                  "experimental": experimental.get("omega1_MHz", "not shown"), "kind": "parameter"})
+    rows.append({"symbol": "r", "quantity": "silica sphere radius (mm)", "simulation": p["radius_mm"],
+                 "experimental": experimental.get("radius_mm", "not shown"), "kind": "parameter"})
+    geo = dict(radius_m=p["radius_mm"] * units.MM)
     with xr.open_dataset(baseline_nc) as ds:
         r = ds.squeeze()
         derived = [
-            ("Λ", "Sagnac factor ζ r ω_c (1 − ζ⁻²)/c", units.sagnac_factor()),
+            ("Λ", "Sagnac factor ζ r ω_c (1 − ζ⁻²)/c", float(units.sagnac_factor(**geo))),
             ("σ_a/ω₁", f"Sagnac–Fizeau shift at Ω = {sagnac_kHz:g}×10³ rad/s, left input",
-             float(units.sagnac_shift(sagnac_kHz, 1))),
+             float(units.sagnac_shift(sagnac_kHz, 1, omega1_rad_s=2e6 * 3.141592653589793 * p["omega1_MHz"],
+                                      **geo))),
             ("N_a", "mean photon number (window mean)", float(r.N_a)),
             ("N_m", "mean magnon number (window mean)", float(r.N_m)),
             ("G_a/ω₁", "g_a√N_a (window mean; Table I: 0 ~ 0.2)", float(r.G_a)),
