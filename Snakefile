@@ -6,6 +6,7 @@
 #   snakemake --configfile my_variant.yaml
 #   snakemake claims           the claims audit → results/<run>/claims.{csv,md}
 #   snakemake --report report.html   one self-contained HTML report of the run
+#   snakemake referee          referee figures R1/R4/R5/squeezing, experimental column, audits
 #
 # Stages live in workflow/rules/*.smk; figure definitions in config/config.yaml (figures:);
 # physics in src/qorepro; plotting notebooks in notebooks/<figure>.ipynb.
@@ -29,4 +30,5 @@ include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/referee.smk"
 include: "workflow/rules/targets.smk"

@@ -25,7 +25,7 @@ LABELS = {
     "gamma": r"$\gamma_j/\omega_1$", "chi": r"$\chi/\omega_1$", "rho": r"$\rho=m_j/m_0$",
     "n_th": r"$\bar n_j$", "Omega": r"$\Omega$ ($10^3$ rad/s)", "sigma_a": r"$\sigma_a/\omega_1$",
     "t": r"$t/\tau$", "revival": r"revival factor $\Lambda$", "theta": r"$\theta_2$",
-    "squeezing_dB": "squeezing (dB)",
+    "squeezing_dB": "two-mode squeezing below vacuum (dB)", "S_Q_floquet": r"$S_Q$ (Floquet)",
 }
 UNCERT = dict(marker="x", color="crimson", linestyle="none", markersize=7, zorder=5)
 HATCH = dict(fill=False, hatch="///", edgecolor="crimson", linewidth=0.0)
@@ -38,6 +38,28 @@ def n_axes(panel: dict) -> int:
     if panel["kind"] == "map" and len(v) > 1:
         return len(v)
     return 1
+
+
+#: axes whose coordinate is a frequency in units of ω₁ (convertible to MHz)
+FREQUENCY_AXES = ("Delta_a", "Delta_m", "K", "kappa_a", "kappa_m", "gamma", "chi", "omega2")
+
+
+def _physical(ds, rec):
+    """With ``plot.physical_units``, rescale frequency coordinates to MHz (×ω₁/2π)."""
+    if not rec.get("plot", {}).get("physical_units"):
+        return ds
+    f1 = rec["parameters"]["omega1_MHz"]
+    for ax in FREQUENCY_AXES:
+        if ax in ds.coords:
+            ds = ds.assign_coords({ax: ds[ax] * f1})
+            ds[ax].attrs["physical"] = True
+    return ds
+
+
+def _axis_label(name, ds):
+    if name in ds.coords and ds[name].attrs.get("physical"):
+        return LABELS.get(name, name).replace(r"/\omega_1", "/2\\pi").rstrip("$") + r"$ (MHz)"
+    return LABELS.get(name, name)
 
 
 def plot_figure(params_json: str, stability_json: str, data_dir: str):
@@ -53,7 +75,7 @@ def plot_figure(params_json: str, stability_json: str, data_dir: str):
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
     flat = list(axes.ravel())
     for pname, p in panels.items():
-        ds = xr.load_dataset(os.path.join(data_dir, f"{pname}.nc"))
+        ds = _physical(xr.load_dataset(os.path.join(data_dir, f"{pname}.nc")), rec)
         k = n_axes(p)
         axs, flat = flat[:k], flat[k:]
         DRAW[p["kind"]](axs, ds, p)
@@ -95,7 +117,7 @@ def _line(axs, ds, p):
             if (~ok).any():
                 ax.plot(xv[~ok], y[~ok], **UNCERT, label=None if marked else "not certified")
                 marked = True
-    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_xlabel(_axis_label(x, ds))
     ax.set_ylabel(", ".join(LABELS.get(v, v) for v in p["variables"]))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
@@ -119,8 +141,8 @@ def _map_one(ax, ds, x, y, values, cert, label, fig_cbar=True, cmap="viridis"):
                 ax.add_patch(Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j], **HATCH))
     if (~cert).any():
         ax.legend(handles=[Patch(**HATCH, label="not certified")], fontsize=7, loc="upper right")
-    ax.set_xlabel(LABELS.get(x, x))
-    ax.set_ylabel(LABELS.get(y, y))
+    ax.set_xlabel(_axis_label(x, ds))
+    ax.set_ylabel(_axis_label(y, ds))
 
 
 def _map(axs, ds, p):
@@ -145,8 +167,8 @@ def _verdict_map(ax, ds, x, y, verdict):
     ax.pcolormesh(xe, ye, codes.T, cmap=cmap, vmin=-0.5, vmax=len(VERDICTS) - 0.5, shading="flat")
     present = sorted(set(codes.ravel().tolist()) - {-1})
     ax.legend(handles=[Patch(color=cmap(c), label=VERDICTS[c]) for c in present], fontsize=6)
-    ax.set_xlabel(LABELS.get(x, x))
-    ax.set_ylabel(LABELS.get(y, y))
+    ax.set_xlabel(_axis_label(x, ds))
+    ax.set_ylabel(_axis_label(y, ds))
     ax.set_title("stability verdict", fontsize=9, loc="right")
 
 
@@ -194,7 +216,7 @@ def _sagnac(axs, ds, p):
     for s in ds.series.values:
         ax.plot(ds[x], ds["sigma_a"].sel(series=s), label=f"{s} input")
     ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_xlabel(_axis_label(x, ds))
     ax.set_ylabel(LABELS["sigma_a"])
     ax.legend(fontsize=7)
 

@@ -41,6 +41,15 @@ def main(argv=None) -> int:
     k.add_argument("--run", required=True)
     k.add_argument("--csv", required=True)
     k.add_argument("--md", required=True)
+    k.add_argument("--measure", default="S_Q",
+                   help="variable used as S_Q (e.g. S_Q_floquet for the long-time audit)")
+    au = sub.add_parser("audit", help="referee audits across runs")
+    au.add_argument("kind", choices=["claims-by-run", "initial-conditions", "floquet"])
+    au.add_argument("--run", action="append", default=[], help="NAME=PATH (claims csv or data dir)")
+    au.add_argument("--figures", nargs="*", default=[])
+    au.add_argument("--tol", type=float, default=0.01)
+    au.add_argument("--csv", required=True)
+    au.add_argument("--md", required=True)
     args = ap.parse_args(argv)
 
     if args.stage == "sweep":
@@ -64,8 +73,17 @@ def main(argv=None) -> int:
         from collections import Counter
 
         from .claims_report import run_claims
-        rows = run_claims(args.claims, args.data_dir, args.run, args.csv, args.md)
+        rows = run_claims(args.claims, args.data_dir, args.run, args.csv, args.md, measure=args.measure)
         print("claims:", dict(Counter(r["verdict"] for r in rows)))
+    elif args.stage == "audit":
+        from . import audits
+        runs = dict(r.split("=", 1) for r in args.run)
+        if args.kind == "claims-by-run":
+            audits.claims_by_run(runs, args.csv, args.md)
+        elif args.kind == "initial-conditions":
+            print(audits.initial_conditions(runs, args.figures, args.tol, args.csv, args.md))
+        else:
+            print(audits.floquet_vs_window(next(iter(runs.values())), args.figures, args.csv, args.md))
     return 0
 
 

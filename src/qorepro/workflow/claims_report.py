@@ -13,7 +13,10 @@ from .. import __version__
 from ..claims import VERDICTS, evaluate, format_measured
 
 
-def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path: str) -> list[dict]:
+def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path: str,
+               measure: str = "S_Q") -> list[dict]:
+    """Evaluate every claim; ``measure`` substitutes another variable for S_Q (e.g. the Floquet
+    long-time S_Q, where defined, for the audit)."""
     with open(claims_file) as fh:
         spec = yaml.safe_load(fh)
     defaults = spec.get("thresholds", {})
@@ -23,7 +26,11 @@ def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path
         datasets = {}
         for key in claim["datasets"]:
             if key not in cache:
-                cache[key] = xr.load_dataset(os.path.join(data_dir, f"{key}.nc"))
+                ds = xr.load_dataset(os.path.join(data_dir, f"{key}.nc"))
+                if measure != "S_Q" and measure in ds:
+                    ds["S_Q"] = ds[measure].fillna(ds["S_Q"]) if "S_Q" in ds else ds[measure]
+                    ds.attrs["S_Q_substituted_by"] = measure
+                cache[key] = ds
             datasets[key] = cache[key]
         try:
             res = evaluate(claim, datasets, defaults)
@@ -43,7 +50,8 @@ def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path
         w.writeheader()
         w.writerows(rows)
     counts = Counter(r["verdict"] for r in rows)
-    lines = [f"# Claims audit — run `{run}` (qorepro {__version__})", "",
+    title = f"# Claims audit — run `{run}`" + (f", S_Q := {measure}" if measure != "S_Q" else "")
+    lines = [f"{title} (qorepro {__version__})", "",
              "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS), "",
              "`verdict` decides on certified points (stable fixed point or limit cycle *and* a valid "
              "linearisation); `if linearisation ignored` decides on dynamically stable points only.", "",

@@ -154,6 +154,7 @@ def resolve_figure(config: dict, figure: str) -> dict:
         "solver": solver,
         "certification": {**CertificationSettings().to_dict(), **config.get("certification", {})},
         "batch_size": config["batch_size"],
+        "plot": config.get("plot", {}),
         "panels": panels,
     }
 

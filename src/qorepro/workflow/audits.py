@@ -1,0 +1,143 @@
+"""Referee audits across runs: claim verdicts side by side, initial-condition coexistence,
+and window-averaged vs. Floquet (long-time) S_Q."""
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import os
+
+import numpy as np
+import xarray as xr
+
+
+def claims_by_run(claims_csvs: dict, out_csv: str, out_md: str) -> list[dict]:
+    """One row per claim, one verdict column per run (baseline first), changes flagged."""
+    runs = list(claims_csvs)
+    table: dict[str, dict] = {}
+    for run, path in claims_csvs.items():
+        with open(path) as fh:
+            for row in csv.DictReader(fh):
+                t = table.setdefault(row["id"], {"id": row["id"], "source": row["source"]})
+                t[run] = row["verdict"]
+                t[f"{run}: measured"] = row["measured"]
+    rows = []
+    for cid, t in table.items():
+        verdicts = [t.get(r, "") for r in runs]
+        t["changes"] = "yes" if len(set(verdicts)) > 1 else ""
+        rows.append(t)
+    fields = ["id", "source"] + runs + ["changes"] + [f"{r}: measured" for r in runs]
+    with open(out_csv, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    lines = ["# Claim verdicts by run", "",
+             "Each column is one run of the same claims audit (config/claims.yaml); `changes` marks "
+             "claims whose verdict differs between runs.", "",
+             "| id | source | " + " | ".join(runs) + " | changes |",
+             "|---|---|" + "---|" * len(runs) + "---|"]
+    for t in rows:
+        lines.append(f"| {t['id']} | {t['source']} | " + " | ".join(t.get(r, "") for r in runs)
+                     + f" | {t['changes']} |")
+    with open(out_md, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return rows
+
+
+def _panels(data_dir: str, figures) -> dict:
+    out = {}
+    for fig in figures:
+        for path in sorted(glob.glob(os.path.join(data_dir, fig, "*.nc"))):
+            out[f"{fig}/{os.path.splitext(os.path.basename(path))[0]}"] = path
+    return out
+
+
+def initial_conditions(run_dirs: dict, figures, tol: float, out_csv: str, out_md: str) -> dict:
+    """Points where runs differing only in the initial state give different S_Q.
+
+    A point counts as *coexistence* when every run certifies it as dynamically stable and the
+    window-mean S_Q values spread by more than ``tol`` — distinct attractors for the same
+    parameters.  Returns summary counts.
+    """
+    runs = list(run_dirs)
+    base = _panels(run_dirs[runs[0]], figures)
+    rows, n_points, n_coexist = [], 0, 0
+    for key, path in base.items():
+        dss = {}
+        for r in runs:
+            p = os.path.join(run_dirs[r], key + ".nc")
+            if os.path.exists(p):
+                dss[r] = xr.load_dataset(p)
+        if len(dss) < 2 or "S_Q" not in dss[runs[0]] or "t" in dss[runs[0]].dims:
+            continue
+        sq = np.stack([dss[r]["S_Q"].values for r in dss])
+        stable = np.stack([dss[r]["dynamically_stable"].values.astype(bool) for r in dss]).all(axis=0)
+        spread = sq.max(axis=0) - sq.min(axis=0)
+        co = stable & (spread > tol)
+        n_points += sq[0].size
+        n_coexist += int(co.sum())
+        dims = dss[runs[0]]["S_Q"].dims
+        for idx in np.argwhere(co):
+            idx = tuple(idx)
+            coords = {d: (str(dss[runs[0]][d].values[i]) if dss[runs[0]][d].dtype.kind in "UO"
+                          else float(dss[runs[0]][d].values[i])) for d, i in zip(dims, idx)}
+            rows.append({"panel": key, "coords": json.dumps(coords),
+                         **{f"S_Q[{r}]": float(dss[r]["S_Q"].values[idx]) for r in dss},
+                         "spread": float(spread[idx])})
+    fields = ["panel", "coords"] + [f"S_Q[{r}]" for r in runs] + ["spread"]
+    with open(out_csv, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    summary = {"runs": runs, "n_points": n_points, "n_coexisting": n_coexist, "tol": tol}
+    lines = ["# Initial-condition audit: coexisting limit cycles", "",
+             f"Runs compared: {', '.join(runs)} (same parameters, different initial means). "
+             f"{n_coexist} of {n_points} points are dynamically stable in every run yet give window-mean "
+             f"S_Q values spread by more than {tol} — distinct attractors for the same parameters.", ""]
+    if rows:
+        lines += ["| panel | point | " + " | ".join(f"S_Q [{r}]" for r in runs) + " |",
+                  "|---|---|" + "---|" * len(runs)]
+        for r in rows[:200]:
+            lines.append(f"| {r['panel']} | `{r['coords']}` | "
+                         + " | ".join(f"{r.get(f'S_Q[{x}]', float('nan')):.4g}" for x in runs) + " |")
+    with open(out_md, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return summary
+
+
+def floquet_vs_window(data_dir: str, figures, out_csv: str, out_md: str) -> dict:
+    """Window-mean S_Q next to the periodic-covariance (Floquet) S_Q on stable limit cycles."""
+    rows = []
+    for key, path in _panels(data_dir, figures).items():
+        ds = xr.load_dataset(path)
+        if "S_Q_floquet" not in ds or "t" in ds.dims:
+            continue
+        w, f = ds["S_Q"].values.ravel(), ds["S_Q_floquet"].values.ravel()
+        ok = np.isfinite(f)
+        if not ok.any():
+            continue
+        d = f[ok] - w[ok]
+        rows.append({"panel": key, "n_limit_cycles": int(ok.sum()),
+                     "mean_S_Q_window": float(w[ok].mean()), "mean_S_Q_floquet": float(f[ok].mean()),
+                     "max_abs_diff": float(np.abs(d).max()),
+                     "n_window_zero_floquet_sync": int(((w[ok] < 0.01) & (f[ok] >= 0.05)).sum())})
+    with open(out_csv, "w", newline="") as fh:
+        w_ = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["panel"])
+        w_.writeheader()
+        w_.writerows(rows)
+    tot = sum(r["n_limit_cycles"] for r in rows)
+    flips = sum(r["n_window_zero_floquet_sync"] for r in rows)
+    lines = ["# Window average vs. Floquet long-time limit", "",
+             "On every dynamically stable limit cycle the engine also solves the periodic (Floquet) "
+             "covariance with the neutral phase mode projected out (`S_Q_floquet`): the S_Q the orbit "
+             "would show once transients have decayed and the phase is tracked. A large window-vs-Floquet "
+             "gap means the window value is dominated by phase variance accumulated during the transient.", "",
+             f"{tot} limit-cycle points; {flips} of them have window S_Q < 0.01 but Floquet S_Q ≥ 0.05.", "",
+             "| panel | limit cycles | mean S_Q (window) | mean S_Q (Floquet) | max abs diff | window≈0, Floquet synchronized |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['panel']} | {r['n_limit_cycles']} | {r['mean_S_Q_window']:.4g} | "
+                     f"{r['mean_S_Q_floquet']:.4g} | {r['max_abs_diff']:.4g} | {r['n_window_zero_floquet_sync']} |")
+    with open(out_md, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return {"n_limit_cycles": tot, "n_window_zero_floquet_sync": flips}

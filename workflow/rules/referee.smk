@@ -1,0 +1,92 @@
+# Referee targets (peer-review file): extra figures R1a, R4, R5, the squeezing figure, the
+# experimental-parameter variant, and audits of the averaging window, the initial conditions
+# and the window average vs. the Floquet long-time limit.  `referee` builds them all.
+VARIANTS = list(config.get("variants", {}))
+WINDOW_RUNS = [v for v in ("window-50-70", RUN, "window-980-1000") if v == RUN or v in VARIANTS]
+IC_RUNS = [v for v in (RUN, "ic-inphase", "ic-antiphase") if v == RUN or v in VARIANTS]
+AUDIT_FIGURES = FIGURES          # the S_Q panels of every paper/SI figure
+
+
+rule refExperimental:
+    input:
+        figure_files(PAPER, run="experimental"),
+        "results/experimental/tables/table1.md",
+        "results/experimental/claims.csv",
+    localrule: True
+
+
+rule audit_claims_by_run:
+    input:
+        claims=lambda wc: [f"results/{r}/claims.csv" for r in [RUN] + [v for v in VARIANTS]],
+        floquet=f"results/audits/{RUN}/claims_floquet.csv",
+    output:
+        csv=report(f"results/audits/{RUN}/claims_by_run.csv", caption="../report/audits.rst",
+                   category="5. Referee audits"),
+        md=f"results/audits/{RUN}/claims_by_run.md",
+    params:
+        runs=lambda wc, input: " ".join(f"--run {r}={p}" for r, p in zip([RUN] + VARIANTS, input.claims))
+        + f" --run floquet-long-time={input.floquet}",
+    localrule: True
+    shell:
+        "{PY} -m qorepro.workflow audit claims-by-run {params.runs} --csv {output.csv} --md {output.md}"
+
+
+rule audit_claims_floquet:
+    input:
+        data=[f"{R}/data/{k}.nc" for k in CLAIM_KEYS],
+        claims=config["claims_file"],
+    output:
+        csv=f"results/audits/{RUN}/claims_floquet.csv",
+        md=f"results/audits/{RUN}/claims_floquet.md",
+    localrule: True
+    shell:
+        "{PY} -m qorepro.workflow claims --claims {input.claims} --data-dir {R}/data --run {RUN} "
+        "--measure S_Q_floquet --csv {output.csv} --md {output.md}"
+
+
+rule audit_initial_conditions:
+    input:
+        [f"results/{r}/data/{f}/{p}.nc" for r in IC_RUNS for f in AUDIT_FIGURES
+         for p in figure_panels(config, f)],
+    output:
+        csv=f"results/audits/{RUN}/initial_conditions.csv",
+        md=report(f"results/audits/{RUN}/initial_conditions.md", caption="../report/audits.rst",
+                  category="5. Referee audits"),
+    params:
+        runs=" ".join(f"--run {r}=results/{r}/data" for r in IC_RUNS),
+        figures=" ".join(AUDIT_FIGURES),
+    localrule: True
+    shell:
+        "{PY} -m qorepro.workflow audit initial-conditions {params.runs} --figures {params.figures} "
+        "--tol 0.01 --csv {output.csv} --md {output.md}"
+
+
+rule audit_floquet:
+    input:
+        [f"{R}/data/{f}/{p}.nc" for f in AUDIT_FIGURES for p in figure_panels(config, f)],
+    output:
+        csv=f"results/audits/{RUN}/floquet_vs_window.csv",
+        md=report(f"results/audits/{RUN}/floquet_vs_window.md", caption="../report/audits.rst",
+                  category="5. Referee audits"),
+    params:
+        figures=" ".join(AUDIT_FIGURES),
+    localrule: True
+    shell:
+        "{PY} -m qorepro.workflow audit floquet --run {RUN}={R}/data --figures {params.figures} "
+        "--csv {output.csv} --md {output.md}"
+
+
+rule audits:
+    input:
+        rules.audit_claims_by_run.output,
+        rules.audit_initial_conditions.output,
+        rules.audit_floquet.output,
+    localrule: True
+
+
+rule referee:
+    input:
+        figure_files(REFEREE),
+        rules.refExperimental.input,
+        rules.audits.input,
+    localrule: True
