@@ -54,8 +54,8 @@ def test_dry_run_of_all_plans_every_target(project):
     for f in FIGS + ["table1"]:
         assert jobs.get(f"sweep_{f}") == 1, f
     assert jobs["plot"] == len(FIGS) and jobs["certify"] == len(FIGS) + 1
-    assert jobs["make_table1"] == 1 and jobs["claims"] == 1
-    for target in FIGS + ["table1", "paper", "si"]:
+    assert jobs["make_table1"] == 1 and jobs["claims_of_run"] == 1
+    for target in FIGS + ["table1", "paper", "si", "claims", "referee", "refR1", "refExperimental", "audits"]:
         smk(project, "-n", target)
 
 
@@ -135,3 +135,45 @@ def test_variant_run_lands_in_its_own_folder(project):
     assert not (project / "results" / "test-tiny").exists()
     ds = xr.load_dataset(project / "results" / "test-variant" / "data" / "figS11" / "a.nc")
     assert '"chi": 0.03' in ds.attrs["parameters"]
+
+
+def test_variant_overlays_validate_against_the_schema():
+    from snakemake.utils import validate
+
+    from qorepro.workflow.spec import check_config, variant_config
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    validate(base, str(ROOT / "config" / "schema.yaml"), set_default=True)
+    assert base["variants"], "the config declares variant runs"
+    for name, path in base["variants"].items():
+        overlay = yaml.safe_load((ROOT / path).read_text())
+        merged = variant_config(base, name, overlay)
+        validate(merged, str(ROOT / "config" / "schema.yaml"), set_default=True)
+        check_config(merged)
+        assert merged["run"] == name
+
+
+def test_named_variant_builds_in_the_same_dag_without_touching_the_main_run(project):
+    (project / "var.yaml").write_text(yaml.safe_dump({"parameters": {"chi": 0.03}}))
+    cfg = yaml.safe_load((project / "tiny.yaml").read_text())
+    cfg["variants"] = {"tiny-var": "var.yaml"}
+    (project / "tiny-v.yaml").write_text(yaml.safe_dump(cfg))
+    smk(project, "figS11", "--configfile", "tiny-v.yaml")
+    main = project / "results" / "test-tiny"
+    stamp = {p: p.stat().st_mtime for p in main.rglob("*") if p.is_file()}
+    smk(project, "results/tiny-var/figures/figS11.pdf", "--configfile", "tiny-v.yaml")
+    assert (project / "results" / "tiny-var" / "data" / "figS11" / "a.nc").exists()
+    assert {p: p.stat().st_mtime for p in main.rglob("*") if p.is_file()} == stamp
+    r = smk(project, "-n", "figS11", "--configfile", "tiny-v.yaml")
+    assert "Nothing to be done" in r.stdout + r.stderr
+    ds = xr.load_dataset(project / "results" / "tiny-var" / "data" / "figS11" / "a.nc")
+    assert '"chi": 0.03' in ds.attrs["parameters"] and ds.attrs["run"] == "tiny-var"
+
+
+def test_bad_variant_overlay_fails_before_running(project):
+    (project / "bad-var.yaml").write_text(yaml.safe_dump({"parameters": {"gamma1": -1}}))
+    cfg = yaml.safe_load((project / "tiny.yaml").read_text())
+    cfg["variants"] = {"broken": "bad-var.yaml"}
+    (project / "tiny-b.yaml").write_text(yaml.safe_dump(cfg))
+    r = smk(project, "-n", "results/broken/figures/fig1.pdf", "--configfile", "tiny-b.yaml", check=False)
+    assert r.returncode != 0 and "gamma1" in r.stdout + r.stderr
+    assert not (project / "results").exists()

@@ -44,8 +44,8 @@ def run_config(run):
 
 
 RUNS = [RUN] + [v for v in config.get("variants", {}) if v != RUN]
-for _v in RUNS:
-    run_config(_v)  # validate every variant before any job runs
+# a variant's overlay is loaded and validated when a target of that run is requested, while the
+# DAG is built — before any job runs
 
 # editing physics code reruns the sweeps; editing plotting code or a notebook reruns plots only
 import qorepro
