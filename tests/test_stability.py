@@ -56,7 +56,7 @@ class StuartLandau:
 def test_floquet_multipliers_of_stuart_landau_cycle():
     lam = np.array([0.3, 1.0])
     om = np.array([1.0, 2.5])
-    c = types.SimpleNamespace(lam=lam, om=om)
+    c = types.SimpleNamespace(lam=lam, om=om, q=np.zeros(2))
     T_tau = 1.0 / om                                 # period 2π/ω in units of τ = 2π
     x0 = np.stack([np.sqrt(lam), np.zeros(2)])
     M, xT = stability.monodromy(StuartLandau, c, x0, T_tau, steps=400)

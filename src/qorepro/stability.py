@@ -140,21 +140,9 @@ def monodromy(model, c, x0: np.ndarray, period_tau: np.ndarray, steps: int = 512
     Integrates the orbit from x0 (2n, N) jointly with Φ over one period T (per point) with
     ``steps`` fixed Runge–Kutta steps each.  Returns (Φ (N, 2n, 2n), x(T) (2n, N)).
     """
-    a, b = tableau(method)
     dim, N = x0.shape
-    dt = (2 * np.pi * period_tau / steps)                 # per point, units of 1/ω₁
-    x = x0.copy()
-    P = np.repeat(np.eye(dim)[None], N, axis=0)
-    for _ in range(steps):
-        kx, kP = [], []
-        for i in range(b.size):
-            xi = x + sum(a[i, j] * kx[j] for j in range(i) if a[i, j] != 0) * dt if i else x
-            Pi = P + sum(a[i, j] * kP[j] for j in range(i) if a[i, j] != 0) * dt[:, None, None] if i else P
-            kx.append(model.mean_field_rhs(xi, c))
-            kP.append(model.drift_matrix(xi, c) @ Pi)
-        x = x + dt * sum(bi * k for bi, k in zip(b, kx))
-        P = P + dt[:, None, None] * sum(bi * k for bi, k in zip(b, kP))
-    return P, x
+    Phi, _, xT, _ = period_flow(model, c, x0, np.zeros((N, dim, dim)), period_tau, steps, method)
+    return Phi, xT
 
 
 def period_flow(model, c, x0, V0, period_tau, steps: int = 512, method="dop853", measure=None):
