@@ -53,8 +53,8 @@ def build_table(record: dict, baseline_nc: str, experimental: dict, sagnac_kHz: 
                                       **geo))),
             ("N_a", "mean photon number (window mean)", float(r.N_a)),
             ("N_m", "mean magnon number (window mean)", float(r.N_m)),
-            ("G_a/ω₁", "g_a√N_a (window mean; Table I: 0 ~ 0.2)", float(r.G_a)),
-            ("G_m/ω₁", "g_m√N_m (window mean; Table I: 0 ~ 0.2)", float(r.G_m)),
+            ("G_a/ω₁", "g_a√N_a (window mean; Table I: simulation 0–0.2, experiment 0–0.1)", float(r.G_a)),
+            ("G_m/ω₁", "g_m√N_m (window mean; Table I: simulation 0–0.2, experiment 0–0.1)", float(r.G_m)),
             ("S_Q", "window-mean S_Q at the baseline point", float(r.S_Q)),
             ("verdict", "stability verdict of the baseline point", str(r.verdict.values)),
         ]
