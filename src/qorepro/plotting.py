@@ -1,7 +1,7 @@
 """Plotting helpers for the figure notebooks (one call per figure: :func:`plot_figure`).
 
 Every panel draws the late-window mean of its variable with the min–max band where the
-dataset has one, and marks points whose stability verdict is not certified: red crosses on
+dataset has one (and, dotted, S_Q's Floquet long-time limit on stable limit cycles), and marks points whose stability verdict is not certified: red crosses on
 line plots, hatched cells on maps, dashed traces with the verdict in the legend.  Nothing
 uncertified is drawn as if it were physics.
 """
@@ -103,7 +103,7 @@ def _line(axs, ds, p):
     x = p["x"]
     xv = ds[x].values
     cert = ds["certified"].values.astype(bool)
-    marked = False
+    marked = floq_marked = False
     for vi, var in enumerate(p["variables"]):
         for si, s in enumerate(ds.series.values):
             y = ds[var].sel(series=s).values
@@ -114,6 +114,12 @@ def _line(axs, ds, p):
                 ax.fill_between(xv, ds["S_Q_min"].sel(series=s).values, ds["S_Q_max"].sel(series=s).values,
                                 color=line.get_color(), alpha=0.2, lw=0)
             ax.plot(xv[ok], y[ok], "o", ms=3, color=line.get_color())
+            if var == "S_Q" and "S_Q_floquet" in ds:
+                yf = ds["S_Q_floquet"].sel(series=s).values
+                if np.isfinite(yf).any():
+                    ax.plot(xv, yf, ":", lw=1.0, color=line.get_color(),
+                            label=None if floq_marked else "Floquet long-time limit")
+                    floq_marked = True
             if (~ok).any():
                 ax.plot(xv[~ok], y[~ok], **UNCERT, label=None if marked else "not certified")
                 marked = True
