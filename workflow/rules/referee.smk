@@ -5,6 +5,7 @@ VARIANTS = list(config.get("variants", {}))
 WINDOW_RUNS = [v for v in ("window-50-70", RUN, "window-980-1000") if v == RUN or v in VARIANTS]
 IC_RUNS = [v for v in (RUN, "ic-inphase", "ic-antiphase") if v == RUN or v in VARIANTS]
 AUDIT_FIGURES = FIGURES          # the S_Q panels of every paper/SI figure
+AUDIT_CODE = [os.path.join(_SRC, "workflow", "audits.py")]
 
 
 rule refExperimental:
@@ -19,6 +20,7 @@ rule audit_claims_by_run:
     input:
         claims=lambda wc: [f"results/{r}/claims.csv" for r in [RUN] + [v for v in VARIANTS]],
         floquet=f"results/audits/{RUN}/claims_floquet.csv",
+        code=AUDIT_CODE,
     output:
         csv=report(f"results/audits/{RUN}/claims_by_run.csv", caption="../report/audits.rst",
                    category="5. Referee audits"),
@@ -35,6 +37,7 @@ rule audit_claims_floquet:
     input:
         data=[f"{R}/data/{k}.nc" for k in CLAIM_KEYS],
         claims=config["claims_file"],
+        code=[os.path.join(_SRC, "claims.py"), os.path.join(_SRC, "workflow", "claims_report.py")],
     output:
         csv=f"results/audits/{RUN}/claims_floquet.csv",
         md=f"results/audits/{RUN}/claims_floquet.md",
@@ -46,8 +49,9 @@ rule audit_claims_floquet:
 
 rule audit_initial_conditions:
     input:
-        [f"results/{r}/data/{f}/{p}.nc" for r in IC_RUNS for f in AUDIT_FIGURES
-         for p in figure_panels(config, f)],
+        data=[f"results/{r}/data/{f}/{p}.nc" for r in IC_RUNS for f in AUDIT_FIGURES
+              for p in figure_panels(config, f)],
+        code=AUDIT_CODE,
     output:
         csv=f"results/audits/{RUN}/initial_conditions.csv",
         md=report(f"results/audits/{RUN}/initial_conditions.md", caption="../report/audits.rst",
@@ -63,7 +67,8 @@ rule audit_initial_conditions:
 
 rule audit_floquet:
     input:
-        [f"{R}/data/{f}/{p}.nc" for f in AUDIT_FIGURES for p in figure_panels(config, f)],
+        data=[f"{R}/data/{f}/{p}.nc" for f in AUDIT_FIGURES for p in figure_panels(config, f)],
+        code=AUDIT_CODE,
     output:
         csv=f"results/audits/{RUN}/floquet_vs_window.csv",
         md=report(f"results/audits/{RUN}/floquet_vs_window.md", caption="../report/audits.rst",

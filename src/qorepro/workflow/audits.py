@@ -52,53 +52,75 @@ def _panels(data_dir: str, figures) -> dict:
     return out
 
 
-def initial_conditions(run_dirs: dict, figures, tol: float, out_csv: str, out_md: str) -> dict:
-    """Points where runs differing only in the initial state give different S_Q.
+def _rel_spread(arrs):
+    a = np.stack(arrs)
+    scale = np.maximum(np.abs(a).max(axis=0), 1e-300)
+    return (a.max(axis=0) - a.min(axis=0)) / scale
 
-    A point counts as *coexistence* when every run certifies it as dynamically stable and the
-    window-mean S_Q values spread by more than ``tol`` — distinct attractors for the same
-    parameters.  Returns summary counts.
+
+def initial_conditions(run_dirs: dict, figures, tol: float, out_csv: str, out_md: str,
+                       orbit_rtol: float = 1e-3) -> dict:
+    """Where do runs that differ only in the initial state disagree?
+
+    For points that every run certifies as dynamically stable and whose window-mean S_Q spreads
+    by more than ``tol``, the orbits are compared: if the period or the largest non-trivial
+    Floquet multiplier differ by more than ``orbit_rtol`` (relative) the runs reached **distinct
+    attractors** (coexisting limit cycles); otherwise they reached the same orbit and S_Q differs
+    only through the history of the fluctuations (phase variance accumulated in the transient).
     """
     runs = list(run_dirs)
     base = _panels(run_dirs[runs[0]], figures)
-    rows, n_points, n_coexist = [], 0, 0
+    rows, n_points, n_distinct, n_history = [], 0, 0, 0
     for key, path in base.items():
         dss = {}
         for r in runs:
             p = os.path.join(run_dirs[r], key + ".nc")
             if os.path.exists(p):
                 dss[r] = xr.load_dataset(p)
-        if len(dss) < 2 or "S_Q" not in dss[runs[0]] or "t" in dss[runs[0]].dims:
+        first = dss[runs[0]]
+        if len(dss) < 2 or "S_Q" not in first or "t" in first.dims or "period_tau" not in first:
             continue
         sq = np.stack([dss[r]["S_Q"].values for r in dss])
         stable = np.stack([dss[r]["dynamically_stable"].values.astype(bool) for r in dss]).all(axis=0)
         spread = sq.max(axis=0) - sq.min(axis=0)
-        co = stable & (spread > tol)
+        # orbit identity: period and largest non-trivial Floquet multiplier (both accurate to
+        # ~1e-5; window means of oscillating quantities are not, the window is not a whole
+        # number of periods)
+        orbit = np.nanmax(np.stack([_rel_spread([dss[r][v].values for r in dss])
+                                    for v in ("period_tau", "floquet_max_nontrivial")]), axis=0)
+        differ = stable & (spread > tol)
+        distinct = differ & (orbit > orbit_rtol)
         n_points += sq[0].size
-        n_coexist += int(co.sum())
-        dims = dss[runs[0]]["S_Q"].dims
-        for idx in np.argwhere(co):
+        n_distinct += int(distinct.sum())
+        n_history += int((differ & ~distinct).sum())
+        dims = first["S_Q"].dims
+        for idx in np.argwhere(differ):
             idx = tuple(idx)
-            coords = {d: (str(dss[runs[0]][d].values[i]) if dss[runs[0]][d].dtype.kind in "UO"
-                          else float(dss[runs[0]][d].values[i])) for d, i in zip(dims, idx)}
+            coords = {d: (str(first[d].values[i]) if first[d].dtype.kind in "UO" else float(first[d].values[i]))
+                      for d, i in zip(dims, idx)}
             rows.append({"panel": key, "coords": json.dumps(coords),
+                         "kind": "distinct attractors" if distinct[idx] else "same orbit, different history",
                          **{f"S_Q[{r}]": float(dss[r]["S_Q"].values[idx]) for r in dss},
-                         "spread": float(spread[idx])})
-    fields = ["panel", "coords"] + [f"S_Q[{r}]" for r in runs] + ["spread"]
+                         "spread": float(spread[idx]), "orbit_rel_diff": float(orbit[idx])})
+    fields = ["panel", "coords", "kind"] + [f"S_Q[{r}]" for r in runs] + ["spread", "orbit_rel_diff"]
     with open(out_csv, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    summary = {"runs": runs, "n_points": n_points, "n_coexisting": n_coexist, "tol": tol}
+    summary = {"runs": runs, "n_points": n_points, "n_distinct_attractors": n_distinct,
+               "n_same_orbit_history": n_history, "tol": tol, "orbit_rtol": orbit_rtol}
     lines = ["# Initial-condition audit: coexisting limit cycles", "",
-             f"Runs compared: {', '.join(runs)} (same parameters, different initial means). "
-             f"{n_coexist} of {n_points} points are dynamically stable in every run yet give window-mean "
-             f"S_Q values spread by more than {tol} — distinct attractors for the same parameters.", ""]
+             f"Runs compared: {', '.join(runs)} (same parameters, different initial means). Of {n_points} "
+             f"points, **{n_distinct}** reach distinct attractors in different runs (orbit period or largest "
+             f"non-trivial Floquet multiplier differ by > {orbit_rtol:g}, relative) with window-mean S_Q differing by "
+             f"> {tol}; at **{n_history}** more the runs reach the same orbit but S_Q still differs by > {tol} "
+             "(history dependence through the phase variance accumulated in the transient). Only points "
+             "dynamically stable in every run are compared.", ""]
     if rows:
-        lines += ["| panel | point | " + " | ".join(f"S_Q [{r}]" for r in runs) + " |",
-                  "|---|---|" + "---|" * len(runs)]
-        for r in rows[:200]:
-            lines.append(f"| {r['panel']} | `{r['coords']}` | "
+        lines += ["| panel | point | kind | " + " | ".join(f"S_Q [{r}]" for r in runs) + " |",
+                  "|---|---|---|" + "---|" * len(runs)]
+        for r in rows[:300]:
+            lines.append(f"| {r['panel']} | `{r['coords']}` | {r['kind']} | "
                          + " | ".join(f"{r.get(f'S_Q[{x}]', float('nan')):.4g}" for x in runs) + " |")
     with open(out_md, "w") as fh:
         fh.write("\n".join(lines) + "\n")
