@@ -116,8 +116,9 @@ def test_sign_switch():
     check("sign_switch", {"datasets": ["f/c"]}, {"f/c": good}, {"f/c": bad}, {"f/c": unc})
 
 
-def test_by_construction_is_recorded_as_reproduced():
-    assert run("by_construction", {}, {"reason": "model symmetry"}, certification=False) == "reproduced"
+def test_by_construction_is_not_counted_as_reproduced():
+    # nothing is computed for a statement that holds by construction: it must not count as reproduced
+    assert run("by_construction", {}, {"reason": "model symmetry"}, certification=False) == "inconclusive"
 
 
 def test_vanish_beyond_and_kerr_sync_on_a_map():

@@ -203,8 +203,9 @@ def sign_switch(d: Data, th):
 
 
 def by_construction(d: Data, th):
-    """Holds in the model by construction (recorded, not computed)."""
-    return True, {"note": th["reason"]}
+    """A statement the model makes true by construction: nothing is computed, so the verdict
+    is ``inconclusive`` (not testable) and the reason is recorded."""
+    return None, {"not_testable": th["reason"]}
 
 
 def vanish_beyond_and_kerr_sync(d: Data, th):
@@ -442,7 +443,7 @@ def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: Optional
     if not claim.get("certification", True):
         h_all, m_all = fn(Data(datasets, masked=False), th)
         verdict = "inconclusive" if h_all is None else ("reproduced" if h_all else "not_reproduced")
-        return ClaimResult(claim["id"], verdict, m_all, "" if h_all is not None else "no data to decide",
+        return ClaimResult(claim["id"], verdict, m_all, "" if h_all is not None else "nothing to decide on (not computed or no data)",
                            verdict)
     verdict, measured, note = _decide(fn, datasets, th, "certified")
     lenient = verdict
