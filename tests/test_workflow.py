@@ -177,3 +177,18 @@ def test_bad_variant_overlay_fails_before_running(project):
     r = smk(project, "-n", "results/broken/figures/fig1.pdf", "--configfile", "tiny-b.yaml", check=False)
     assert r.returncode != 0 and "gamma1" in r.stdout + r.stderr
     assert not (project / "results").exists()
+
+
+def test_chunked_sweep_equals_single_job(project):
+    (project / "chunk.yaml").write_text(yaml.safe_dump({"chunk_points": 3}))
+    smk(project, "fig1", "--configfile", "tiny.yaml", "--config", "run=whole")
+    r = smk(project, "-n", "fig1", "--configfile", "tiny.yaml", "chunk.yaml", "--config", "run=chunked")
+    jobs = planned_jobs(r.stdout + r.stderr)
+    assert jobs.get("sweep_chunk_fig1") == 2 and jobs.get("sweep_fig1") == 1   # 4 points, 3 per chunk
+    smk(project, "fig1", "--configfile", "tiny.yaml", "chunk.yaml", "--config", "run=chunked")
+    for panel in ("c", "d"):
+        a = xr.load_dataset(project / "results" / "whole" / "data" / "fig1" / f"{panel}.nc")
+        b = xr.load_dataset(project / "results" / "chunked" / "data" / "fig1" / f"{panel}.nc")
+        for v in a.data_vars:
+            assert a[v].equals(b[v]), (panel, v)
+    assert not list((project / "results" / "chunked").glob("chunks/fig1/*.npz"))   # temp, removed

@@ -20,6 +20,7 @@ rule plot:
         "results/{run}/logs/plot/{figure}.log",
     wildcard_constraints:
         figure="|".join(FIGURES + REFEREE),
+    localrule: True          # a few seconds of matplotlib: not worth a cluster job
     shell:
         "{PY} -m papermill {input.notebook} {output.notebook} -k python3 --cwd . "
         "-p run {wildcards.run} -p params_json {input.params} -p stability_json {input.stability} "

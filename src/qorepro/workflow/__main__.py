@@ -22,8 +22,15 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="stage", required=True)
     b = sub.add_parser("sweep", help="compute all panels of a figure")
     b.add_argument("--params", required=True)
-    b.add_argument("--outdir", required=True)
+    b.add_argument("--outdir", help="panel directory (whole figure)")
     b.add_argument("--log")
+    b.add_argument("--chunk", type=int, help="compute only this chunk (0-based) into --npz")
+    b.add_argument("--n-chunks", type=int, default=1)
+    b.add_argument("--npz", help="output of a chunk")
+    mg = sub.add_parser("merge", help="merge a figure's chunk results into its panel files")
+    mg.add_argument("--params", required=True)
+    mg.add_argument("--outdir", required=True)
+    mg.add_argument("npz", nargs="+")
     c = sub.add_parser("certify", help="summarise stability verdicts of a figure")
     c.add_argument("--figure", required=True)
     c.add_argument("--out", required=True)
@@ -54,10 +61,21 @@ def main(argv=None) -> int:
 
     if args.stage == "sweep":
         _setup_logging(args.log)
-        from .compute import compute_figure
+        from .compute import compute_chunk, compute_figure
         with open(args.params) as fh:
             rec = json.load(fh)
-        compute_figure(rec, args.outdir)
+        if args.chunk is None:
+            if not args.outdir:
+                ap.error("sweep: --outdir is required unless --chunk/--npz are given")
+            compute_figure(rec, args.outdir)
+        else:
+            compute_chunk(rec, args.chunk, args.n_chunks, args.npz)
+    elif args.stage == "merge":
+        _setup_logging(None)
+        from .compute import merge_chunks
+        with open(args.params) as fh:
+            rec = json.load(fh)
+        merge_chunks(rec, args.npz, args.outdir)
     elif args.stage == "certify":
         from .certification import write_summary
         paths = {os.path.splitext(os.path.basename(p))[0]: p for p in args.nc}

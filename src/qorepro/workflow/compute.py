@@ -31,13 +31,11 @@ def _series_params(base, panel, overrides):
     return base.replace(**{**panel["fixed"], **overrides})
 
 
-def compute_figure(record: dict, outdir: str) -> dict:
-    """Compute all panels of ``record`` (a params record); write ``outdir/{panel}.nc``.
-
-    Returns {panel: path}.
-    """
-    base, initial, solver, cert = to_settings(record)
-    parts = []          # (panel, label, coords, shape, params)
+def _parts(record: dict):
+    """All parameter points of a figure: [(panel, label, coords, shape, params)], their
+    concatenation, and whether any panel needs time traces."""
+    base = to_settings(record)[0]
+    parts = []
     for pname, p in record["panels"].items():
         if p["kind"] == "sagnac":
             continue
@@ -49,25 +47,75 @@ def compute_figure(record: dict, outdir: str) -> dict:
             coords, shape, params = grid_params({over: p["axes"][over]},
                                                 _series_params(base, p, p["reference"]))
             parts.append((pname, "__reference__", coords, shape, params))
+    allp = concat_params([pp[4] for pp in parts]) if parts else None
+    traces = any(p["traces"] for p in record["panels"].values())
+    return parts, allp, traces
+
+
+def n_points(record: dict) -> int:
+    """Number of parameter points the figure integrates."""
+    _, allp, _ = _parts(record)
+    return 0 if allp is None else allp.batch_size
+
+
+def _evaluate(record, allp, traces, label=""):
+    _, initial, solver, cert = to_settings(record)
+    log.info("figure %s%s: %d parameter points (traces=%s)", record["figure"], label, allp.batch_size, traces)
+    return evaluate(allp, initial, solver, cert, batch_size=record["batch_size"], traces=traces,
+                    progress=lambda d, k: log.info("progress: batch %d/%d", d, k))
+
+
+def compute_figure(record: dict, outdir: str) -> dict:
+    """Compute all panels of ``record`` (a params record); write ``outdir/{panel}.nc``.
+
+    Returns {panel: path}.
+    """
+    parts, allp, traces = _parts(record)
+    res, t_tau = _evaluate(record, allp, traces) if parts else ({}, None)
+    return write_panels(record, parts, res, t_tau, outdir)
+
+
+def compute_chunk(record: dict, chunk: int, n_chunks: int, out_npz: str) -> None:
+    """Compute one of ``n_chunks`` contiguous slices of the figure's points into an .npz file
+    (per-point result arrays and the sample times); :func:`merge_chunks` assembles the panels."""
+    parts, allp, traces = _parts(record)
+    idx = np.array_split(np.arange(allp.batch_size if allp is not None else 0), n_chunks)[chunk]
+    arrays = {}
+    if idx.size:
+        from ..sweep import _slice
+        res, t_tau = _evaluate(record, _slice(allp, slice(idx[0], idx[-1] + 1)), traces,
+                               f" chunk {chunk + 1}/{n_chunks}")
+        arrays = {f"res_{k}": v for k, v in res.items()}
+        arrays["t_tau"] = t_tau
+    tmp = out_npz + ".part.npz"
+    np.savez(tmp, n_points=np.array(idx.size), **arrays)
+    os.replace(tmp, out_npz)
+
+
+def merge_chunks(record: dict, npz_paths, outdir: str) -> dict:
+    """Concatenate chunk results (in order) and write the figure's panel NetCDF files."""
+    parts, _, _ = _parts(record)
+    chunks = [np.load(p, allow_pickle=False) for p in npz_paths]
+    chunks = [c for c in chunks if int(c["n_points"]) > 0]
+    keys = [k[4:] for k in chunks[0].files if k.startswith("res_")] if chunks else []
+    res = {k: np.concatenate([c[f"res_{k}"] for c in chunks], axis=0) for k in keys}
+    t_tau = chunks[0]["t_tau"] if chunks else None
+    return write_panels(record, parts, res, t_tau, outdir)
+
+
+def write_panels(record: dict, parts, res: dict, t_tau, outdir: str) -> dict:
+    """Split the per-point results back into panels and write one NetCDF file per panel."""
+    base, initial, solver, cert = to_settings(record)
     results = {}
-    if parts:
-        allp = concat_params([pp[4] for pp in parts])
-        traces = any(p["traces"] for p in record["panels"].values())
-        n = allp.batch_size
-        log.info("figure %s: %d parameter points in %d panel/series blocks (traces=%s)",
-                 record["figure"], n, len(parts), traces)
-        res, t_tau = evaluate(allp, initial, solver, cert, batch_size=record["batch_size"],
-                              traces=traces,
-                              progress=lambda d, k: log.info("progress: batch %d/%d", d, k))
-        offset = 0
-        for pname, label, coords, shape, params in parts:
-            m = params.batch_size
-            sub = {k: v[offset:offset + m] for k, v in res.items()}
-            offset += m
-            ds = assemble(sub, coords, shape, t_tau, base, initial, solver, cert)
-            if not record["panels"][pname]["traces"]:
-                ds = ds.drop_vars([v for v in TRACE_VARS if v in ds] + (["t"] if "t" in ds.coords else []))
-            results.setdefault(pname, {})[label] = ds
+    offset = 0
+    for pname, label, coords, shape, params in parts:
+        m = params.batch_size
+        sub = {k: v[offset:offset + m] for k, v in res.items()}
+        offset += m
+        ds = assemble(sub, coords, shape, t_tau, base, initial, solver, cert)
+        if not record["panels"][pname]["traces"]:
+            ds = ds.drop_vars([v for v in TRACE_VARS if v in ds] + (["t"] if "t" in ds.coords else []))
+        results.setdefault(pname, {})[label] = ds
 
     os.makedirs(outdir, exist_ok=True)
     paths = {}
