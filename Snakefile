@@ -25,6 +25,19 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+# the default target: every figure and table of the paper and SI, and the claims audit
+rule all:
+    default_target: True
+    input:
+        figure_files(FIGURES),
+        f"{R}/tables/table1.csv",
+        f"{R}/tables/table1.md",
+        f"{R}/claims.csv",
+        f"{R}/claims.md",
+
+
 include: "workflow/rules/params.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"

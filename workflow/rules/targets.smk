@@ -2,16 +2,6 @@
 # paper, si, all (default).  Variant runs have their own targets in referee.smk.
 
 
-rule all:
-    default_target: True
-    input:
-        figure_files(FIGURES),
-        f"{R}/tables/table1.csv",
-        f"{R}/tables/table1.md",
-        f"{R}/claims.csv",
-        f"{R}/claims.md",
-
-
 for _fig in FIGURES + REFEREE:
 
     rule:
