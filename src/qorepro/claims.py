@@ -452,9 +452,5 @@ def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: Optional
     return ClaimResult(claim["id"], verdict, measured, note, lenient)
 
 
-def datasets_of(claim: dict) -> list[str]:
-    return list(claim["datasets"])
-
-
 def format_measured(m) -> str:
     return json.dumps(m, sort_keys=True, ensure_ascii=False, default=str)

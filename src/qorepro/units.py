@@ -36,26 +36,6 @@ NM = 1e-9
 NG = 1e-12  # kg
 
 
-def tau_to_omega1_time(t_tau):
-    """Convert time in mechanical periods τ = 2π/ω₁ to the solver's time unit 1/ω₁."""
-    return np.asarray(t_tau) * 2 * math.pi
-
-
-def omega1_time_to_tau(t):
-    """Inverse of :func:`tau_to_omega1_time`."""
-    return np.asarray(t) / (2 * math.pi)
-
-
-def hz_to_omega1(f_hz, omega1_rad_s: float = OMEGA1_RAD_S):
-    """A cyclic frequency f (Hz) as an angular frequency 2πf in units of ω₁."""
-    return 2 * math.pi * np.asarray(f_hz) / omega1_rad_s
-
-
-def rad_s_to_omega1(w_rad_s, omega1_rad_s: float = OMEGA1_RAD_S):
-    """An angular frequency (rad/s) in units of ω₁."""
-    return np.asarray(w_rad_s) / omega1_rad_s
-
-
 def sagnac_factor(zeta: float = ZETA, radius_m=RADIUS_M,
                   wavelength_m: float = WAVELENGTH_M, dzeta_dlambda: float = 0.0,
                   c: float = C_LIGHT):

@@ -19,7 +19,6 @@ from ..solver import SolverSettings
 from ..stability import CertificationSettings
 from ..sweep import AXES, axis_overrides
 
-KINDS = ("line", "map", "trace", "sagnac", "revival", "table")
 
 
 class ConfigError(ValueError):
