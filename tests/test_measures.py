@@ -53,9 +53,8 @@ def test_complete_sync_counts_mean_offsets():
     assert measures.quantum_sync(V, 2, 3) == pytest.approx(1.0)
 
 
-def test_sq_of_correlated_pair_exceeds_uncorrelated():
-    # an EPR-like state with X₁ ≈ X₂ and Y₁ ≈ Y₂ (r<0 in tmst with Z→I correlations) has S_Q < 1
-    # only through noise; a thermal pair has S_Q = 1/(2n+1)
+def test_sq_of_uncorrelated_thermal_pair():
+    # ⟨δX₋²⟩ = ⟨δY₋²⟩ = n + ½ for two independent thermal modes: S_Q = 1/(2n+1)
     n = 2.0
     V = np.eye(8) * (n + 0.5)
     assert measures.quantum_sync(V, 2, 3) == pytest.approx(1 / (2 * n + 1))

@@ -420,8 +420,8 @@ def resolve_thresholds(claim: dict, defaults: dict) -> dict:
     return th
 
 
-def _decide(fn, datasets, th, mask_var):
-    h_all, m_all = fn(Data(datasets, masked=False), th)
+def _decide(fn, datasets, th, mask_var, unmasked):
+    h_all, m_all = unmasked
     h_cert, m_cert = fn(Data(datasets, masked=True, mask_var=mask_var), th)
     if h_cert is None:
         return "inconclusive", m_all, "the certified points alone cannot decide (needed points not certified)"
@@ -445,10 +445,11 @@ def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: Optional
         verdict = "inconclusive" if h_all is None else ("reproduced" if h_all else "not_reproduced")
         return ClaimResult(claim["id"], verdict, m_all, "" if h_all is not None else "nothing to decide on (not computed or no data)",
                            verdict)
-    verdict, measured, note = _decide(fn, datasets, th, "certified")
+    unmasked = fn(Data(datasets, masked=False), th)     # the all-points decision, computed once
+    verdict, measured, note = _decide(fn, datasets, th, "certified", unmasked)
     lenient = verdict
     if all("dynamically_stable" in ds for ds in datasets.values() if "verdict" in ds):
-        lenient, _, _ = _decide(fn, datasets, th, "dynamically_stable")
+        lenient, _, _ = _decide(fn, datasets, th, "dynamically_stable", unmasked)
     return ClaimResult(claim["id"], verdict, measured, note, lenient)
 
 

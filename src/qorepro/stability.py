@@ -180,7 +180,7 @@ def period_flow(model, c, x0, V0, period_tau, steps: int = 512, method="dop853",
     return P, V, x, (np.array(samples) if measure else None)
 
 
-def periodic_covariance(model, c, x0, period_tau, steps: int = 512):
+def periodic_covariance(model, c, x0, period_tau, steps: int = 512, flow=None):
     """Periodic covariance on a stable limit cycle with the neutral phase mode separated out.
 
     Over one period from the orbit point x0: V(T) = Φ V(0) Φᵀ + W with Φ the monodromy and W
@@ -189,11 +189,16 @@ def periodic_covariance(model, c, x0, period_tau, steps: int = 512):
     obeys V⊥ = (PΦP) V⊥ (PΦP)ᵀ + P W Pᵀ, a discrete Lyapunov equation solved exactly.
     Returns (V⊥ (N, 2n, 2n), phase diffusion wᵀWw/(wᵀu)² per period (N,)), the latter in units
     of (time/ω₁)² of phase shift along the orbit, i.e. of the orbit's own time parameter.
+    ``flow`` = (Φ, W) from an earlier :func:`period_flow` over the same period from V = 0
+    skips that integration.
     """
     from scipy.linalg import solve_discrete_lyapunov
 
     dim, N = x0.shape
-    Phi, W, _, _ = period_flow(model, c, x0, np.zeros((N, dim, dim)), period_tau, steps)
+    if flow is None:
+        Phi, W, _, _ = period_flow(model, c, x0, np.zeros((N, dim, dim)), period_tau, steps)
+    else:
+        Phi, W = flow
     f0 = model.mean_field_rhs(x0, c)
     Vp = np.empty((N, dim, dim))
     diff = np.empty(N)
@@ -208,13 +213,13 @@ def periodic_covariance(model, c, x0, period_tau, steps: int = 512):
     return Vp, diff
 
 
-def floquet_covariance(model, c, x0, period_tau, steps: int = 512):
+def floquet_covariance(model, c, x0, period_tau, steps: int = 512, flow=None):
     """S_Q of the periodic covariance (:func:`periodic_covariance`) along one period.
 
     Returns (S_Q mean, min, max over the period, phase diffusion per period), each (N,).
     """
     j, k = model.mechanical_modes
-    Vp, diff = periodic_covariance(model, c, x0, period_tau, steps)
+    Vp, diff = periodic_covariance(model, c, x0, period_tau, steps, flow)
     _, _, _, sq = period_flow(model, c, x0, Vp, period_tau, steps,
                               measure=lambda V: measures.quantum_sync(V, j, k))
     return sq.mean(axis=0), sq.min(axis=0), sq.max(axis=0), diff
@@ -293,11 +298,14 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     triv_dev = np.full(N, np.nan)
     max_nontriv = np.full(N, np.nan)
     candidate = finite & ~at_fp & np.isfinite(period) & (spread < settings.period_rtol)
-    idx = np.nonzero(candidate)[0]
+    idx = candidate_idx = np.nonzero(candidate)[0]
     if idx.size:
         csub = _subset(c, idx)
         x0 = traj.x_final[:, idx]
-        M, xT = monodromy(model, csub, x0, period[idx], settings.floquet_steps)
+        # one period from the final state: monodromy Φ, noise W from V = 0 (reused for the
+        # periodic covariance below) and x(T) for the closure test
+        M, W_period, xT, _ = period_flow(model, csub, x0, np.zeros((idx.size, dim, dim)), period[idx],
+                                         settings.floquet_steps)
         mismatch[idx] = np.linalg.norm(xT - x0, axis=0) / scale[idx]
         mu, trivial = floquet_multipliers(M)
         for r, i in enumerate(idx):
@@ -334,8 +342,9 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     phase_diff = np.full(N, np.nan)
     if settings.floquet_covariance and lc_stable.any():
         idx = np.nonzero(lc_stable)[0]
+        sel = np.searchsorted(candidate_idx, idx)      # rows of the stable cycles in M, W_period
         m_, lo_, hi_, d_ = floquet_covariance(model, _subset(c, idx), traj.x_final[:, idx], period[idx],
-                                              settings.floquet_steps)
+                                              settings.floquet_steps, flow=(M[sel], W_period[sel]))
         sq_floq[idx] = np.stack([m_, lo_, hi_], axis=1)
         phase_diff[idx] = d_
     invalid = finite & (lin > settings.linearization_max_ratio) & np.isin(verdict, CERTIFIED)
