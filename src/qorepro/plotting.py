@@ -26,7 +26,16 @@ LABELS = {
     "n_th": r"$\bar n_j$", "Omega": r"$\Omega$ ($10^3$ rad/s)", "sigma_a": r"$\sigma_a/\omega_1$",
     "t": r"$t/\tau$", "revival": r"revival factor $\Lambda$", "theta": r"$\theta_2$",
     "squeezing_dB": "two-mode squeezing below vacuum (dB)", "S_Q_floquet": r"$S_Q$ (Floquet)",
+    # companion models (Jiao et al. 2020, 2022)
+    "Delta_c": r"$\Delta_c/\omega_m$", "J": r"$J$ (MHz = $10^6$ rad/s)", "T": r"$T$ (mK)", "Q": r"$Q$",
+    "P": r"$P$ (mW)", "N_driven": r"$N_j=|\alpha_j|^2$ (driven mode)", "G_driven": r"$|G_j|/\omega_m$",
+    "Delta_E_N": r"$\Delta E_N = E_N(\mathrm{left}) - E_N(\mathrm{right})$", "Theta5": r"$\Theta_5$",
+    "Theta6": r"$\Theta_6$", "Delta_F_MHz": r"$\Delta_F$ (MHz = $10^6$ rad/s)",
+    "Delta": r"$\Delta/\omega_{m,l}$", "Omega_l": r"$\Omega_l$ ($10^6$ rad/s)",
+    "Omega_r": r"$\Omega_r$ ($10^6$ rad/s)",
 }
+#: axes drawn on a logarithmic scale
+LOG_AXES = ("Q",)
 UNCERT = dict(marker="x", color="crimson", linestyle="none", markersize=7, zorder=5)
 HATCH = dict(fill=False, hatch="///", edgecolor="crimson", linewidth=0.0)
 
@@ -37,6 +46,8 @@ def n_axes(panel: dict) -> int:
         return 3
     if panel["kind"] == "map" and len(v) > 1:
         return len(v)
+    if panel["kind"] == "wigner":
+        return len(WIGNER_PAIRS) + 2
     return 1
 
 
@@ -83,9 +94,15 @@ def plot_figure(params_json: str, stability_json: str, data_dir: str):
     for ax in flat:
         ax.set_visible(False)
     n_pts, n_ok = stab.get("n_points", 0), stab.get("n_certified", 0)
+    how = (f"window t/τ ∈ {rec['solver']['window_tau']}" if "window_tau" in rec["solver"]
+           else f"model {rec['model']}, steady state")
     fig.suptitle(f"{rec['figure']}: {rec['title']}\nrun {rec['run']}, preset {rec['preset']}, "
-                 f"window t/τ ∈ {rec['solver']['window_tau']}, {n_ok}/{n_pts} points certified",
-                 fontsize=10)
+                 f"{how}, {n_ok}/{n_pts} points certified", fontsize=10)
+    for ax in fig.axes:
+        for name, setter in (("x", ax.set_xscale), ("y", ax.set_yscale)):
+            label = getattr(ax, f"get_{name}label")()
+            if any(label == LABELS[a] for a in LOG_AXES):
+                setter("log")
     fig.tight_layout()
     return fig
 
@@ -156,7 +173,10 @@ def _map(axs, ds, p):
     d = ds.isel(series=0).transpose(x, y, ...)
     cert = d["certified"].values.astype(bool)
     for ax, var in zip(axs, p["variables"]):
-        if var == "theta":
+        if var in ("Theta5", "Theta6", "Delta_E_N"):
+            ok = d["certified_both"].values.astype(bool) if var == "Delta_E_N" else cert
+            _map_one(ax, ds, x, y, d[var].values, ok, LABELS[var], cmap="coolwarm")
+        elif var == "theta":
             _map_one(ax, ds, x, y, d["theta"].sel(k=2).values, cert, r"$\theta_2$ at the fixed point",
                      cmap="coolwarm")
         elif var == "verdict":
@@ -242,5 +262,52 @@ def _table(axs, ds, p):
             + f"\nverdict: {r.verdict.values}", va="top", family="monospace")
 
 
-DRAW = {"line": _line, "map": _map, "trace": _trace, "sagnac": _sagnac, "revival": _revival,
+def _fizeau(axs, ds, p):
+    ax = axs[0]
+    x = p["x"]
+    for s in ds.series.values:
+        ax.plot(ds[x], ds["Delta_F_MHz"].sel(series=s), label=f"{s} input")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel(_axis_label(x, ds))
+    ax.set_ylabel(LABELS["Delta_F_MHz"])
+    ax.legend(fontsize=7)
+
+
+#: quadrature pairs of the two mechanical modes shown as Wigner projections (Jiao 2022 Fig. 4)
+WIGNER_PAIRS = ((0, 1), (2, 3), (0, 2), (1, 3), (0, 3), (1, 2))
+
+
+def _wigner(axs, ds, p):
+    """1/e contours of the 2-D marginals of W(ψ) (eq. 23): ψᵀΣ⁻¹ψ = 2 for the marginal
+    covariance Σ; vacuum (Σ = I/2) dashed."""
+    names = [str(v) for v in ds["mrow"].values]
+    t = np.linspace(0, 2 * np.pi, 200)
+    circle = np.stack([np.cos(t), np.sin(t)])
+    for ax, (i, j) in zip(axs, WIGNER_PAIRS):
+        for s, ls in zip(ds.series.values, ("-", "-.", ":")):
+            V = ds["V_mech"].sel(series=s).values
+            S = V[np.ix_([i, j], [i, j])]
+            if not np.isfinite(S).all():
+                continue
+            w, U = np.linalg.eigh(S)
+            pts = U @ (np.sqrt(2 * w)[:, None] * circle)
+            ax.plot(pts[0], pts[1], ls, label=f"{s} input{_verdict_tag(ds.sel(series=s))}")
+        ax.plot(circle[0], circle[1], "k--", lw=0.8, label="vacuum")
+        ax.set_aspect("equal")
+        ax.set_xlabel(names[i])
+        ax.set_ylabel(names[j])
+        ax.legend(fontsize=6)
+    for ax, s in zip(axs[len(WIGNER_PAIRS):], ds.series.values):
+        V = ds["V_mech"].sel(series=s).values
+        m = ax.imshow(V, cmap="coolwarm", vmin=-np.nanmax(np.abs(V)), vmax=np.nanmax(np.abs(V)))
+        for a in range(V.shape[0]):
+            for b in range(V.shape[1]):
+                ax.text(b, a, f"{V[a, b]:.2f}", ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(len(names)), names)
+        ax.set_yticks(range(len(names)), names)
+        ax.set_title(f"V_μν, {s} input", fontsize=9)
+        plt.colorbar(m, ax=ax)
+
+
+DRAW = {"fizeau": _fizeau, "wigner": _wigner, "line": _line, "map": _map, "trace": _trace, "sagnac": _sagnac, "revival": _revival,
         "table": _table}

@@ -51,12 +51,26 @@ RUNS = [RUN] + [v for v in config.get("variants", {}) if v != RUN]
 import qorepro
 
 _SRC = os.path.dirname(os.path.abspath(qorepro.__file__))
-ENGINE_SOURCES = sorted(
-    glob.glob(os.path.join(_SRC, "*.py")) + glob.glob(os.path.join(_SRC, "models", "*.py"))
-    + [os.path.join(_SRC, "workflow", f) for f in ("compute.py", "spec.py")]
-)
-ENGINE_SOURCES = [p for p in ENGINE_SOURCES
-                  if os.path.basename(p) not in ("plotting.py", "__main__.py", "claims.py")]
+_COMMON_ENGINE = ["units.py", "measures.py", "stability.py", "models/__init__.py",
+                  "workflow/compute.py", "workflow/spec.py"]
+_MODEL_ENGINE = {
+    "lai2025": ["solver.py", "sweep.py", "models/lai2025.py"],
+    "jiao2020": ["steady_state.py", "models/jiao2020.py", "workflow/steady.py"],
+    "jiao2022": ["steady_state.py", "models/jiao2022.py", "workflow/steady.py"],
+}
+
+
+def engine_sources(figure):
+    """The physics code a figure's sweep depends on: shared engine + its model's modules."""
+    model = config["figures"][figure].get("model", "lai2025")
+    return [os.path.join(_SRC, f) for f in _COMMON_ENGINE + _MODEL_ENGINE[model]]
+
+
+def figures_of(group):
+    return [f for f in FIGURES if config["figures"][f].get("group") == group]
+
+
+LAI_FIGURES = [f for f in FIGURES if config["figures"][f].get("model", "lai2025") == "lai2025"]
 PLOT_SOURCES = [os.path.join(_SRC, "plotting.py")]
 
 

@@ -4,7 +4,7 @@
 VARIANTS = list(config.get("variants", {}))
 WINDOW_RUNS = [v for v in ("window-50-70", RUN, "window-980-1000") if v == RUN or v in VARIANTS]
 IC_RUNS = [v for v in (RUN, "ic-inphase", "ic-antiphase") if v == RUN or v in VARIANTS]
-AUDIT_FIGURES = FIGURES          # the S_Q panels of every paper/SI figure
+AUDIT_FIGURES = LAI_FIGURES      # the S_Q panels of every Lai paper/SI figure
 AUDIT_CODE = [os.path.join(_SRC, "workflow", "audits.py")]
 
 

@@ -22,7 +22,7 @@ for _fig in config["figures"]:
                 f"sweep_{_fig}"
             input:
                 params=f"results/{{run}}/params/{_fig}.json",
-                code=ENGINE_SOURCES,
+                code=engine_sources(_fig),
             output:
                 panel_files(_fig),
             params:
@@ -45,7 +45,7 @@ for _fig in config["figures"]:
                 f"sweep_chunk_{_fig}"
             input:
                 params=f"results/{{run}}/params/{_fig}.json",
-                code=ENGINE_SOURCES,
+                code=engine_sources(_fig),
             output:
                 temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}.npz"),
             params:

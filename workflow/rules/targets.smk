@@ -1,5 +1,5 @@
-# Targets: one rule per figure (fig1 … figS11, referee figures), table1, and the aggregates
-# paper, si, all (default).  Variant runs have their own targets in referee.smk.
+# Targets: one rule per figure (fig1 … figS11, jiao2020_*, jiao2022_*, referee figures), table1,
+# and the aggregates paper, si, jiao2020, jiao2022, all (default).  Variant runs have their own targets in referee.smk.
 
 
 for _fig in FIGURES + REFEREE:
@@ -30,4 +30,16 @@ rule si:
         figure_files(SI),
         f"{R}/tables/table1.csv",
         f"{R}/tables/table1.md",
+    localrule: True
+
+
+rule jiao2020:
+    input:
+        figure_files(figures_of("jiao2020")),
+    localrule: True
+
+
+rule jiao2022:
+    input:
+        figure_files(figures_of("jiao2022")),
     localrule: True

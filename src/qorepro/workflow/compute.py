@@ -53,7 +53,10 @@ def _parts(record: dict):
 
 
 def n_points(record: dict) -> int:
-    """Number of parameter points the figure integrates."""
+    """Number of parameter points the figure integrates (0 for steady-state figures, which
+    are never split into chunks: a whole figure takes seconds)."""
+    if record.get("model", "lai2025") != "lai2025":
+        return 0
     _, allp, _ = _parts(record)
     return 0 if allp is None else allp.batch_size
 
@@ -70,6 +73,9 @@ def compute_figure(record: dict, outdir: str) -> dict:
 
     Returns {panel: path}.
     """
+    if record.get("model", "lai2025") != "lai2025":
+        from .steady import compute_figure as steady_figure
+        return steady_figure(record, outdir)
     parts, allp, traces = _parts(record)
     res, t_tau = _evaluate(record, allp, traces) if parts else ({}, None)
     return write_panels(record, parts, res, t_tau, outdir)
@@ -190,8 +196,13 @@ def _provenance(ds, record, pname, p) -> xr.Dataset:
         "parameters": json.dumps(record["parameters"], sort_keys=True),
         "panel_spec": json.dumps(jsonable(p), sort_keys=True),
         "solver_settings": json.dumps(record["solver"], sort_keys=True),
-        "certification_settings": json.dumps(record["certification"], sort_keys=True),
-        "window_tau": json.dumps(record["solver"]["window_tau"]),
-        "initial_state": json.dumps(record["initial_state"], sort_keys=True),
     })
+    if "certification" in record:      # time-domain (Lai) figures
+        ds.attrs.update({
+            "certification_settings": json.dumps(record["certification"], sort_keys=True),
+            "window_tau": json.dumps(record["solver"]["window_tau"]),
+            "initial_state": json.dumps(record["initial_state"], sort_keys=True),
+        })
+    if "parameter_units" in record:
+        ds.attrs["parameter_units"] = json.dumps(record["parameter_units"], sort_keys=True)
     return ds

@@ -18,6 +18,7 @@ from ..models import lai2025
 from ..solver import SolverSettings
 from ..stability import CertificationSettings
 from ..sweep import AXES, axis_overrides
+from . import steady
 
 
 
@@ -44,7 +45,15 @@ def check_config(config: dict) -> None:
         lai2025.LaiParams().replace(**config.get("parameters", {}))
     except KeyError as e:
         raise ConfigError(f"parameters: {e.args[0]}") from None
+    for model in (config.get("models") or {}):
+        try:
+            steady.base_parameters(config, model)
+        except KeyError as e:
+            raise ConfigError(e.args[0]) from None
     for fig, fspec in config["figures"].items():
+        if steady.model_of(fspec) != "lai2025":
+            _check_steady_figure(fig, fspec)
+            continue
         for pname, pspec in fspec["panels"].items():
             where = f"figures.{fig}.panels.{pname}"
             for ax in _panel_axes(pspec):
@@ -59,6 +68,28 @@ def check_config(config: dict) -> None:
                 axis_overrides(pspec.get("fixed") or {})
             except (KeyError, ValueError) as e:
                 raise ConfigError(f"{where}.fixed: {e}") from None
+
+
+def _check_steady_figure(fig: str, fspec: dict) -> None:
+    model = steady.model_of(fspec)
+    for pname, p in fspec["panels"].items():
+        where = f"figures.{fig}.panels.{pname}"
+        try:
+            steady.check_axes(model, [a["axis"] for a in _panel_axes(p)], where)
+            if "reference_over" in p:
+                steady.check_axes(model, [p["reference_over"]["axis"]], where)
+            for label, ov in (p.get("series") or {}).items():
+                steady.overrides(model, ov)
+            steady.overrides(model, p.get("fixed") or {})
+            steady.overrides(model, p.get("reference") or {})
+        except (KeyError, ValueError) as e:
+            raise ConfigError(f"{where}: {e.args[0]}") from None
+        if p["kind"] in ("trace", "sagnac", "table"):
+            raise ConfigError(f"{where}: kind {p['kind']!r} is not available for model {model}")
+        if p["kind"] == "revival" and not ("over" in p or "reference_over" in p):
+            raise ConfigError(f"{where}: a revival panel needs `over` or `reference_over`")
+        if "Delta_E_N" in p.get("variables", []) and set(p.get("series") or {}) != {"left", "right"}:
+            raise ConfigError(f"{where}: Delta_E_N needs exactly the series left and right")
 
 
 def deep_merge(base: dict, overlay: dict) -> dict:
@@ -104,7 +135,10 @@ def axis_values(ax: dict, kind_default: int, preset: str) -> list:
     if isinstance(n, dict):
         n = n.get(preset, kind_default)
     lo, hi = ax["range"]
-    vals = np.linspace(lo, hi, int(n))
+    if ax.get("scale") == "log":
+        vals = np.geomspace(lo, hi, int(n))
+    else:
+        vals = np.linspace(lo, hi, int(n))
     return [float(v) for v in vals]
 
 
@@ -115,6 +149,8 @@ def resolve_figure(config: dict, figure: str) -> dict:
     preset = config["preset"]
     pre = config["presets"][preset]
     fspec = config["figures"][figure]
+    if steady.model_of(fspec) != "lai2025":
+        return _resolve_steady(config, figure)
     base = lai2025.LaiParams().replace(**config.get("parameters", {}))
     solver = copy.deepcopy(config["solver"])
     solver.update(pre.get("solver", {}))
@@ -155,6 +191,42 @@ def resolve_figure(config: dict, figure: str) -> dict:
         "batch_size": config["batch_size"],
         "plot": config.get("plot", {}),
         "panels": panels,
+    }
+
+
+def _resolve_steady(config: dict, figure: str) -> dict:
+    """The params record of a steady-state (Jiao et al.) figure."""
+    preset = config["preset"]
+    pre = config["presets"][preset]
+    fspec = config["figures"][figure]
+    model = steady.model_of(fspec)
+    panels = {}
+    for pname, p in fspec["panels"].items():
+        kind = p["kind"]
+        default_n = pre["map_points"] if kind in ("map", "revival") else pre["line_points"]
+        axes = {ax["axis"]: axis_values(ax, default_n, preset) for ax in _panel_axes(p)}
+        rover = p.get("reference_over", p.get("over"))
+        if rover:
+            axes[rover["axis"]] = axis_values(rover, pre["line_points"], preset)
+        panels[pname] = {
+            "kind": kind, "title": p.get("title", ""), "axes": axes,
+            "x": p["x"]["axis"] if "x" in p else None, "y": p["y"]["axis"] if "y" in p else None,
+            "over": p["over"]["axis"] if "over" in p else None,
+            "reference_over": rover["axis"] if rover else None,
+            "fixed": steady.overrides(model, p.get("fixed") or {}),
+            "series": {label: steady.overrides(model, ov)
+                       for label, ov in (p.get("series") or {"default": {}}).items()},
+            "reference": steady.overrides(model, p["reference"]) if "reference" in p else None,
+            "variables": p.get("variables", ["E_N"]),
+            "traces": False,
+        }
+    return {
+        "figure": figure, "run": config["run"], "preset": preset, "model": model,
+        "code_version": f"qorepro {__version__}", "title": fspec.get("title", figure),
+        "caption": fspec.get("caption", ""), "source": fspec.get("source", ""),
+        "parameters": steady.base_parameters(config, model),
+        "parameter_units": {k: v for k, v in steady.PARAMETER_UNITS.items() if k in steady.STEADY_MODELS[model].DEFAULTS},
+        "solver": steady.SOLVER, "plot": config.get("plot", {}), "panels": panels,
     }
 
 

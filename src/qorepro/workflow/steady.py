@@ -1,0 +1,218 @@
+"""Params and sweep stages for the steady-state companion models (Jiao et al. 2020, 2022).
+
+Same record and file layout as the Lai figures (results/<run>/params/<figure>.json →
+data/<figure>/<panel>.nc → stability → plot); the computation is the linearised steady
+state: mean fields, drift matrix, Routh–Hurwitz + eigenvalue certification, Lyapunov
+covariance and E_N, batched over every point of a panel.
+
+Panel kinds: ``line`` (x axis, one curve per series), ``map`` (x, y), ``revival`` (x, y; the
+numerator maximised over ``over`` if given, the denominator — the ``reference`` case — over
+``reference_over``), ``fizeau`` (analytic Δ_F versus Ω) and ``wigner`` (the reduced
+mechanical covariance of each series, for Wigner projections).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import numpy as np
+import xarray as xr
+
+from ..models import STEADY_MODELS
+from ..stability import CERTIFIED
+
+log = logging.getLogger(__name__)
+
+#: parameter points per batched call (bounds memory: an 8×8 model holds a 64×64 system per point)
+BATCH = 2048
+SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Lyapunov equation "
+                    "AV + VAᵀ = −D solved in vectorised (Kronecker) form",
+          "certification": "stable_fixed_point iff all Hurwitz determinants θ_k > 0 (Faddeev–LeVerrier "
+                           "coefficients) and all eigenvalues of A have Re λ < 0; not_settled if the two "
+                           "disagree; E_N and V are NaN where not certified",
+          "batch": BATCH}
+DIRECTIONS = {"left": 1.0, "right": -1.0}
+
+
+def model_of(fspec: dict) -> str:
+    return fspec.get("model", "lai2025")
+
+
+def base_parameters(config: dict, model: str) -> dict:
+    mod = STEADY_MODELS[model]
+    over = (config.get("models") or {}).get(model, {}).get("parameters", {}) or {}
+    unknown = set(over) - set(mod.DEFAULTS)
+    if unknown:
+        raise KeyError(f"models.{model}.parameters: unknown {sorted(unknown)}; known: {sorted(mod.DEFAULTS)}")
+    return {**mod.DEFAULTS, **{k: float(v) for k, v in over.items()}}
+
+
+def overrides(model: str, ov: dict) -> dict:
+    """Axis-name (or parameter-name) overrides → parameter fields; 'left'/'right' → ±1."""
+    mod = STEADY_MODELS[model]
+    out = {}
+    for k, v in (ov or {}).items():
+        field = mod.AXES[k][0] if k in mod.AXES else k
+        if field not in mod.DEFAULTS:
+            raise KeyError(f"unknown axis or parameter {k!r} for model {model}; axes: {sorted(mod.AXES)}")
+        if isinstance(v, str):
+            if field != "direction" or v not in DIRECTIONS:
+                raise ValueError(f"{k} = {v!r}: only direction takes a name (left/right)")
+            v = DIRECTIONS[v]
+        out[field] = float(v)
+    return out
+
+
+def check_axes(model: str, names, where: str) -> None:
+    mod = STEADY_MODELS[model]
+    for a in names:
+        if a not in mod.AXES:
+            raise KeyError(f"{where}: unknown axis {a!r} for model {model}; known: {sorted(mod.AXES)}")
+
+
+# ------------------------------------------------------------------------------- compute
+def _block(mod, axes: dict, point: dict):
+    """Cartesian grid of ``axes`` around ``point`` → (coords, shape, flat parameter dict)."""
+    names = list(axes)
+    vals = [np.asarray(axes[n], dtype=float) for n in names]
+    shape = tuple(v.size for v in vals)
+    grids = np.meshgrid(*vals, indexing="ij") if names else []
+    flat = {k: np.full(int(np.prod(shape)), float(v)) for k, v in point.items()}
+    for n, g in zip(names, grids):
+        flat[mod.AXES[n][0]] = g.ravel()
+    return dict(zip(names, vals)), shape, flat
+
+
+def _solve(mod, flat: dict, label: str) -> dict:
+    n = len(next(iter(flat.values())))
+    out = {}
+    k = max(1, -(-n // BATCH))
+    for i, sl in enumerate(np.array_split(np.arange(n), k)):
+        res = mod.solve({kk: v[sl] for kk, v in flat.items()})
+        for kk, v in res.items():
+            out.setdefault(kk, []).append(v)
+        log.info("progress: %s batch %d/%d (%d points)", label, i + 1, k, sl.size)
+    return {kk: np.concatenate(v) for kk, v in out.items()}
+
+
+def _dataset(mod, res: dict, coords: dict, shape) -> xr.Dataset:
+    dims = tuple(coords)
+    ds = xr.Dataset(coords={d: (d, coords[d], {"units": mod.AXES[d][1], "long_name": mod.AXES[d][2]})
+                            for d in dims})
+    for k, (u, ln) in mod.VARIABLES.items():
+        ds[k] = (dims, res[k].reshape(shape), {"units": u, "long_name": ln})
+    verdict = res["verdict"].reshape(shape)
+    ds["verdict"] = (dims, verdict.astype(str), {"long_name": "stability verdict of the steady state"})
+    cert = np.isin(verdict, CERTIFIED)
+    ds["certified"] = (dims, cert, {"long_name": "True where the steady state is certified stable"})
+    ds["dynamically_stable"] = (dims, cert, {"long_name": "same as certified (no limit cycles here)"})
+    ds["fp_max_re_eig"] = (dims, res["fp_max_re_eig"].reshape(shape),
+                           {"units": "omega_m", "long_name": "largest Re λ of the drift matrix A"})
+    n = mod.DIM
+    ds["theta"] = (dims + ("k",), res["theta"].reshape(shape + (n,)),
+                   {"long_name": "Hurwitz determinants θ_k of A (rates in units of ω_m)"})
+    ds["V"] = (dims + ("row", "col"), res["V"].reshape(shape + (n, n)),
+               {"long_name": "steady-state covariance matrix (vacuum = I/2); NaN where not certified"})
+    return ds.assign_coords(k=("k", np.arange(1, n + 1)), row=("row", list(mod.COVARIANCE_LABELS)),
+                            col=("col", list(mod.COVARIANCE_LABELS)))
+
+
+def _series_blocks(mod, record, p, axes):
+    blocks = {}
+    for label, ov in p["series"].items():
+        point = {**record["parameters"], **p["fixed"], **ov}
+        coords, shape, flat = _block(mod, axes, point)
+        res = _solve(mod, flat, f"{record['figure']}/{label}")
+        blocks[label] = _dataset(mod, res, coords, shape)
+    return blocks
+
+
+def _stack(blocks: dict) -> xr.Dataset:
+    ds = xr.concat(list(blocks.values()), dim="series", combine_attrs="override")
+    return ds.assign_coords(series=("series", list(blocks), {"long_name": "case"}))
+
+
+def _theta_log(theta):
+    """Θ_k of Jiao 2020 eq. (S3.18): ln θ_k for θ_k > 0, −ln|θ_k| for θ_k < 0."""
+    with np.errstate(divide="ignore"):
+        return xr.where(theta > 0, np.log(np.abs(theta)), -np.log(np.abs(theta)))
+
+
+def panel_dataset(record: dict, p: dict) -> xr.Dataset:
+    mod = STEADY_MODELS[record["model"]]
+    kind = p["kind"]
+    if kind == "fizeau":
+        x = p["x"]
+        om = np.asarray(p["axes"][x], dtype=float)
+        rows = [ov.get("direction", 1.0) * mod.fizeau_shift_MHz(om, record["parameters"])
+                for ov in p["series"].values()]
+        return xr.Dataset({"Delta_F_MHz": (("series", x), np.array(rows), {
+            "units": "MHz (1e6 rad/s)", "long_name": "Sagnac–Fizeau shift Δ_F of the driven mode (eq. 1)"})},
+            coords={"series": ("series", list(p["series"]), {"long_name": "case"}),
+                    x: (x, om, {"units": mod.AXES[x][1], "long_name": mod.AXES[x][2]})})
+    if kind == "revival":
+        axes = {a: p["axes"][a] for a in (p["x"], p["y"], p["over"]) if a}
+        ds = _stack(_series_blocks(mod, record, p, axes))
+        rover = p["reference_over"]
+        point = {**record["parameters"], **p["fixed"], **p["reference"]}
+        coords, shape, flat = _block(mod, {rover: p["axes"][rover]}, point)
+        ref = _dataset(mod, _solve(mod, flat, f"{record['figure']}/reference"), coords, shape)
+        den = float(ref["E_N"].max())
+        num = ds["E_N"].max(p["over"]) if p["over"] else ds["E_N"]
+        ds["revival"] = (num / den).assign_attrs(units="1", long_name="revival factor: max E_N / max E_N of the reference"
+                                                 + (f" (numerator maximised over {p['over']})" if p["over"] else ""))
+        frac = ds["certified"].mean(p["over"]) if p["over"] else ds["certified"].astype(float)
+        ds["revival_certified_fraction"] = frac.assign_attrs(units="1", long_name="fraction of certified points")
+        ds["E_N_reference"] = ref["E_N"].rename({rover: f"{rover}_reference"}).assign_attrs(
+            long_name="E_N of the reference case")
+        ds["certified_reference"] = ref["certified"].rename({rover: f"{rover}_reference"})
+        ds.attrs["revival_reference"] = json.dumps(p["reference"], sort_keys=True)
+        ds.attrs["revival_reference_max_E_N"] = den
+        return ds
+    axes = {a: p["axes"][a] for a in (p["x"], p["y"]) if a}
+    ds = _stack(_series_blocks(mod, record, p, axes))
+    if "Delta_E_N" in p["variables"]:
+        ds["Delta_E_N"] = (ds["E_N"].sel(series="left") - ds["E_N"].sel(series="right")).assign_attrs(
+            units="1", long_name="ΔE_N = E_N(left input) − E_N(right input)")
+        ds["certified_both"] = ds["certified"].all("series")
+    for k in (5, 6):
+        if f"Theta{k}" in p["variables"]:
+            ds[f"Theta{k}"] = _theta_log(ds["theta"].sel(k=k)).assign_attrs(
+                units="1", long_name=f"Θ_{k} (Jiao 2020 eq. S3.18) of θ_{k} in ω_m units")
+    if kind == "wigner":
+        mech = [2 * m for m in mod.ENTANGLED_MODES] + [2 * m + 1 for m in mod.ENTANGLED_MODES]
+        idx = sorted(mech)
+        ds["V_mech"] = ds["V"].isel(row=idx, col=idx).rename(row="mrow", col="mcol").assign_attrs(
+            long_name="reduced covariance V_μν of the two entangled modes (eq. 21)")
+    return ds
+
+
+def compute_figure(record: dict, outdir: str) -> dict:
+    """Write ``outdir/<panel>.nc`` for every panel of a steady-state figure."""
+    from .compute import _provenance
+    os.makedirs(outdir, exist_ok=True)
+    paths = {}
+    mod = STEADY_MODELS[record["model"]]
+    for pname, p in record["panels"].items():
+        ds = _provenance(panel_dataset(record, p), record, pname, p)
+        ds.attrs["source"] = (f"{record['code_version']}, model {record['model']}, linearised steady state "
+                              "(Lyapunov equation), Routh–Hurwitz certified")
+        ds.attrs["references"] = mod.REFERENCE
+        path = os.path.join(outdir, f"{pname}.nc")
+        ds.to_netcdf(path + ".part")
+        os.replace(path + ".part", path)
+        paths[pname] = path
+        log.info("wrote %s", path)
+    return paths
+
+
+#: units of every physical parameter name of the steady-state models (recorded in the params)
+PARAMETER_UNITS = {
+    "n": "1", "mass_ng": "ng", "radius_mm": "mm", "radius_um": "µm", "wavelength_nm": "nm",
+    "Q": "1", "omega_m_MHz": "1e6 rad/s", "gamma_m_kHz": "1e3 rad/s", "T_mK": "mK", "P_mW": "mW",
+    "Omega_kHz": "1e3 rad/s", "J_MHz": "1e6 rad/s", "Delta_c": "omega_m", "direction": "+1 left, -1 right",
+    "kappa0_2pi_MHz": "2π×MHz", "kappa_ex_l_2pi_MHz": "2π×MHz", "kappa_ex_r_2pi_MHz": "2π×MHz",
+    "omega_m_l_2pi_MHz": "2π×MHz", "chi": "1", "gamma_m_2pi_kHz": "2π×kHz", "phi": "rad", "eta": "1",
+    "Omega_l_MHz": "1e6 rad/s", "Omega_r_MHz": "1e6 rad/s", "Delta": "omega_m_l",
+}
