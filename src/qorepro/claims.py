@@ -412,6 +412,10 @@ EVALUATORS: dict[str, Callable] = {f.__name__: f for f in (
     complete_sync_values, mean_trajectories, stability_everywhere, bound_everywhere, in_interval,
     hurwitz_all_positive)}
 
+from .claims_companion import COMPANION_EVALUATORS  # noqa: E402  (Jiao et al. 2020, 2022)
+
+EVALUATORS.update(COMPANION_EVALUATORS)
+
 
 # ------------------------------------------------------------------------------ driver
 def resolve_thresholds(claim: dict, defaults: dict) -> dict:
