@@ -278,9 +278,107 @@ def test_claims_file_references_known_evaluators_and_panels():
     spec = yaml.safe_load((root / "config" / "claims.yaml").read_text())
     cfg = yaml.safe_load((root / "config" / "config.yaml").read_text())
     ids = [c["id"] for c in spec["claims"]]
-    assert len(ids) == len(set(ids)) and len(ids) >= 23
+    assert len(ids) == len(set(ids)) and len(ids) >= 23 + 14
     for c in spec["claims"]:
         assert c["evaluator"] in claims.EVALUATORS
         for key in c["datasets"]:
             fig, panel = key.split("/")
             assert panel in cfg["figures"][fig]["panels"], key
+
+
+# ----------------------------------------------------------- companion papers (Jiao 2020, 2022)
+D = np.linspace(0.0, 2.0, 41)
+peak = lambda c, h=0.15: h * np.exp(-((D - c) / 0.2) ** 2)
+
+
+def _steady(ds):
+    """Mark a synthetic dataset as steady-state: uncertified points are stable but unphysical."""
+    ds["dynamically_stable"] = xr.ones_like(ds["certified"], dtype=bool)
+    return ds
+
+
+def test_reciprocity():
+    th = {"static": ["f/a", "s left", "s right"], "spinning": ["f/a", "w left", "w right"],
+          "equal_rel_tol": 0.02, "min_rel_diff": 0.1}
+    good = line("Delta_c", D, {"s left": peak(1), "s right": peak(1), "w left": peak(0.5), "w right": peak(1.5)}, var="E_N")
+    bad = line("Delta_c", D, {"s left": peak(1), "s right": peak(1.1), "w left": peak(0.5), "w right": peak(1.5)}, var="E_N")
+    unc = line("Delta_c", D, {"s left": peak(1), "s right": peak(1), "w left": peak(0.5), "w right": peak(1.5)}, var="E_N",
+               cert={k: np.zeros(D.size, bool) for k in ("s left", "s right", "w left", "w right")})
+    check("reciprocity", th, {"f/a": good}, {"f/a": bad}, {"f/a": unc})
+
+
+def test_enhancement_ratio():
+    th = {"numerator": [["f/b", "left"], ["f/b", "right"]], "denominator": [["f/a", "J"]], "interval": [2.0, 3.0]}
+    a = line("Delta_c", D, {"J": peak(1, 0.04)}, var="E_N")
+    good = line("Delta_c", D, {"left": peak(0.5, 0.1), "right": peak(1.5, 0.05)}, var="E_N")
+    bad = line("Delta_c", D, {"left": peak(0.5, 0.06), "right": peak(1.5, 0.05)}, var="E_N")
+    unc = line("Delta_c", D, {"left": peak(0.5, 0.1), "right": peak(1.5, 0.05)}, var="E_N",
+               cert={"left": np.zeros(D.size, bool), "right": np.zeros(D.size, bool)})
+    check("enhancement_ratio", th, {"f/a": a, "f/b": good}, {"f/a": a, "f/b": bad}, {"f/a": a, "f/b": unc})
+
+
+def test_revival_max():
+    chi, om = np.linspace(0.9, 1.0, 5), np.linspace(0, 1.5, 4)
+
+    def mk(top, cert=True):
+        rv = np.full((1, 5, 4), 0.3)
+        rv[0, 1, 2] = top
+        c = np.full((1, 5, 4), cert)
+        return xr.Dataset({"revival": (("series", "chi", "Omega_l"), rv), "certified": (("series", "chi", "Omega_l"), c),
+                           "dynamically_stable": (("series", "chi", "Omega_l"), np.ones_like(c)),
+                           "certified_reference": ("D", [True]), "dynamically_stable_reference": ("D", [True]),
+                           "verdict": (("series", "chi", "Omega_l"), np.where(c, "stable_fixed_point", "unphysical_covariance"))},
+                          coords={"series": ["default"], "chi": chi, "Omega_l": om})
+    th = {"dataset": "f/e", "where": {"chi": [0.0, 0.97]}, "interval": [0.8, 1.0]}
+    check("revival_max", th, {"f/e": mk(0.85)}, {"f/e": mk(0.7)}, {"f/e": mk(0.85, cert=False)})
+
+
+def _tmap(vals, cert=True):
+    T = np.array([0.0, 300.0, 600.0, 900.0])
+    v = np.asarray(vals, float)[None, :, None] * np.ones((1, 4, 3))
+    c = np.full(v.shape, cert)
+    return _steady(xr.Dataset({"Delta_E_N": (("series", "T", "Delta_c"), v), "certified": (("series", "T", "Delta_c"), c),
+                               "verdict": (("series", "T", "Delta_c"), np.where(c, "stable_fixed_point", "unphysical_covariance"))},
+                              coords={"series": ["left"], "T": T, "Delta_c": [0.5, 1.0, 1.5]}))
+
+
+def test_nonzero_up_to():
+    th = {"datasets": ["s/e"], "variable": "Delta_E_N", "axis": "T", "nonzero": 1e-3, "interval": [500, 700]}
+    check("nonzero_up_to", th, {"s/e": _tmap([0.1, 0.05, 0.01, 0.0])}, {"s/e": _tmap([0.1, 0.0, 0.0, 0.0])})
+
+
+def test_nonzero_for_all():
+    th = {"dataset": "s/a", "variable": "Delta_E_N", "axis": "T", "from": 300.0, "nonzero": 1e-3}
+    check("nonzero_for_all", th, {"s/a": _tmap([0.0, 0.05, 0.01, 0.02])}, {"s/a": _tmap([0.1, 0.05, 0.0, 0.02])},
+          {"s/a": _tmap([0.0, 0.05, 0.01, 0.02], cert=False)})
+
+
+def test_hurwitz_only_last_two():
+    mk = lambda v: xr.Dataset({"theta": (("a", "k"), np.array([[1.0, 2.0, 3.0, -1.0], [1.0, v, 3.0, 4.0]]))},
+                              coords={"a": [0, 1], "k": [1, 2, 3, 4]})
+    check("hurwitz_only_last_two", {"dataset": "s/c"}, {"s/c": mk(2.0)}, {"s/c": mk(-2.0)}, certification=False)
+
+
+def test_covariance_pattern():
+    def mk(v24, cert=True):
+        V = np.array([[0.5, 0.0, -0.15, -0.25], [0.0, 0.5, 0.24, v24], [-0.15, 0.24, 1.1, 0.0], [-0.25, v24, 0.0, 1.1]])
+        V[1, 3] = V[3, 1] = v24
+        c = np.array([cert, cert])
+        return _steady(xr.Dataset({"V_mech": (("series", "mrow", "mcol"), np.stack([V, V])),
+                                   "certified": ("series", c),
+                                   "verdict": ("series", np.where(c, "stable_fixed_point", "unphysical_covariance"))},
+                                  coords={"series": ["left", "right"]}))
+    th = {"dataset": "f/a", "rel_tol": 0.1}
+    check("covariance_pattern", th, {"f/a": mk(-0.14)}, {"f/a": mk(0.1)}, {"f/a": mk(-0.14, cert=False)})
+
+
+def test_physical_everywhere_and_max_above():
+    def mk(umin, en=0.05):
+        bad = umin < 0
+        return xr.Dataset({"uncertainty_min_eig": ("x", np.array([0.0, umin])), "E_N": ("x", np.array([0.0, en])),
+                           "dynamically_stable": ("x", np.array([True, True])), "certified": ("x", np.array([True, not bad])),
+                           "verdict": ("x", np.array(["stable_fixed_point", "unphysical_covariance" if bad else "stable_fixed_point"]))},
+                          coords={"x": [0, 1]})
+    check("physical_everywhere", {}, {"f/a": mk(0.0)}, {"f/a": mk(-0.1)}, certification=False)
+    check("max_above", {"variable": "E_N", "above": 1e-3}, {"f/a": mk(0.0)}, {"f/a": mk(0.0, en=0.0)},
+          {"f/a": mk(-0.1)})

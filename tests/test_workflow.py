@@ -17,6 +17,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 FIGS = ["fig1", "fig2", "fig3"] + [f"figS{i}" for i in range(1, 12)]
+JIAO = ([f"jiao2020_{f}" for f in ("fig1", "fig2", "fig3", "figS2", "figS3", "figS4")]
+        + [f"jiao2022_{f}{v}" for f in ("fig2", "fig3", "fig4") for v in ("", "_cascaded_noise")])
 
 
 @pytest.fixture()
@@ -52,11 +54,12 @@ def test_dry_run_of_all_plans_every_target(project):
     r = smk(project, "-n")                      # bare `snakemake` = all, the README's main job
     jobs = planned_jobs(r.stdout + r.stderr)
     assert jobs == planned_jobs((lambda o: o.stdout + o.stderr)(smk(project, "-n", "all")))
-    for f in FIGS + ["table1"]:
+    for f in FIGS + JIAO + ["table1"]:
         assert jobs.get(f"sweep_{f}") == 1, f
-    assert jobs["plot"] == len(FIGS) and jobs["certify"] == len(FIGS) + 1
+    assert jobs["plot"] == len(FIGS + JIAO) and jobs["certify"] == len(FIGS + JIAO) + 1
     assert jobs["make_table1"] == 1 and jobs["claims_of_run"] == 1
-    for target in FIGS + ["table1", "paper", "si", "claims", "referee", "refR1", "refExperimental", "audits"]:
+    for target in FIGS + JIAO + ["table1", "paper", "si", "claims", "referee", "refR1", "refExperimental",
+                                 "audits", "jiao2020", "jiao2022"]:
         smk(project, "-n", target)
 
 
@@ -74,6 +77,10 @@ def test_unknown_target_fails_before_running(project):
     ({"preset": "huge"}, "preset"),
     ({"bogus_key": 1}, "bogus_key"),
     ({"figures": {"fig2": {"panels": {"c": {"kind": "line", "x": {"axis": "Kerr", "range": [0, 1]}}}}}}, "Kerr"),
+    ({"models": {"jiao2020": {"parameters": {"P_W": 0.02}}}}, "P_W"),
+    ({"figures": {"jiao2022_fig2": {"panels": {"a": {"kind": "line", "x": {"axis": "Delta_c", "range": [0, 2]}}}}}},
+     "Delta_c"),
+    ({"figures": {"jiao2020_fig3": {"panels": {"a": {"variables": ["Delta_E_N"]}}}}}, "Delta_E_N"),
 ])
 def test_invalid_config_fails_naming_the_key(project, overlay, key):
     (project / "bad.yaml").write_text(yaml.safe_dump(overlay))
@@ -193,3 +200,26 @@ def test_chunked_sweep_equals_single_job(project):
         for v in a.data_vars:
             assert a[v].equals(b[v]), (panel, v)
     assert not list((project / "results" / "chunked").glob("chunks/fig1/*.npz"))   # temp, removed
+
+
+def test_steady_state_figures_end_to_end(project):
+    """A companion-paper figure runs through the same params → sweep → certify → plot chain;
+    its NetCDF carries the model's parameters with units, the verdicts and the covariance."""
+    smk(project, "jiao2022_fig4", "jiao2022_fig4_cascaded_noise", "jiao2020_fig1", "--configfile", "tiny.yaml")
+    run = project / "results" / "test-tiny"
+    for f in ("jiao2022_fig4", "jiao2022_fig4_cascaded_noise", "jiao2020_fig1"):
+        for p in (f"figures/{f}.pdf", f"figures/{f}.png", f"stability/{f}.json", f"params/{f}.json"):
+            assert (run / p).exists(), p
+    ds = xr.load_dataset(run / "data" / "jiao2022_fig4" / "a.nc")
+    assert list(ds.series.values) == ["left", "right"]
+    assert (ds.verdict == "unphysical_covariance").all() and ds.dynamically_stable.all()   # eq. 18 as printed
+    fixed = xr.load_dataset(run / "data" / "jiao2022_fig4_cascaded_noise" / "a.nc")
+    assert (fixed.verdict == "stable_fixed_point").all() and '"correlated_noise": 1.0' in fixed.attrs["parameters"]
+    assert ds.V_mech.shape == (2, 4, 4) and "E_N" in ds and "theta" in ds
+    for a in ("parameters", "parameter_units", "solver_settings", "code_version", "references"):
+        assert a in ds.attrs, a
+    assert "Jiao" in ds.attrs["references"] and '"mass_ng": 15.0' in ds.attrs["parameters"]
+    fz = xr.load_dataset(run / "data" / "jiao2020_fig1" / "b.nc")
+    assert float(fz.Delta_F_MHz.sel(series="left")[-1]) == pytest.approx(-float(fz.Delta_F_MHz.sel(series="right")[-1]))
+    r = smk(project, "-n", "jiao2022_fig4", "--configfile", "tiny.yaml")
+    assert "Nothing to be done" in r.stdout + r.stderr

@@ -53,7 +53,17 @@ def enhancement_ratio(d: Data, th):
 def revival_max(d: Data, th):
     """max of the revival factor over the map (optionally restricted by ``where``:
     {coordinate: [lo, hi]}) lies in ``interval``."""
-    da = d.ds[th["dataset"]]["revival"].isel(series=0)
+    ds = d.ds[th["dataset"]]
+    da = ds["revival"].isel(series=0)
+    if d.masked and d.mask_var != "dynamically_stable":
+        # a steady state that is stable but not certified (unphysical covariance) voids the
+        # revival value it enters (unstable points carry no E_N and are simply absent)
+        void = (ds["dynamically_stable"] & ~ds[d.mask_var]).isel(series=0)
+        extra = [x for x in void.dims if x not in da.dims]
+        da = da.where(~(void.any(extra) if extra else void))
+        ref = ds["dynamically_stable_reference"] & ~ds[f"{d.mask_var}_reference"]
+        if bool(ref.any()):
+            return None, {"note": "reference case not certified"}
     for coord, (lo, hi) in (th.get("where") or {}).items():
         da = da.where((da[coord] >= lo) & (da[coord] <= hi))
     m = _nanmax(da.values)
@@ -109,7 +119,7 @@ def hurwitz_only_last_two(d: Data, th):
 def covariance_pattern(d: Data, th):
     """In the reduced covariance V_μν (1-based indices of (q_l, p_l, q_r, p_r)) of each series:
     V₁₃ ≈ V₂₄ and V₁₄ ≈ −V₂₃ within ``rel_tol`` × the largest cross element."""
-    V = d.get(th["dataset"], "V_mech")
+    V = d.get(th["dataset"], "V_mech")     # NaN for non-certified series under the mask
     out, flags = {}, []
     for s in V.series.values:
         m = V.sel(series=s).values
@@ -124,6 +134,27 @@ def covariance_pattern(d: Data, th):
     return _both(*flags), out
 
 
+def physical_everywhere(d: Data, th):
+    """Every stable steady state of the datasets has a physical covariance (V + iΩ/2 ≥ 0)."""
+    n = bad = 0
+    worst = np.inf
+    for ds in d.ds.values():
+        stable = ds["dynamically_stable"].values.astype(bool)
+        u = ds["uncertainty_min_eig"].values[stable]
+        n += u.size
+        bad += int((ds["verdict"].values[stable] == "unphysical_covariance").sum())
+        if u.size:
+            worst = min(worst, float(np.nanmin(u)))
+    return (None if n == 0 else bad == 0), {"n_stable_points": n, "n_unphysical": bad,
+                                            "min_eig_of_V_plus_iOmega_over_2": _r(worst)}
+
+
+def max_above(d: Data, th):
+    """max of ``variable`` over every dataset exceeds ``above``."""
+    m = _nanmax([_nanmax(d.get(k, th["variable"]).values) for k in d.ds])
+    return (None if np.isnan(m) else bool(m > th["above"])), {f"max_{th['variable']}": _r(m), "above": th["above"]}
+
+
 COMPANION_EVALUATORS = {f.__name__: f for f in (
     reciprocity, enhancement_ratio, revival_max, nonzero_up_to, nonzero_for_all, hurwitz_only_last_two,
-    covariance_pattern)}
+    covariance_pattern, physical_everywhere, max_above)}

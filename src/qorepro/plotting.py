@@ -189,7 +189,7 @@ def _verdict_map(ax, ds, x, y, verdict):
     from .stability import VERDICTS
     codes = np.vectorize(lambda v: VERDICTS.index(v) if v in VERDICTS else -1)(verdict)
     xe, ye = _edges(ds[x].values), _edges(ds[y].values)
-    cmap = matplotlib.colors.ListedColormap(["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#e6ab02"])
+    cmap = matplotlib.colors.ListedColormap(["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#e6ab02", "#666666"])
     ax.pcolormesh(xe, ye, codes.T, cmap=cmap, vmin=-0.5, vmax=len(VERDICTS) - 0.5, shading="flat")
     present = sorted(set(codes.ravel().tolist()) - {-1})
     ax.legend(handles=[Patch(color=cmap(c), label=VERDICTS[c]) for c in present], fontsize=6)

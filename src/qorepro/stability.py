@@ -19,7 +19,7 @@ from . import measures
 from .solver import tableau
 
 VERDICTS = ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled",
-            "linearization_invalid")
+            "linearization_invalid", "unphysical_covariance")
 CERTIFIED = ("stable_fixed_point", "stable_limit_cycle")
 
 

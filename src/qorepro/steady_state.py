@@ -31,16 +31,38 @@ def lyapunov(A: np.ndarray, D: np.ndarray) -> np.ndarray:
     return 0.5 * (V + np.swapaxes(V, -1, -2))
 
 
-def certified_covariance(A: np.ndarray, D: np.ndarray):
-    """Certify a batch of drift matrices, then solve the Lyapunov equation where certified.
+def uncertainty_min_eigenvalue(V: np.ndarray) -> np.ndarray:
+    """Smallest eigenvalue of V + iΩ/2 (Ω = ⊕ [[0, 1], [−1, 0]]): ≥ 0 for every physical
+    covariance (Robertson–Schrödinger uncertainty relation, vacuum V = I/2)."""
+    n = V.shape[-1] // 2
+    Om = np.kron(np.eye(n), np.array([[0.0, 1.0], [-1.0, 0.0]]))
+    return np.linalg.eigvalsh(V + 0.5j * Om)[..., 0]
 
-    Returns (V, verdict, max Re λ, θ); V is NaN wherever the verdict is not
-    ``stable_fixed_point`` (there is no steady state to describe).
+
+#: V + iΩ/2 may dip below zero by rounding only (relative to the largest variance)
+PHYSICAL_RTOL = 1e-9
+
+
+def certified_covariance(A: np.ndarray, D: np.ndarray):
+    """Certify a batch of drift matrices, solve the Lyapunov equation where stable, and check
+    that the solution is a physical covariance.
+
+    Returns (V, verdict, max Re λ, θ, min eig of V + iΩ/2).  V is NaN where the steady state
+    is not stable (there is none to describe); a stable point whose V violates the uncertainty
+    relation gets the verdict ``unphysical_covariance`` (it is kept, but not certified).
     """
     from .stability import steady_state_verdict
     verdict, max_re, theta = steady_state_verdict(A)
     V = np.full(A.shape, np.nan)
+    umin = np.full(A.shape[:-2], np.nan)
     ok = verdict == "stable_fixed_point"
     if ok.any():
         V[ok] = lyapunov(A[ok], np.broadcast_to(D, A.shape)[ok])
-    return V, verdict, max_re, theta
+        umin[ok] = uncertainty_min_eigenvalue(V[ok])
+        scale = np.abs(np.diagonal(V[ok], axis1=-2, axis2=-1)).max(-1)
+        bad = umin[ok] < -PHYSICAL_RTOL * np.maximum(1.0, scale)
+        idx = np.flatnonzero(ok)[bad]
+        verdict = verdict.astype(object)
+        verdict.flat[idx] = "unphysical_covariance"
+        verdict = verdict.astype(str)
+    return V, verdict, max_re, theta, umin

@@ -193,9 +193,9 @@ def solve(p: dict) -> dict:
     shape = mf["shift"].shape
     r = {k: np.broadcast_to(v, shape) for k, v in r.items()}
     A = drift_matrix(r, mf)
-    V, verdict, max_re, theta = certified_covariance(A, diffusion_matrix(r, shape))
+    V, verdict, max_re, theta, umin = certified_covariance(A, diffusion_matrix(r, shape))
     E_N = np.full(shape, np.nan)
-    ok = verdict == "stable_fixed_point"
+    ok = np.isin(verdict, ("stable_fixed_point", "unphysical_covariance"))   # dynamically stable
     E_N[ok] = measures.log_negativity(V[ok], *ENTANGLED_MODES)
     sqrt2 = np.sqrt(2)
     return {
@@ -207,7 +207,8 @@ def solve(p: dict) -> dict:
         "radiation_pressure_shift": mf["shift"],
         "n_steady_states": mf["n_roots"],
         "Delta_F": r["Delta_F"],
-        "verdict": verdict, "fp_max_re_eig": max_re, "theta": theta, "V": V,
+        "verdict": verdict, "dynamically_stable": ok, "fp_max_re_eig": max_re, "theta": theta, "V": V,
+        "uncertainty_min_eig": umin,
     }
 
 

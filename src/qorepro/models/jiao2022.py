@@ -18,8 +18,14 @@ Equations implemented (u = (X_l, Y_l, X_r, Y_r, q_l, p_l, q_r, p_r), eq. 13):
 * drift matrix (eq. 14) with Γ_j = κ_0,j + κ_ex,j, Λ_j = 2g_0,j α_j and the one-way coupling
   J = √(ηκ_ex,l κ_ex,r) e^{iφ} from the upstream to the downstream resonator;
 * diffusion D = ½ diag[Γ_l, Γ_l, Γ_r, Γ_r, γ_l(2n̄_l+1), γ_l(2n̄_l+1), γ_r(2n̄_r+1), γ_r(2n̄_r+1)]
-  (eq. 18) — as printed: uncorrelated inputs (the fibre noise passed from the upstream
-  resonator to the downstream one is not correlated with the upstream input, as in the paper);
+  (eq. 18) — as printed (``correlated_noise = 0``): the inputs of the two resonators are
+  uncorrelated.  In a cascaded system the downstream resonator is driven by the upstream
+  output a_out = a_in − √κ_ex a, whose vacuum noise a_in also drives the upstream resonator;
+  the drift keeps the −√κ_ex a part, the printed D drops the matching noise correlation, and
+  the resulting V violates the uncertainty relation at every point (even without drive).
+  ``correlated_noise = 1`` adds the cross terms of the standard cascaded input
+  (Gardiner 1993; Carmichael 1993): the downstream port receives √η e^{iφ} a_in,up + √(1−η) (vacuum),
+  D_up,dn = ½√(ηκ_ex,l κ_ex,r) R(φ)ᵀ, the diagonal unchanged;
 * E_N between the two mechanical modes (eqs. 20–21); Wigner function of their reduced
   covariance (eq. 23).
 
@@ -43,6 +49,7 @@ DEFAULTS = {
     "kappa0_2pi_MHz": 15.0, "kappa_ex_l_2pi_MHz": 27.0, "kappa_ex_r_2pi_MHz": 30.0,
     "omega_m_l_2pi_MHz": 88.54, "chi": 1.0, "gamma_m_2pi_kHz": 2.2, "P_mW": 20.0, "T_mK": 100.0,
     "phi": 0.0, "eta": 1.0, "Omega_l_MHz": 0.0, "Omega_r_MHz": 0.0, "Delta": 1.0, "direction": 1.0,
+    "correlated_noise": 0.0,    # 0: eq. 18 as printed; 1: cascaded input-noise correlation
 }
 
 AXES = {
@@ -94,6 +101,7 @@ def rates(p: dict) -> dict:
         "n_l": units.thermal_occupation(wl, T), "n_r": units.thermal_occupation(wr, T),
         "Delta_l": g["Delta"] + shift(g["Omega_l_MHz"]), "Delta_r": g["Delta"] + shift(g["Omega_r_MHz"]),
         "phi": g["phi"], "eta": g["eta"], "left_input": g["direction"] > 0,
+        "correlated": g["correlated_noise"],
     }
 
 
@@ -154,6 +162,14 @@ def diffusion_matrix(r: dict, shape) -> np.ndarray:
     D = np.zeros(tuple(shape) + (8, 8))
     for i, d in enumerate(diag):
         D[..., i, i] = 0.5 * b(d)
+    # cascaded input: the upstream vacuum input reaches the downstream resonator rotated by φ
+    c = 0.5 * b(r["correlated"] * np.sqrt(r["eta"] * r["kex_l"] * r["kex_r"]))
+    cos, sin = c * np.cos(b(r["phi"])), c * np.sin(b(r["phi"]))
+    left = b(r["left_input"])
+    for up, dn, sel in (((0, 1), (2, 3), left), ((2, 3), (0, 1), ~left)):
+        block = {(up[0], dn[0]): cos, (up[0], dn[1]): sin, (up[1], dn[0]): -sin, (up[1], dn[1]): cos}
+        for (i, j), v in block.items():
+            D[..., i, j] = D[..., j, i] = np.where(sel, v, D[..., i, j])
     return D
 
 
@@ -200,12 +216,13 @@ def solve(p: dict) -> dict:
     r = {k: np.broadcast_to(v, shape) for k, v in r.items()}
     al, ar = amplitudes(r)
     A = drift_matrix(r, al, ar)
-    V, verdict, max_re, theta = certified_covariance(A, diffusion_matrix(r, shape))
+    V, verdict, max_re, theta, umin = certified_covariance(A, diffusion_matrix(r, shape))
     E_N = np.full(shape, np.nan)
-    ok = verdict == "stable_fixed_point"
+    ok = np.isin(verdict, ("stable_fixed_point", "unphysical_covariance"))   # dynamically stable
     E_N[ok] = measures.log_negativity(V[ok], *ENTANGLED_MODES)
     return {
         "E_N": E_N, "N_l": np.abs(al) ** 2, "N_r": np.abs(ar) ** 2,
         "G_l": 2 * r["g0_l"] * np.abs(al), "G_r": 2 * r["g0_r"] * np.abs(ar),
-        "verdict": verdict, "fp_max_re_eig": max_re, "theta": theta, "V": V,
+        "verdict": verdict, "dynamically_stable": ok, "fp_max_re_eig": max_re, "theta": theta, "V": V,
+        "uncertainty_min_eig": umin,
     }

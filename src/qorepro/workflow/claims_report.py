@@ -54,7 +54,9 @@ def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path
     lines = [f"{title} (qorepro {__version__})", "",
              "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS), "",
              "`verdict` decides on certified points (stable fixed point or limit cycle *and* a valid "
-             "linearisation); `if linearisation ignored` decides on dynamically stable points only.", "",
+             "linearisation; for the steady-state companion models: stable *and* a physical covariance); "
+             "`if linearisation ignored` decides on dynamically stable points only (for the companion "
+             "models: physicality of the covariance not required).", "",
              "| id | source | verdict | if linearisation ignored | measured | note |",
              "|---|---|---|---|---|---|"]
     for r in rows:

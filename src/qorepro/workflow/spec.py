@@ -54,6 +54,9 @@ def check_config(config: dict) -> None:
         if steady.model_of(fspec) != "lai2025":
             _check_steady_figure(fig, fspec)
             continue
+        if fspec.get("parameters"):
+            raise ConfigError(f"figures.{fig}.parameters: figure-level parameters are for the "
+                              "steady-state models; use the top-level `parameters` for lai2025")
         for pname, pspec in fspec["panels"].items():
             where = f"figures.{fig}.panels.{pname}"
             for ax in _panel_axes(pspec):
@@ -72,6 +75,10 @@ def check_config(config: dict) -> None:
 
 def _check_steady_figure(fig: str, fspec: dict) -> None:
     model = steady.model_of(fspec)
+    try:
+        steady.overrides(model, fspec.get("parameters") or {})
+    except (KeyError, ValueError) as e:
+        raise ConfigError(f"figures.{fig}.parameters: {e.args[0]}") from None
     for pname, p in fspec["panels"].items():
         where = f"figures.{fig}.panels.{pname}"
         try:
@@ -224,7 +231,8 @@ def _resolve_steady(config: dict, figure: str) -> dict:
         "figure": figure, "run": config["run"], "preset": preset, "model": model,
         "code_version": f"qorepro {__version__}", "title": fspec.get("title", figure),
         "caption": fspec.get("caption", ""), "source": fspec.get("source", ""),
-        "parameters": steady.base_parameters(config, model),
+        "parameters": {**steady.base_parameters(config, model),
+                       **steady.overrides(model, fspec.get("parameters") or {})},
         "parameter_units": {k: v for k, v in steady.PARAMETER_UNITS.items() if k in steady.STEADY_MODELS[model].DEFAULTS},
         "solver": steady.SOLVER, "plot": config.get("plot", {}), "panels": panels,
     }

@@ -30,7 +30,8 @@ SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Ly
                     "AV + VAᵀ = −D solved in vectorised (Kronecker) form",
           "certification": "stable_fixed_point iff all Hurwitz determinants θ_k > 0 (Faddeev–LeVerrier "
                            "coefficients) and all eigenvalues of A have Re λ < 0; not_settled if the two "
-                           "disagree; E_N and V are NaN where not certified",
+                           "disagree; E_N and V are NaN where not stable; a stable point whose V violates "
+                           "V + iΩ/2 ≥ 0 is unphysical_covariance (kept, not certified)",
           "batch": BATCH}
 DIRECTIONS = {"left": 1.0, "right": -1.0}
 
@@ -106,7 +107,10 @@ def _dataset(mod, res: dict, coords: dict, shape) -> xr.Dataset:
     ds["verdict"] = (dims, verdict.astype(str), {"long_name": "stability verdict of the steady state"})
     cert = np.isin(verdict, CERTIFIED)
     ds["certified"] = (dims, cert, {"long_name": "True where the steady state is certified stable"})
-    ds["dynamically_stable"] = (dims, cert, {"long_name": "same as certified (no limit cycles here)"})
+    ds["dynamically_stable"] = (dims, res["dynamically_stable"].reshape(shape), {
+        "long_name": "True where the steady state is stable (physicality of V not required)"})
+    ds["uncertainty_min_eig"] = (dims, res["uncertainty_min_eig"].reshape(shape), {
+        "units": "1", "long_name": "smallest eigenvalue of V + iΩ/2 (negative: V violates the uncertainty relation)"})
     ds["fp_max_re_eig"] = (dims, res["fp_max_re_eig"].reshape(shape),
                            {"units": "omega_m", "long_name": "largest Re λ of the drift matrix A"})
     n = mod.DIM
@@ -167,6 +171,7 @@ def panel_dataset(record: dict, p: dict) -> xr.Dataset:
         ds["E_N_reference"] = ref["E_N"].rename({rover: f"{rover}_reference"}).assign_attrs(
             long_name="E_N of the reference case")
         ds["certified_reference"] = ref["certified"].rename({rover: f"{rover}_reference"})
+        ds["dynamically_stable_reference"] = ref["dynamically_stable"].rename({rover: f"{rover}_reference"})
         ds.attrs["revival_reference"] = json.dumps(p["reference"], sort_keys=True)
         ds.attrs["revival_reference_max_E_N"] = den
         return ds
@@ -215,4 +220,5 @@ PARAMETER_UNITS = {
     "kappa0_2pi_MHz": "2π×MHz", "kappa_ex_l_2pi_MHz": "2π×MHz", "kappa_ex_r_2pi_MHz": "2π×MHz",
     "omega_m_l_2pi_MHz": "2π×MHz", "chi": "1", "gamma_m_2pi_kHz": "2π×kHz", "phi": "rad", "eta": "1",
     "Omega_l_MHz": "1e6 rad/s", "Omega_r_MHz": "1e6 rad/s", "Delta": "omega_m_l",
+    "correlated_noise": "0: eq. 18 as printed, 1: cascaded input-noise correlation",
 }
