@@ -204,7 +204,7 @@ def test_vacuum_limit_without_drive_at_zero_temperature(model, p):
     res = model.solve(p)
     assert (res["verdict"] == "stable_fixed_point").all()
     assert np.allclose(res["V"], np.eye(model.DIM) / 2, atol=1e-9)
-    assert np.all(res["E_N"] == 0)
+    assert np.all(res["E_N"] < 1e-12)     # 0 up to rounding of ν₋ = ½
 
 
 def test_jiao2022_printed_noise_model_is_unphysical():

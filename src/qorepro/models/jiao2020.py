@@ -97,17 +97,20 @@ def amplitudes(r: dict, shift):
     return a1, a2, d1, d2
 
 
-def mean_fields(r: dict, grid: int = 2048, iterations: int = 60):
+def mean_fields(r: dict, per_linewidth: int = 32, iterations: int = 60):
     """Self-consistent steady state: roots of f(s) = s − G₀²(|α₁(s)|² + |α₂(s)|²), s = G₀q_s.
 
     Every root lies in [0, G₀²ε²/κ²] (photon balance κN = Re(ε*α₁) ≤ ε√N).  All roots are
-    bracketed on a grid and refined by bisection, batched; the lowest one is returned with
-    the number of roots (> 1: optical bistability).
+    bracketed on a grid with ``per_linewidth`` points per κ (the resonances of |α|² are κ wide,
+    so only two roots closer than κ/32 — a saddle-node — can share a cell) and refined by
+    bisection, batched; the lowest one is returned with the number of roots (> 1: optical
+    bistability).
     """
     r = {k: np.atleast_1d(v) for k, v in r.items()}
     shape = np.broadcast(*r.values()).shape
     r = {k: np.broadcast_to(v, shape) for k, v in r.items()}
     s_max = r["G0"] ** 2 * r["eps"] ** 2 / r["kappa"] ** 2 * (1 + 1e-9) + 1e-300
+    grid = int(np.clip(np.ceil(per_linewidth * np.max(s_max / r["kappa"])) + 1, 64, 1 << 14))
     s = s_max[..., None] * np.linspace(0.0, 1.0, grid)
     rr = {k: v[..., None] for k, v in r.items()}
 
