@@ -138,7 +138,9 @@ def _line(axs, ds, p):
                             label=None if floq_marked else "Floquet long-time limit")
                     floq_marked = True
             if (~ok).any():
-                ax.plot(xv[~ok], y[~ok], **UNCERT, label=None if marked else "not certified")
+                # points without a value (no stable steady state) are marked on the zero line
+                ax.plot(xv[~ok], np.nan_to_num(y[~ok], nan=0.0), **UNCERT,
+                        label=None if marked else "not certified")
                 marked = True
     ax.set_xlabel(_axis_label(x, ds))
     ax.set_ylabel(", ".join(LABELS.get(v, v) for v in p["variables"]))
@@ -156,7 +158,11 @@ def _edges(c):
 
 def _map_one(ax, ds, x, y, values, cert, label, fig_cbar=True, cmap="viridis"):
     xe, ye = _edges(ds[x].values), _edges(ds[y].values)
-    m = ax.pcolormesh(xe, ye, values.T, cmap=cmap, shading="flat")
+    lim = {}
+    if cmap == "coolwarm" and np.isfinite(values).any():     # diverging: white at zero
+        v = float(np.nanmax(np.abs(values))) or 1.0
+        lim = dict(vmin=-v, vmax=v)
+    m = ax.pcolormesh(xe, ye, values.T, cmap=cmap, shading="flat", **lim)
     plt.colorbar(m, ax=ax, label=label)
     for i in range(len(xe) - 1):
         for j in range(len(ye) - 1):

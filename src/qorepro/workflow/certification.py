@@ -10,7 +10,9 @@ import xarray as xr
 from ..stability import CERTIFIED, VERDICTS
 
 NUMBERS = ("fp_max_re_eig", "floquet_max_nontrivial", "period_tau", "linearization_ratio",
-           "S_Q")
+           "S_Q", "uncertainty_min_eig", "E_N")
+#: non-certified points listed one by one per figure (the counts always cover all of them)
+MAX_LISTED = 2000
 
 
 def summarise(figure: str, paths: dict) -> dict:
@@ -39,7 +41,10 @@ def summarise(figure: str, paths: dict) -> dict:
                     if k in ds and ds[k].dims == verdict.dims:
                         x = float(ds[k].values[idx])
                         entry[k] = None if np.isnan(x) else x
-                out["non_certified"].append(entry)
+                if len(out["non_certified"]) < MAX_LISTED:
+                    out["non_certified"].append(entry)
+                else:
+                    out["non_certified_not_listed"] = out.get("non_certified_not_listed", 0) + 1
     out["counts"] = dict(total)
     out["n_points"] = int(sum(total.values()))
     out["n_certified"] = int(sum(total[v] for v in CERTIFIED))

@@ -91,7 +91,8 @@ def _check_steady_figure(fig: str, fspec: dict) -> None:
             steady.overrides(model, p.get("reference") or {})
         except (KeyError, ValueError) as e:
             raise ConfigError(f"{where}: {e.args[0]}") from None
-        if p["kind"] in ("trace", "sagnac", "table"):
+        if p["kind"] in ("trace", "sagnac", "table") or (
+                p["kind"] == "fizeau" and not hasattr(steady.STEADY_MODELS[model], "fizeau_shift_MHz")):
             raise ConfigError(f"{where}: kind {p['kind']!r} is not available for model {model}")
         if p["kind"] == "revival" and not ("over" in p or "reference_over" in p):
             raise ConfigError(f"{where}: a revival panel needs `over` or `reference_over`")

@@ -166,8 +166,12 @@ def panel_dataset(record: dict, p: dict) -> xr.Dataset:
         num = ds["E_N"].max(p["over"]) if p["over"] else ds["E_N"]
         ds["revival"] = (num / den).assign_attrs(units="1", long_name="revival factor: max E_N / max E_N of the reference"
                                                  + (f" (numerator maximised over {p['over']})" if p["over"] else ""))
-        frac = ds["certified"].mean(p["over"]) if p["over"] else ds["certified"].astype(float)
-        ds["revival_certified_fraction"] = frac.assign_attrs(units="1", long_name="fraction of certified points")
+        # unstable points carry no E_N and are simply absent from the maximum; what would void a
+        # revival value is a stable point whose covariance is not certified (unphysical)
+        ok = ds["certified"] | ~ds["dynamically_stable"]
+        frac = ok.mean(p["over"]) if p["over"] else ok.astype(float)
+        ds["revival_certified_fraction"] = frac.assign_attrs(
+            units="1", long_name="fraction of the stable points entering the value that are certified")
         ds["E_N_reference"] = ref["E_N"].rename({rover: f"{rover}_reference"}).assign_attrs(
             long_name="E_N of the reference case")
         ds["certified_reference"] = ref["certified"].rename({rover: f"{rover}_reference"})
