@@ -34,6 +34,8 @@ LABELS = {
     "Delta": r"$\Delta/\omega_{m,l}$", "Omega_l": r"$\Omega_l$ ($10^6$ rad/s)",
     "Omega_r": r"$\Omega_r$ ($10^6$ rad/s)",
 }
+#: labels of companion-model axes whose names mean something else in the Lai model
+STEADY_LABELS = {"chi": r"$\chi = \omega_{m,r}/\omega_{m,l}$"}
 #: axes drawn on a logarithmic scale
 LOG_AXES = ("Q",)
 UNCERT = dict(marker="x", color="crimson", linestyle="none", markersize=7, zorder=5)
@@ -68,6 +70,8 @@ def _physical(ds, rec):
 
 
 def _axis_label(name, ds):
+    if "parameter_units" in ds.attrs and name in STEADY_LABELS:    # companion-model axis names
+        return STEADY_LABELS[name]
     if name in ds.coords and ds[name].attrs.get("physical"):
         return LABELS.get(name, name).replace(r"/\omega_1", "/2\\pi").rstrip("$") + r"$ (MHz)"
     return LABELS.get(name, name)
