@@ -247,13 +247,15 @@ def _verdict_tag(d):
 
 
 def _sagnac(axs, ds, p):
+    """Sagnac–Fizeau shift versus Ω per input direction: σ_a (Lai) or Δ_F (Jiao 2020)."""
     ax = axs[0]
     x = p["x"]
+    var = "sigma_a" if "sigma_a" in ds else "Delta_F_MHz"
     for s in ds.series.values:
-        ax.plot(ds[x], ds["sigma_a"].sel(series=s), label=f"{s} input")
+        ax.plot(ds[x], ds[var].sel(series=s), label=f"{s} input")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel(_axis_label(x, ds))
-    ax.set_ylabel(LABELS["sigma_a"])
+    ax.set_ylabel(LABELS[var])
     ax.legend(fontsize=7)
 
 
@@ -270,17 +272,6 @@ def _table(axs, ds, p):
     r = ds.squeeze()
     ax.text(0, 1, "\n".join(f"{k} = {float(r[k]):.4g}" for k in ("S_Q", "N_a", "N_m", "G_a", "G_m"))
             + f"\nverdict: {r.verdict.values}", va="top", family="monospace")
-
-
-def _fizeau(axs, ds, p):
-    ax = axs[0]
-    x = p["x"]
-    for s in ds.series.values:
-        ax.plot(ds[x], ds["Delta_F_MHz"].sel(series=s), label=f"{s} input")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel(_axis_label(x, ds))
-    ax.set_ylabel(LABELS["Delta_F_MHz"])
-    ax.legend(fontsize=7)
 
 
 #: quadrature pairs of the two mechanical modes shown as Wigner projections (Jiao 2022 Fig. 4)
@@ -319,5 +310,5 @@ def _wigner(axs, ds, p):
         plt.colorbar(m, ax=ax)
 
 
-DRAW = {"fizeau": _fizeau, "wigner": _wigner, "line": _line, "map": _map, "trace": _trace, "sagnac": _sagnac, "revival": _revival,
+DRAW = {"fizeau": _sagnac, "wigner": _wigner, "line": _line, "map": _map, "trace": _trace, "sagnac": _sagnac, "revival": _revival,
         "table": _table}

@@ -4,10 +4,10 @@ For a stable drift matrix A and diffusion matrix D the stationary covariance sol
 
     A V + V Aᵀ = −D                                  (Jiao 2020 eq. 11, Jiao 2022 eq. 19)
 
-i.e. V = ∫₀^∞ e^{As} D e^{Aᵀs} ds.  We solve the vectorised form
-(I ⊗ A + A ⊗ I) vec V = −vec D for a whole batch with one LAPACK call — the same equation
-scipy.linalg.solve_continuous_lyapunov solves point by point (Bartels–Stewart), which the
-tests use as the independent reference.
+i.e. V = ∫₀^∞ e^{As} D e^{Aᵀs} ds.  We solve it for a whole batch in the eigenbasis of A, with
+the vectorised form (I ⊗ A + A ⊗ I) vec V = −vec D as the fallback where the eigenbasis is
+ill-conditioned — the same equation scipy.linalg.solve_continuous_lyapunov solves point by
+point (Bartels–Stewart), which the tests and the benchmark use as the independent reference.
 """
 from __future__ import annotations
 
@@ -67,13 +67,15 @@ def uncertainty_min_eigenvalue(V: np.ndarray) -> np.ndarray:
 PHYSICAL_RTOL = 1e-9
 
 
-def certified_covariance(A: np.ndarray, D: np.ndarray):
+def certified_covariance(A: np.ndarray, D: np.ndarray, entangled_modes=None) -> dict:
     """Certify a batch of drift matrices, solve the Lyapunov equation where stable, and check
     that the solution is a physical covariance.
 
-    Returns (V, verdict, max Re λ, θ, min eig of V + iΩ/2).  V is NaN where the steady state
-    is not stable (there is none to describe); a stable point whose V violates the uncertainty
-    relation gets the verdict ``unphysical_covariance`` (it is kept, but not certified).
+    Returns a dict: ``V``, ``verdict``, ``fp_max_re_eig``, ``theta``, ``uncertainty_min_eig``
+    (smallest eigenvalue of V + iΩ/2), ``dynamically_stable`` and, with ``entangled_modes``
+    = (j, k), ``E_N`` between those modes.  V and E_N are NaN where the steady state is not
+    stable (there is none to describe); a stable point whose V violates the uncertainty
+    relation gets the verdict ``unphysical_covariance`` (kept, but not certified).
     """
     from .stability import steady_state_verdict
     verdict, max_re, theta = steady_state_verdict(A)
@@ -89,4 +91,11 @@ def certified_covariance(A: np.ndarray, D: np.ndarray):
         verdict = verdict.astype(object)
         verdict.flat[idx] = "unphysical_covariance"
         verdict = verdict.astype(str)
-    return V, verdict, max_re, theta, umin
+    out = {"V": V, "verdict": verdict, "fp_max_re_eig": max_re, "theta": theta,
+           "uncertainty_min_eig": umin, "dynamically_stable": ok}
+    if entangled_modes is not None:
+        from .measures import log_negativity
+        E_N = np.full(ok.shape, np.nan)
+        E_N[ok] = log_negativity(V[ok], *entangled_modes)
+        out["E_N"] = E_N
+    return out

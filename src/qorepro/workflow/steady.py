@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 #: parameter points per batched call (bounds memory: an 8×8 model holds a 64×64 system per point)
 BATCH = 2048
 SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Lyapunov equation "
-                    "AV + VAᵀ = −D solved in vectorised (Kronecker) form",
+                    "AV + VAᵀ = −D solved in the eigenbasis of A (Kronecker solve where its residual "
+                    "exceeds 1e-10)",
           "certification": "stable_fixed_point iff all Hurwitz determinants θ_k > 0 (Faddeev–LeVerrier "
                            "coefficients) and all eigenvalues of A have Re λ < 0; not_settled if the two "
                            "disagree; E_N and V are NaN where not stable; a stable point whose V violates "
