@@ -11,7 +11,7 @@ from qorepro.models import jiao2020 as J20
 from qorepro.models import jiao2022 as J22
 from qorepro.stability import (characteristic_coefficients_batch, hurwitz_determinants_batch,
                                steady_state_verdict)
-from qorepro.steady_state import lyapunov
+from qorepro.steady_state import lyapunov, lyapunov_kron
 
 
 # ------------------------------------------------------------------ units: Table I derived values
@@ -122,8 +122,20 @@ def test_batched_lyapunov_equals_bartels_stewart():
     B = rng.normal(size=(20, 8, 8))
     D = B @ np.swapaxes(B, 1, 2)
     V = lyapunov(A, D)
+    Vk = lyapunov_kron(A, D)
     for i in range(20):
-        assert np.allclose(V[i], sl.solve_continuous_lyapunov(A[i], -D[i]), atol=1e-10)
+        ref = sl.solve_continuous_lyapunov(A[i], -D[i])
+        assert np.allclose(V[i], ref, atol=1e-10) and np.allclose(Vk[i], ref, atol=1e-10)
+
+
+def test_lyapunov_falls_back_where_the_eigenbasis_fails():
+    """A defective (Jordan-block) drift matrix has no eigenbasis: the Kronecker fallback must
+    still give the exact solution."""
+    A = np.array([[-1.0, 1.0, 0.0], [0.0, -1.0, 1.0], [0.0, 0.0, -1.0]])
+    D = np.eye(3)
+    V = lyapunov(A[None], D[None])[0]
+    assert np.allclose(A @ V + V @ A.T, -D, atol=1e-12)
+    assert np.allclose(V, sl.solve_continuous_lyapunov(A, -D), atol=1e-12)
 
 
 @pytest.mark.parametrize("model,p", [(J20, dict(Delta_c=1.0)),

@@ -181,9 +181,7 @@ def mean_field_rhs(r: dict, x: np.ndarray) -> np.ndarray:
     s2 = np.sqrt(2)
     al, ar = (x[..., 0] + 1j * x[..., 1]) / s2, (x[..., 2] + 1j * x[..., 3]) / s2
     bl, br = (x[..., 4] + 1j * x[..., 5]) / s2, (x[..., 6] + 1j * x[..., 7]) / s2
-    al0, ar0 = amplitudes(r)
-    bl0 = 1j * r["g0_l"] * np.abs(al0) ** 2 / (1j + r["gamma"] / 2)
-    br0 = 1j * r["g0_r"] * np.abs(ar0) ** 2 / (1j * r["omega_r"] + r["gamma"] / 2)
+    bl0, br0 = mechanical_means(r, *amplitudes(r))
     # bare detunings such that Δ̃ = Δ_bare − g₀(β + β*) at the steady state
     Dl = r["Delta_l"] + 2 * r["g0_l"] * bl0.real
     Dr = r["Delta_r"] + 2 * r["g0_r"] * br0.real
@@ -201,10 +199,15 @@ def mean_field_rhs(r: dict, x: np.ndarray) -> np.ndarray:
     return np.stack([s2 * z for d in (dal, dar, dbl, dbr) for z in (d.real, d.imag)], -1)
 
 
+def mechanical_means(r: dict, al, ar):
+    """β_j = i g₀,j |α_j|² / (iω_m,j + γ_m/2) (eq. 10), units of ω_m,l."""
+    return (1j * r["g0_l"] * np.abs(al) ** 2 / (1j + r["gamma"] / 2),
+            1j * r["g0_r"] * np.abs(ar) ** 2 / (1j * r["omega_r"] + r["gamma"] / 2))
+
+
 def steady_state_vector(r: dict) -> np.ndarray:
     al, ar = amplitudes(r)
-    bl = 1j * r["g0_l"] * np.abs(al) ** 2 / (1j + r["gamma"] / 2)
-    br = 1j * r["g0_r"] * np.abs(ar) ** 2 / (1j * r["omega_r"] + r["gamma"] / 2)
+    bl, br = mechanical_means(r, al, ar)
     s2 = np.sqrt(2)
     return np.stack([s2 * z for c in (al, ar, bl, br) for z in (c.real, c.imag)], -1)
 

@@ -21,6 +21,7 @@ import xarray as xr
 
 from ..models import STEADY_MODELS
 from ..stability import CERTIFIED
+from ..sweep import DIRECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Ly
                            "disagree; E_N and V are NaN where not stable; a stable point whose V violates "
                            "V + iΩ/2 ≥ 0 is unphysical_covariance (kept, not certified)",
           "batch": BATCH}
-DIRECTIONS = {"left": 1.0, "right": -1.0}
 
 
 def model_of(fspec: dict) -> str:
