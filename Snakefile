@@ -38,7 +38,6 @@ rule all:
         f"{R}/claims.md",
 
 
-include: "workflow/rules/params.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"
 include: "workflow/rules/plot.smk"

@@ -1,6 +1,7 @@
 """Routh–Hurwitz vs eigenvalues, and Floquet multipliers of an analytic limit cycle."""
-import types
+from typing import NamedTuple
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -27,36 +28,35 @@ def test_hurwitz_determinants_of_known_polynomial():
     np.testing.assert_allclose(th, [6, 60, 360])
 
 
+class SLCoefficients(NamedTuple):
+    lam: np.ndarray
+    om: np.ndarray
+    q: np.ndarray
+
+    def take(self, idx):
+        return SLCoefficients(*(np.asarray(v)[idx] for v in self))
+
+
 class StuartLandau:
     """ż = (λ + iω) z − |z|² z: limit cycle |z| = √λ, period 2π/ω, multipliers 1 and e^{−2λT}.
     With white noise of strength q in both quadratures (Q = q I)."""
     n_modes = 1
+    mechanical_modes = (0, 0)
 
     @staticmethod
     def diffusion_matrix(c):
-        return c.q[:, None, None] * np.eye(2)[None]
+        return jnp.eye(2)[:, :, None] * c.q
 
     @staticmethod
     def mean_field_rhs(x, c):
         r2 = x[0] ** 2 + x[1] ** 2
-        return np.stack([(c.lam - r2) * x[0] - c.om * x[1], (c.lam - r2) * x[1] + c.om * x[0]])
-
-    @staticmethod
-    def drift_matrix(x, c):
-        xr, xi = x
-        r2 = xr**2 + xi**2
-        A = np.empty((x.shape[1], 2, 2))
-        A[:, 0, 0] = c.lam - r2 - 2 * xr**2
-        A[:, 0, 1] = -c.om - 2 * xr * xi
-        A[:, 1, 0] = c.om - 2 * xr * xi
-        A[:, 1, 1] = c.lam - r2 - 2 * xi**2
-        return A
+        return jnp.stack([(c.lam - r2) * x[0] - c.om * x[1], (c.lam - r2) * x[1] + c.om * x[0]])
 
 
 def test_floquet_multipliers_of_stuart_landau_cycle():
     lam = np.array([0.3, 1.0])
     om = np.array([1.0, 2.5])
-    c = types.SimpleNamespace(lam=lam, om=om, q=np.zeros(2))
+    c = SLCoefficients(lam, om, np.zeros(2))
     T_tau = 1.0 / om                                 # period 2π/ω in units of τ = 2π
     x0 = np.stack([np.sqrt(lam), np.zeros(2)])
     M, xT = stability.monodromy(StuartLandau, c, x0, T_tau, steps=400)
@@ -81,10 +81,32 @@ def test_periodic_covariance_of_noisy_stuart_landau_cycle():
     # 2λ gives the stationary radial variance q/(4λ); the phase mode is projected out; the phase
     # variance grows by q·T_time per period along y, i.e. q T/(ω²λ) in orbit time.
     lam, om, q = np.array([0.3, 1.0]), np.array([1.0, 2.5]), np.array([0.01, 0.002])
-    c = types.SimpleNamespace(lam=lam, om=om, q=q)
+    c = SLCoefficients(lam, om, q)
     x0 = np.stack([np.sqrt(lam), np.zeros(2)])
-    Vp, diff = stability.periodic_covariance(StuartLandau, c, x0, 1.0 / om, steps=400)
+    Vp, w, diff = stability.periodic_covariance(StuartLandau, c, x0, 1.0 / om, steps=400)
     T = 2 * np.pi / om
     np.testing.assert_allclose(Vp[:, 0, 0], q / (4 * lam), rtol=1e-7)
     np.testing.assert_allclose(Vp[:, 1, 1], 0.0, atol=1e-12)
     np.testing.assert_allclose(diff, q * T / (om**2 * lam), rtol=1e-7)
+
+
+def test_floquet_long_time_S_Q_does_not_depend_on_where_the_orbit_is_entered():
+    """S_Q of the periodic transverse covariance (phase mode projected along the isochron at
+    every time of the period) is a property of the cycle: the same from any starting phase."""
+    from qorepro import solver
+    from qorepro.models import lai2025 as L
+    p = L.LaiParams(K=np.array([2e-5, -2e-5]))                 # OD and CD baseline
+    tr = solver.integrate(L.MODEL, p)
+    cert = stability.certify(L.MODEL, p, tr)
+    assert np.isfinite(cert.S_Q_floquet[:, 0]).all()
+    c = L.coefficients(p)
+    x, T, _, _, closure = stability.refine_cycle(L.MODEL, c, tr.x_final, cert.period_tau)
+    assert closure.max() < 1e-12
+    # the refined period agrees with the one detected from the window's crossings
+    np.testing.assert_allclose(T, cert.period_tau, rtol=1e-4)
+    for frac in (0.25, 0.5, 0.77):
+        _, _, x_later = stability.period_flow(L.MODEL, c, x, np.zeros((2, 8, 8)), T * frac, steps=int(512 * frac))
+        m, lo, hi, _ = stability.floquet_covariance(L.MODEL, c, x_later, T, 512)
+        np.testing.assert_allclose(m, cert.S_Q_floquet[:, 0], atol=1e-6)
+        # min/max over 512 samples per period: the extremum falls between samples (≈1e-6)
+        np.testing.assert_allclose([lo, hi], cert.S_Q_floquet[:, 1:].T, atol=1e-5)

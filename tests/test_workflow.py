@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 import yaml
@@ -108,7 +109,8 @@ def test_one_figure_end_to_end_then_cached_then_replanned(project):
     assert ds.attrs["run"] == "test-tiny"
     # σ_a(6 kHz) is opposite for the two inputs
     assert float(ds.sigma_a.sel(series="left")[0]) == pytest.approx(-float(ds.sigma_a.sel(series="right")[0]))
-    assert "batch 1/1" in (run / "logs" / "sweep" / "fig1.log").read_text()
+    log = (run / "logs" / "sweep" / "fig1.log").read_text()
+    assert "batch 1/1" in log and "point·τ/s" in log      # tqdm progress with its rate
 
     r = smk(project, "-n", "fig1", "--configfile", "tiny.yaml")
     assert "Nothing to be done" in r.stdout + r.stderr
@@ -126,7 +128,7 @@ def test_one_figure_end_to_end_then_cached_then_replanned(project):
     r = smk(project, "-n", "fig1", "fig2", "--configfile", "tiny2.yaml")
     jobs = planned_jobs(r.stdout + r.stderr)
     assert jobs.get("sweep_fig2") == 1 and "sweep_fig1" not in jobs
-    assert jobs.get("params") == 1
+    assert "params" not in jobs          # records are derived while the DAG is built, never jobs
 
     # editing the notebook reruns only the plot
     nb = project / "notebooks" / "fig1.ipynb"
@@ -198,7 +200,13 @@ def test_chunked_sweep_equals_single_job(project):
         a = xr.load_dataset(project / "results" / "whole" / "data" / "fig1" / f"{panel}.nc")
         b = xr.load_dataset(project / "results" / "chunked" / "data" / "fig1" / f"{panel}.nc")
         for v in a.data_vars:
-            assert a[v].equals(b[v]), (panel, v)
+            # the same numbers; a point's position in its compiled batch may change the order of
+            # XLA's vectorised arithmetic at the last bit (measured: ≤ 2e-16 relative), so floats
+            # are compared to 1e-12 relative and everything else exactly
+            if a[v].dtype.kind == "f":
+                np.testing.assert_allclose(a[v].values, b[v].values, rtol=1e-12, atol=1e-12, err_msg=f"{panel}/{v}")
+            else:
+                assert a[v].equals(b[v]), (panel, v)
     assert not list((project / "results" / "chunked").glob("chunks/fig1/*.npz"))   # temp, removed
 
 

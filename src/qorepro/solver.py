@@ -1,79 +1,56 @@
 """Batched time-domain integration of the Gaussian dynamics (Mari et al., PRL 111, 103605).
 
-For a batch of N parameter points it integrates jointly
+For a batch of N parameter points it integrates jointly (:mod:`qorepro.gaussian`)
 
     ẋ = f(x)                       (mean fields, e.g. SI eq. S7)
-    V̇ = A(x) V + V A(x)ᵀ + Q       (covariance, SI eq. S17, A the drift of eq. S11)
+    V̇ = A(x) V + V A(x)ᵀ + Q       (covariance, SI eq. S17; A = ∂f/∂x, the drift of eq. S11)
 
-from x(0) (default: all amplitudes zero) and V(0) = I/2 with a fixed-step explicit
-Runge–Kutta scheme (8th-order DOP853 weights by default), vectorised over the batch: one step costs a handful of numpy
-operations on (N, 2n, 2n) arrays, never a Python loop over points.  Time is handled in
-units of 1/ω₁ internally; all public times are in τ = 2π/ω₁ (names end in ``_tau``).
+from x(0) (default: all amplitudes zero) and V(0) = I/2 with a fixed-step Runge–Kutta
+scheme (:mod:`qorepro.rk`; default diffrax's 8th-order ``Dopri8`` tableau), compiled with JAX
+in float64 and run on the CPU or a GPU (:mod:`qorepro.backend`).  The batch is the last axis
+of every array, so one step is a handful of fused elementwise kernels over all points.
+Time is in units of 1/ω₁ internally; all public times are in τ = 2π/ω₁ (names end in ``_tau``).
 
-The model is any object with ``coefficients(params)``, ``mean_field_rhs(x, c)``,
-``drift_matrix(x, c)``, ``diffusion_matrix(c)`` and ``mechanical_modes`` (see
-:mod:`qorepro.models.lai2025`).
+Summary quantities are evaluated inside the compiled loop at every stored sample (S_Q, S_C,
+and over the late window also E_N, two-mode squeezing, the RMS fluctuation of each mode and
+the uncertainty-relation check), so nothing of size (samples × N × 8 × 8) is kept.
+
+Step size.  The default ``steps_per_tau`` is chosen from the convergence table in
+``benchmarks/results/convergence.json`` (README, "The engine"): the window-mean S_Q agrees with
+``solve_ivp(DOP853, rtol=1e-10, atol=1e-12)`` to better than 5×10⁻⁵ at every point of that
+test set, Sagnac-shifted detunings down to Δ_a + σ_a = −1.85 included.
 """
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-from . import measures
+from . import backend, gaussian, measures, rk  # noqa: F401  (backend: float64)
+
+from .settings import METHODS, SolverSettings  # noqa: F401  (re-exported)
 
 
-METHODS = ("rk4", "dop853")
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    """Settings of the time-domain solver (all times in τ = 2π/ω₁)."""
-
-    t_end_tau: float = 200.0
-    #: late window over which a point's summary values (mean/min/max of S_Q …) are taken
-    window_tau: tuple = (180.0, 200.0)
-    #: Runge–Kutta steps per τ (dt = 2π/steps_per_tau in units of 1/ω₁).  With DOP853 at 48
-    #: steps the window-mean S_Q agrees with solve_ivp(DOP853, rtol=1e-8) to ~1.4e-5 at the
-    #: baseline (64 steps: ~1e-6; 32 steps: ~5e-4)
-    steps_per_tau: int = 48
-    #: stored samples per τ; must divide steps_per_tau
-    samples_per_tau: int = 16
-    #: fixed-step Runge–Kutta scheme: "dop853" (8th order, 12 stages) or "rk4"
-    method: str = "dop853"
-
-    def __post_init__(self):
-        lo, hi = self.window_tau
-        if not (0 <= lo < hi <= self.t_end_tau):
-            raise ValueError(f"window_tau {self.window_tau} must satisfy 0 <= start < end <= t_end_tau "
-                             f"= {self.t_end_tau}")
-        if self.steps_per_tau <= 0 or self.samples_per_tau <= 0 or self.steps_per_tau % self.samples_per_tau:
-            raise ValueError("samples_per_tau must be a positive divisor of steps_per_tau")
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
-        if abs(self.t_end_tau * self.samples_per_tau - round(self.t_end_tau * self.samples_per_tau)) > 1e-9:
-            raise ValueError("t_end_tau * samples_per_tau must be an integer")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["window_tau"] = list(self.window_tau)
-        return d
-
-    @property
-    def dt(self) -> float:
-        return 2 * math.pi / self.steps_per_tau
+#: window features evaluated at every window sample (uncertainty check: every 4th)
+UNCERTAINTY_EVERY = 4
 
 
 @dataclass
 class Trajectory:
     """Result of :func:`integrate` for N points.
 
-    Arrays: ``t_tau`` (T,), ``S_Q``/``S_C`` (T, N), ``means`` (T, 2n, N) or None,
-    ``covariance`` (T, N, 2n, 2n) or None, ``x_final`` (2n, N), ``V_final`` (N, 2n, 2n),
-    ``window_means`` (W, 2n, N) and ``window_V`` (W, N, 2n, 2n) restricted to the window,
-    ``t_window_tau`` (W,), ``finite`` (N,) False where the run diverged.
+    ``t_tau`` (T,) are the recorded sample times (from the start with ``traces``, else the
+    window); ``S_Q``/``S_C`` (T, N); ``means`` (T, 2n, N) with ``traces``, else None;
+    ``covariance`` (T, N, 2n, 2n) with ``keep_covariance``, else None; ``x_final`` (2n, N),
+    ``V_final`` (N, 2n, 2n) at t_end (continue a run from them with ``start=``);
+    ``t_window_tau`` (W,), ``window_means`` (W, 2n, N) and ``window`` (dict of (W, N) or
+    (W, n, N) arrays: E_N, squeezing_dB, rms (per mode), uncertainty_min_eig (NaN at the
+    samples where it is not evaluated)); ``finite`` (N,) False where the run diverged.
     """
 
     t_tau: np.ndarray
@@ -85,9 +62,10 @@ class Trajectory:
     V_final: np.ndarray
     t_window_tau: np.ndarray
     window_means: np.ndarray
-    window_V: np.ndarray
+    window: dict
     finite: np.ndarray
     settings: SolverSettings
+    t_start_tau: float = 0.0
 
     def window_mask(self) -> np.ndarray:
         lo, hi = self.settings.window_tau
@@ -99,131 +77,193 @@ class Trajectory:
         return w.mean(axis=0), w.min(axis=0), w.max(axis=0)
 
 
-def tableau(method: str):
-    """Butcher tableau (a, b) of an explicit fixed-step Runge–Kutta method.
-
-    ``"rk4"``: the classical 4th-order method.  ``"dop853"``: the 12-stage 8th-order
-    Dormand–Prince weights, taken from SciPy's DOP853 implementation and used here with a
-    fixed step (no embedded error estimate).
-    """
-    if method == "rk4":
-        a = np.array([[0, 0, 0, 0], [0.5, 0, 0, 0], [0, 0.5, 0, 0], [0, 0, 1, 0]], dtype=float)
-        b = np.array([1, 2, 2, 1], dtype=float) / 6
-        return a, b
-    if method == "dop853":
-        from scipy.integrate._ivp import dop853_coefficients as d
-        n = d.N_STAGES
-        return np.asarray(d.A[:n, :n], dtype=float), np.asarray(d.B, dtype=float)
-    raise ValueError(f"unknown method {method!r}; choose 'rk4' or 'dop853'")
+def batch_bucket(n: int) -> int:
+    """The compiled batch size for n points: the next power of 4 — so a handful of shapes
+    is compiled whatever the figure sizes (the sweep hands over at most ``batch_size``)."""
+    b = 1
+    while b < n:
+        b *= 4
+    return b
 
 
-def _derivatives(model, c, Q, x, V):
-    AV = np.matmul(model.drift_matrix(x, c), V)
-    dV = AV + AV.transpose(0, 2, 1)
-    dV += Q
-    return model.mean_field_rhs(x, c), dV
+def _pad(a, n_pad, axis=-1):
+    """Pad the batch axis to ``n_pad`` by repeating the last point."""
+    n = a.shape[axis]
+    if n == n_pad:
+        return a
+    idx = np.concatenate([np.arange(n), np.full(n_pad - n, n - 1)])
+    return np.take(a, idx, axis=axis)
+
+
+@functools.lru_cache(maxsize=None)
+def _step(model, method: str):
+    """One compiled Runge–Kutta step of the moment equations, ``step(y, c, Qp, dt)``.
+
+    Jitted once per model and tableau; every loop of the engine (trajectory, period flows)
+    calls it, so its (large) graph is traced once per process and state layout."""
+    def step(y, c, Qp, dt):
+        return rk.step(gaussian.moment_field(model, c, Qp), y, dt, method)
+    return jax.jit(step)
+
+
+def run_steps(model, method, y, c, Qp, dt, n):
+    """``n`` steps (n may be traced): a ``lax.fori_loop`` over the compiled step."""
+    one = _step(model, method)
+    return jax.lax.fori_loop(0, n, lambda _, yy: one(yy, c, Qp, dt), y)
+
+
+@functools.lru_cache(maxsize=None)
+def _programs(model, method: str):
+    """The compiled pieces of a run for one model and tableau (cached per process)."""
+    j, k = model.mechanical_modes
+    d = 2 * model.n_modes
+
+    @jax.jit
+    def init(c, x0, V0):
+        """Diffusion (packed) and the initial state dict from x0 (d, N), V0 (N, d, d)."""
+        Qp = gaussian.pack(model.diffusion_matrix(c))
+        return Qp, {"x": x0, "V": gaussian.pack(jnp.moveaxis(V0, 0, -1))}
+
+    @jax.jit
+    def advance(y, c, Qp, dt, n):
+        return run_steps(model, method, y, c, Qp, dt, n)
+
+    def light(y):
+        V = jnp.moveaxis(gaussian.unpack(y["V"], d), (0, 1), (-2, -1))          # (N, d, d)
+        x = y["x"]
+        return {"x": x, "S_Q": measures.quantum_sync(V, j, k), "S_C": measures.complete_sync(V, x, j, k)}
+
+    def full(y, check):
+        out = light(y)
+        V = jnp.moveaxis(gaussian.unpack(y["V"], d), (0, 1), (-2, -1))
+        out["E_N"] = measures.log_negativity(V, j, k)
+        out["squeezing_dB"] = measures.squeezing_db(V, (j, k))
+        out["rms"] = jnp.stack([measures.mode_fluctuation_rms(V, m) for m in range(model.n_modes)])
+        out["uncertainty_min_eig"] = jax.lax.cond(
+            check, lambda: measures.uncertainty_min_eigenvalue(V), lambda: jnp.full(V.shape[0], jnp.nan))
+        return out
+
+    def features(y, i, window, keep_V):
+        out = full(y, i % UNCERTAINTY_EVERY == 0) if window else light(y)
+        if keep_V:
+            out["V"] = y["V"]
+        return out
+
+    @functools.partial(jax.jit, static_argnames=("stride", "n", "window", "keep_V"))
+    def record(y, c, Qp, dt, i0, stride, n, window, keep_V):
+        """n sample intervals of ``stride`` steps, recording after each (sample index i0 + 1 …)."""
+        def body(yy, i):
+            yy = run_steps(model, method, yy, c, Qp, dt, stride)
+            return yy, features(yy, i + 1, window, keep_V)
+
+        return jax.lax.scan(body, y, i0 + jnp.arange(n))
+
+    @functools.partial(jax.jit, static_argnames=("window", "keep_V"))
+    def sample(y, i, window, keep_V):
+        return jax.tree.map(lambda a: a[None], features(y, i, window, keep_V))
+
+    return init, advance, record, sample
+
+
+#: sample intervals per compiled call (progress is reported between calls)
+CHUNK_TAU = 10.0
 
 
 def integrate(model, params, initial=None, settings: SolverSettings = SolverSettings(), *,
-              keep_means: bool = True, keep_covariance: bool = False,
-              progress: Optional[Callable[[float], None]] = None) -> Trajectory:
+              traces: bool = False, keep_means: Optional[bool] = None, keep_covariance: bool = False,
+              start: Optional[tuple] = None,
+              progress: Optional[Callable[[int], None]] = None) -> Trajectory:
     """Integrate mean fields and covariance for every point of a batched parameter set.
 
     Parameters
     ----------
-    model : model object (e.g. ``qorepro.models.lai2025.MODEL``).
+    model : a time-domain model (e.g. ``qorepro.models.lai2025.MODEL``).
     params : the model's parameter dataclass; fields may be arrays of a common length N.
     initial : the model's initial-state object (default: zero means, vacuum covariance).
     settings : :class:`SolverSettings`.
-    keep_means, keep_covariance : store the full mean (2n×T×N) / covariance traces.
-    progress : called with the fraction done, every 10 % of the run.
+    traces : record S_Q, S_C and the means at every sample from the start (else only the
+        late window is recorded); ``keep_means`` is a synonym kept for callers.
+    keep_covariance : also return V at every recorded sample (tests; memory ∝ samples × N).
+    start : ``(t0_tau, x0 (2n, N), V0 (N, 2n, 2n))`` — continue a run from its stored state at
+        t0 (a sample time at or before the window) instead of from ``initial`` at t = 0.
+    progress : called with the number of sample intervals just completed.
     """
-    c = model.coefficients(params)
-    n = c.n
-    initial = initial if initial is not None else model.Initial()
-    x = initial.as_real(n).astype(float)
-    V = initial.covariance(n).astype(float)
-    Q = model.diffusion_matrix(c)
-    j, k = model.mechanical_modes
+    traces = bool(traces or keep_means)
     s = settings
-    dt = s.dt
+    c = model.coefficients(params)
+    N = c.n
+    d = 2 * model.n_modes
+    if start is None:
+        initial = initial if initial is not None else model.Initial()
+        t0, x0, V0 = 0.0, initial.as_real(N), initial.covariance(N)
+    else:
+        t0, x0, V0 = float(start[0]), np.asarray(start[1], dtype=float), np.asarray(start[2], dtype=float)
+        if x0.shape != (d, N) or V0.shape != (N, d, d):
+            raise ValueError(f"start state has shapes {x0.shape}, {V0.shape}; expected {(d, N)}, {(N, d, d)}")
+        if abs(t0 * s.samples_per_tau - round(t0 * s.samples_per_tau)) > 1e-9 or t0 > s.window_tau[0] + 1e-12:
+            raise ValueError(f"start time {t0} τ must be a sample time at or before the window start "
+                             f"{s.window_tau[0]} τ")
+    i0, i_lo, i_end = s.sample(t0), s.sample(s.window_tau[0]), s.sample(s.t_end_tau)
+    i_rec = i0 if traces else i_lo
+    n_pad = batch_bucket(N)
+    cp = type(c)(*(_pad(np.asarray(v, dtype=float), n_pad) for v in c))
+    init, advance, record, sample = _programs(model, s.method)
+    Qp, y = init(cp, _pad(x0, n_pad), _pad(V0, n_pad, axis=0))
     stride = s.steps_per_tau // s.samples_per_tau
-    n_samples = int(round(s.t_end_tau * s.samples_per_tau)) + 1
-    t_tau = np.arange(n_samples) / s.samples_per_tau
-    lo, hi = s.window_tau
-    in_window = (t_tau >= lo - 1e-12) & (t_tau <= hi + 1e-12)
-    w_index = np.cumsum(in_window) - 1
-    n_w = int(in_window.sum())
-    dim = x.shape[0]
+    dt = s.dt
+    chunk = max(1, int(round(CHUNK_TAU * s.samples_per_tau)))
 
-    S_Q = np.empty((n_samples, n))
-    S_C = np.empty((n_samples, n))
-    means = np.empty((n_samples, dim, n)) if keep_means else None
-    covs = np.empty((n_samples, n, dim, dim)) if keep_covariance else None
-    w_means = np.empty((n_w, dim, n))
-    w_V = np.empty((n_w, n, dim, dim))
+    i = i0
+    while i < i_rec:                                     # unrecorded part
+        n = min(chunk, i_rec - i)
+        y = advance(y, cp, Qp, dt, n * stride)
+        i += n
+        if progress:
+            progress(n)
+    pieces = [sample(y, i, window=i >= i_lo, keep_V=keep_covariance)]
+    while i < i_end:                                     # recorded part (sample i + 1 onwards)
+        window = i + 1 >= i_lo
+        n = min(chunk, (i_end if window else i_lo - 1) - i)
+        y, out = record(y, cp, Qp, dt, i, stride=stride, n=n, window=window, keep_V=keep_covariance)
+        pieces.append(out)
+        i += n
+        if progress:
+            progress(n)
+    return _assemble(pieces, y, N, d, s, i_rec, i_lo, t0, traces)
 
-    def record(i):
-        S_Q[i] = measures.quantum_sync(V, j, k)
-        S_C[i] = measures.complete_sync(V, x, j, k)
-        if keep_means:
-            means[i] = x
-        if keep_covariance:
-            covs[i] = V
-        if in_window[i]:
-            w_means[w_index[i]] = x
-            w_V[w_index[i]] = V
 
-    finite = np.ones(n, dtype=bool)
-    record(0)
-    n_steps = (n_samples - 1) * stride
-    report_every = max(1, n_steps // 10)
-    a, b = tableau(s.method)
-    n_st = b.size
-    size_V = dim * dim
-    # stage derivatives of the joint state, stacked for one BLAS call per stage combination
-    kx = np.empty((n_st, dim * n))
-    kV = np.empty((n_st, n * size_V))
-    bx = np.empty(dim * n)             # stage states
-    bV = np.empty(n * size_V)
-    a_dt, b_dt = a * dt, b * dt
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(1, n_steps + 1):
-            xf, Vf = x.reshape(-1), V.reshape(-1)
-            for i in range(n_st):
-                if i == 0:
-                    xi, Vi = x, V
-                else:
-                    np.dot(a_dt[i, :i], kx[:i], out=bx)
-                    bx += xf
-                    np.dot(a_dt[i, :i], kV[:i], out=bV)
-                    bV += Vf
-                    xi, Vi = bx.reshape(dim, n), bV.reshape(n, dim, dim)
-                dx, dV = _derivatives(model, c, Q, xi, Vi)
-                kx[i] = dx.reshape(-1)
-                kV[i] = dV.reshape(-1)
-            x = (xf + np.dot(b_dt, kx)).reshape(dim, n)
-            V = (Vf + np.dot(b_dt, kV)).reshape(n, dim, dim)
-            if step % stride == 0:
-                bad = ~(np.isfinite(x).all(axis=0) & np.isfinite(V).all(axis=(1, 2))
-                        & (np.abs(x).max(axis=0) < 1e150) & (np.abs(V).max(axis=(1, 2)) < 1e150))
-                if bad.any():
-                    finite &= ~bad
-                    x[:, bad] = np.nan
-                    V[bad] = np.nan
-                record(step // stride)
-            if progress is not None and step % report_every == 0:
-                progress(step / n_steps)
-    return Trajectory(t_tau=t_tau, S_Q=S_Q, S_C=S_C, means=means, covariance=covs,
-                      x_final=x, V_final=V, t_window_tau=t_tau[in_window],
-                      window_means=w_means, window_V=w_V, finite=finite, settings=s)
+def _assemble(pieces, y, N, d, s, i_rec, i_lo, t0, traces):
+    host = [jax.tree.map(lambda a: np.asarray(a)[..., :N], p) for p in pieces]
+    t_tau = np.arange(i_rec, i_rec + sum(p["S_Q"].shape[0] for p in host)) / s.samples_per_tau
+    cat = {k: np.concatenate([p[k] for p in host if k in p], axis=0) for k in host[0]}
+    # window-only features: pieces before the window lack them
+    win_pieces = [p for p in host if "E_N" in p]
+    win = {k: np.concatenate([p[k] for p in win_pieces], axis=0)
+           for k in ("E_N", "squeezing_dB", "rms", "uncertainty_min_eig")}
+    in_w = t_tau >= i_lo / s.samples_per_tau - 1e-12
+    x_final = np.asarray(y["x"])[:, :N]
+    V_final = np.moveaxis(gaussian.unpack(np.asarray(y["V"])[:, :N], d), -1, 0)
+    means_all = cat["x"]                                   # (T, d, N)
+    with np.errstate(invalid="ignore"):
+        finite = (np.isfinite(x_final).all(axis=0) & np.isfinite(V_final).all(axis=(1, 2))
+                  & np.isfinite(means_all).all(axis=(0, 1)) & (np.abs(V_final).max(axis=(1, 2)) < 1e150))
+    cov = None
+    if "V" in cat:
+        cov = np.moveaxis(gaussian.unpack(cat["V"].transpose(1, 0, 2), d), (0, 1), (-2, -1))
+    return Trajectory(t_tau=t_tau, S_Q=cat["S_Q"], S_C=cat["S_C"], means=means_all if traces else None,
+                      covariance=cov, x_final=x_final, V_final=V_final, t_window_tau=t_tau[in_w],
+                      window_means=means_all[in_w], window=win, finite=finite, settings=s, t_start_tau=t0)
 
 
 def integrate_scipy_point(model, params, initial=None, settings: SolverSettings = SolverSettings(),
-                          method: str = "DOP853", rtol: float = 1e-8, atol: float = 1e-10):
-    """Reference: one point with ``scipy.integrate.solve_ivp`` (for tests and benchmarks only).
+                          method: str = "DOP853", rtol: float = 1e-8, atol: float = 1e-10,
+                          covariance: bool = False):
+    """Reference: one point with ``scipy.integrate.solve_ivp`` (adaptive; tests and benchmarks).
 
-    Returns (t_tau, S_Q, S_C, means) sampled on the same grid as :func:`integrate`.
+    Independent of :mod:`qorepro.rk` (its own adaptive stepping); the model's equations are
+    the same functions (f and A = ∂f/∂x evaluated per call, V̇ assembled with numpy).
+    Returns (t_tau, S_Q, S_C, means (2n, T)) on the sample grid from t = 0 to t_end, and with
+    ``covariance`` also V (T, 2n, 2n).
     """
     from scipy.integrate import solve_ivp
 
@@ -234,18 +274,18 @@ def integrate_scipy_point(model, params, initial=None, settings: SolverSettings 
     x0 = initial.as_real(1)[:, 0]
     V0 = initial.covariance(1)[0]
     dim = x0.size
-    Q = model.diffusion_matrix(c)[0]
+    Q = np.asarray(model.diffusion_matrix(c))[:, :, 0]
+    f1, J1 = _point_functions(model)
+    c1 = type(c)(*(float(np.asarray(v)[0]) for v in c))
 
     def rhs(t, y):
-        x = y[:dim, None]
+        x = y[:dim]
         V = y[dim:].reshape(dim, dim)
-        A = model.drift_matrix(x, c)[0]
-        AV = A @ V
-        return np.concatenate([model.mean_field_rhs(x, c)[:, 0], (AV + AV.T + Q).ravel()])
+        AV = np.asarray(J1(x, c1)) @ V
+        return np.concatenate([np.asarray(f1(x, c1)), (AV + AV.T + Q).ravel()])
 
     s = settings
-    n_samples = int(round(s.t_end_tau * s.samples_per_tau)) + 1
-    t_tau = np.arange(n_samples) / s.samples_per_tau
+    t_tau = np.arange(s.sample(s.t_end_tau) + 1) / s.samples_per_tau
     sol = solve_ivp(rhs, (0.0, 2 * math.pi * s.t_end_tau), np.concatenate([x0, V0.ravel()]),
                     method=method, rtol=rtol, atol=atol, t_eval=2 * math.pi * t_tau)
     if not sol.success:
@@ -253,4 +293,10 @@ def integrate_scipy_point(model, params, initial=None, settings: SolverSettings 
     xs = sol.y[:dim]                                   # (2n, T)
     Vs = sol.y[dim:].T.reshape(-1, dim, dim)           # (T, 2n, 2n)
     j, k = model.mechanical_modes
-    return t_tau, measures.quantum_sync(Vs, j, k), measures.complete_sync(Vs, xs, j, k), xs
+    out = (t_tau, measures.quantum_sync(Vs, j, k), measures.complete_sync(Vs, xs, j, k), xs)
+    return out + (Vs,) if covariance else out
+
+
+@functools.lru_cache(maxsize=None)
+def _point_functions(model):
+    return jax.jit(model.mean_field_rhs), jax.jit(jax.jacfwd(model.mean_field_rhs))

@@ -11,101 +11,96 @@ Per parameter point we establish
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import functools
+import warnings
+from dataclasses import dataclass
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-from . import measures
-from .solver import tableau
-
-VERDICTS = ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled",
-            "linearization_invalid", "unphysical_covariance")
-CERTIFIED = ("stable_fixed_point", "stable_limit_cycle")
-
-
-@dataclass(frozen=True)
-class CertificationSettings:
-    """Thresholds that turn the numbers into a verdict (recorded with every dataset)."""
-
-    #: oscillation amplitude of the means over the window, relative to their size, below
-    #: which the run counts as sitting at a fixed point
-    fixed_point_rtol: float = 1e-3
-    #: relative spread of successive periods below which the orbit counts as periodic
-    period_rtol: float = 1e-3
-    #: relative mismatch |x(T) − x(0)| after integrating one detected period from the final
-    #: state, below which the orbit counts as closed (periodic)
-    return_rtol: float = 1e-3
-    #: largest allowed RMS-fluctuation / mean-amplitude ratio of any mode over the window;
-    #: the linearisation drops terms of relative order this ratio, so at 0.5 the neglected
-    #: terms are no longer small (the measured ratio is stored for any stricter reading)
-    linearization_max_ratio: float = 0.5
-    #: steps per period for the monodromy integration
-    floquet_steps: int = 512
-    #: on stable limit cycles also compute S_Q from the periodic (Floquet) covariance with the
-    #: phase mode separated out — the long-time limit without window averaging
-    floquet_covariance: bool = True
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from . import gaussian, measures
+from .hurwitz import (characteristic_coefficients, characteristic_coefficients_batch,  # noqa: F401
+                      eigen_stable, hurwitz_determinants, hurwitz_determinants_batch, hurwitz_stable,
+                      steady_state_verdict)
+from .settings import CERTIFIED, VERDICTS, CertificationSettings  # noqa: F401  (re-exported)
+from .solver import _pad, _step, batch_bucket, run_steps
 
 
-# ------------------------------------------------------------------------ Routh–Hurwitz
-def characteristic_coefficients(A: np.ndarray) -> np.ndarray:
-    """Coefficients [1, a₁, …, a_n] of det(λI − A) = λⁿ + a₁λⁿ⁻¹ + … + a_n (SI eq. S53)."""
-    A = np.asarray(A)
-    return np.real(np.poly(A))
+# ---------------------------------------------------------------------------- fixed points
+@functools.lru_cache(maxsize=None)
+def _newton(model, iterations: int = 30):
+    """Batched Newton iteration on the full mean-field equations (compiled per model)."""
+    f = model.mean_field_rhs
+    J = jax.vmap(jax.jacfwd(f), in_axes=(1, 0), out_axes=0)
+
+    def run(x, c):
+        def body(_, xx):
+            dx = jnp.linalg.solve(J(xx, c), -f(xx, c).T[..., None])[..., 0].T
+            return xx + jnp.where(jnp.isfinite(dx), dx, jnp.nan)
+        x = jax.lax.fori_loop(0, iterations, body, x)
+        return x, f(x, c), f(jnp.zeros_like(x), c)
+
+    return jax.jit(run)
 
 
-def hurwitz_determinants(coeffs: np.ndarray) -> np.ndarray:
-    """Hurwitz determinants θ₁ … θ_n of a monic polynomial (SI eq. S54).
+def fixed_points(model, c):
+    """All fixed points of the mean-field equations for every point of a batch.
 
-    The n×n Hurwitz matrix has entries H_ij = a_{2i−j} (1-based, a₀ = 1, a_k = 0 for k < 0
-    or k > n); θ_k is its k-th leading principal minor.  All roots have negative real parts
-    iff every θ_k > 0.  (The transcribed S54 bounds the index by k; the standard criterion
-    bounds it by n, which is what we implement.)
+    The model proposes candidates (``model.fixed_point_candidates(c)`` → point index (M,),
+    states (d, M), e.g. from the roots of a resultant); each is polished by 30 Newton steps
+    on the full equations (all candidates at once) and kept if |f(x)| < 10⁻⁸ max(1, |f(0)|)
+    (|f(0)| = the drive), then deduplicated per point.  Returns (point index (F,), states
+    (d, F)), ordered by point.
     """
-    a = np.asarray(coeffs, dtype=float)
-    n = a.size - 1
-    H = np.zeros((n, n))
-    for i in range(1, n + 1):
-        for j in range(1, n + 1):
-            k = 2 * i - j
-            if 0 <= k <= n:
-                H[i - 1, j - 1] = a[k]
-    return np.array([np.linalg.det(H[:k, :k]) for k in range(1, n + 1)])
-
-
-def hurwitz_stable(A: np.ndarray) -> bool:
-    """Routh–Hurwitz verdict: all θ_k > 0."""
-    return bool(np.all(hurwitz_determinants(characteristic_coefficients(A)) > 0))
-
-
-def eigen_stable(A: np.ndarray) -> bool:
-    """Eigenvalue verdict: all eigenvalues of A have negative real parts."""
-    return bool(np.max(np.linalg.eigvals(A).real) < 0)
+    pts, x = model.fixed_point_candidates(c)
+    d = 2 * model.n_modes
+    if not pts.size:
+        return pts, np.zeros((d, 0))
+    m = pts.size
+    n_pad = batch_bucket(m)
+    sub = c.take(_pad(pts, n_pad, 0))
+    xp, res, drive = (np.asarray(a)[..., :m] for a in _newton(model)(jnp.asarray(_pad(x, n_pad)), sub))
+    with np.errstate(invalid="ignore"):
+        ok = (np.linalg.norm(res, axis=0) < 1e-8 * np.maximum(1.0, np.linalg.norm(drive, axis=0))) \
+            & np.isfinite(xp).all(axis=0)
+    keep_p, keep_x = [], []
+    for i in np.unique(pts[ok]):
+        found = []
+        for col in np.nonzero(ok & (pts == i))[0]:
+            if not any(np.allclose(xp[:, col], s, rtol=1e-7, atol=1e-9) for s in found):
+                found.append(xp[:, col])
+        keep_p += [i] * len(found)
+        keep_x += found
+    return np.asarray(keep_p, dtype=int), (np.stack(keep_x, axis=1) if keep_x else np.zeros((d, 0)))
 
 
 @dataclass
 class FixedPointReport:
-    """Fixed points of one parameter point and their linear stability."""
-    states: list            # real mean-field states x
-    max_re_eig: np.ndarray  # per fixed point
-    theta: np.ndarray       # (n_fp, dim) Hurwitz determinants
-    stable: np.ndarray      # per fixed point, Hurwitz verdict
+    """Fixed points of a batch and their linear stability, one entry per fixed point."""
+    point: np.ndarray       # (F,) index of the parameter point
+    states: np.ndarray      # (d, F) real mean-field states x
+    max_re_eig: np.ndarray  # (F,)
+    theta: np.ndarray       # (F, d) Hurwitz determinants
+    stable: np.ndarray      # (F,) Hurwitz verdict
+
+    def count(self, n: int):
+        """(number of fixed points, number of Hurwitz-stable ones) per point, each (n,)."""
+        return (np.bincount(self.point, minlength=n),
+                np.bincount(self.point, weights=self.stable.astype(float), minlength=n).astype(int))
 
 
-def analyse_fixed_points(model, c, i: int) -> FixedPointReport:
-    states = model.fixed_points(c, i)
-    ci = _subset(c, [i])
-    dim = 2 * model.n_modes
-    if not states:
-        return FixedPointReport([], np.zeros(0), np.zeros((0, dim)), np.zeros(0, bool))
-    X = np.stack(states, axis=1)
-    reps = type(ci)(**{k: np.repeat(v, X.shape[1]) for k, v in vars(ci).items()})
-    A = model.drift_matrix(X, reps)
-    max_re = np.array([np.linalg.eigvals(a).real.max() for a in A])
-    theta = np.array([hurwitz_determinants(characteristic_coefficients(a)) for a in A])
-    return FixedPointReport(states, max_re, theta, np.all(theta > 0, axis=1))
+def analyse_fixed_points(model, c) -> FixedPointReport:
+    """:func:`fixed_points` with the drift A = ∂f/∂x at each, the largest Re λ(A) and the
+    Hurwitz determinants θ_k (Faddeev–LeVerrier coefficients, SI eq. S54)."""
+    pts, X = fixed_points(model, c)
+    d = 2 * model.n_modes
+    if not pts.size:
+        return FixedPointReport(pts, X, np.zeros(0), np.zeros((0, d)), np.zeros(0, bool))
+    A = gaussian.drift_matrix(model, X, c.take(pts))
+    max_re = np.linalg.eigvals(A).real.max(axis=-1)
+    theta = hurwitz_determinants_batch(characteristic_coefficients_batch(A))
+    return FixedPointReport(pts, X, max_re, theta, np.all(theta > 0, axis=1))
 
 
 # ------------------------------------------------------------------------- limit cycles
@@ -134,94 +129,154 @@ def detect_period(t_tau: np.ndarray, signal: np.ndarray):
     return period, spread, count
 
 
-def monodromy(model, c, x0: np.ndarray, period_tau: np.ndarray, steps: int = 512, method="dop853"):
-    """Monodromy matrices Φ(T) of the linearised mean-field flow, Φ̇ = A(x(t)) Φ, Φ(0) = I.
+@functools.lru_cache(maxsize=None)
+def _period_programs(model, method: str):
+    j, k = model.mechanical_modes
+    d = 2 * model.n_modes
 
-    Integrates the orbit from x0 (2n, N) jointly with Φ over one period T (per point) with
-    ``steps`` fixed Runge–Kutta steps each.  Returns (Φ (N, 2n, 2n), x(T) (2n, N)).
+    @functools.partial(jax.jit, static_argnames=("n",))
+    def flow(c, x0, V0, dt, n):
+        """(x, Φ from I, V from V0) over n steps of size dt (per point)."""
+        Qp = gaussian.pack(model.diffusion_matrix(c))
+        N = x0.shape[-1]
+        y = {"x": x0, "Phi": jnp.broadcast_to(jnp.eye(d)[:, :, None], (d, d, N)),
+             "V": gaussian.pack(jnp.moveaxis(V0, 0, -1))}
+        y = run_steps(model, method, y, c, Qp, dt, n)
+        return y["x"], jnp.moveaxis(y["Phi"], -1, 0), jnp.moveaxis(gaussian.unpack(y["V"], d), -1, 0)
+
+    def projected_sq(y, c):
+        u = model.mean_field_rhs(y["x"], c)                         # (d, N): the phase direction
+        w = y["w"]
+        P = jnp.eye(d)[:, :, None] - u[:, None] * w[None] / jnp.sum(w * u, axis=0)
+        V = gaussian.unpack(y["V"], d)
+        PV = jnp.einsum("abn,bcn->acn", P, V)
+        V_perp = jnp.einsum("abn,cbn->acn", PV, P)
+        return measures.quantum_sync(jnp.moveaxis(V_perp, (0, 1), (-2, -1)), j, k)
+
+    @functools.partial(jax.jit, static_argnames=("n",))
+    def flow_projected(c, x0, V0, w0, dt, n):
+        """S_Q of P(t) V(t) P(t)ᵀ at every step of (x, V from V0, w from w0); (n + 1, N)."""
+        Qp = gaussian.pack(model.diffusion_matrix(c))
+        one = _step(model, method)
+        y = {"x": x0, "V": gaussian.pack(jnp.moveaxis(V0, 0, -1)), "w": w0}
+
+        def body(yy, _):
+            yy = one(yy, c, Qp, dt)
+            return yy, projected_sq(yy, c)
+
+        _, sq = jax.lax.scan(body, y, None, length=n)
+        return jnp.concatenate([projected_sq(y, c)[None], sq], axis=0)
+
+    return flow, flow_projected
+
+
+def period_flow(model, c, x0, V0, period_tau, steps: int = 512, method: str = "dopri8"):
+    """Integrate mean field x, fundamental matrix Φ and covariance V over one period per point.
+
+    ẋ = f(x), Φ̇ = AΦ (Φ(0) = I), V̇ = AV + VAᵀ + Q from V(0) = V0 (N, 2n, 2n), with ``steps``
+    fixed steps of the engine's integrator per period (per-point step T_i/steps).
+    Returns (Φ(T) (N, d, d), V(T) (N, d, d), x(T) (d, N)).
     """
-    dim, N = x0.shape
-    Phi, _, xT, _ = period_flow(model, c, x0, np.zeros((N, dim, dim)), period_tau, steps, method)
+    d, N = x0.shape
+    n_pad = batch_bucket(N)
+    dt = _pad(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, n_pad)
+    flow, _ = _period_programs(model, method)
+    xT, Phi, V = flow(_padded(c, n_pad), _pad(x0, n_pad), _pad(np.asarray(V0, float), n_pad, 0), dt, n=steps)
+    return np.asarray(Phi)[:N], np.asarray(V)[:N], np.asarray(xT)[:, :N]
+
+
+def refine_cycle(model, c, x0, period_tau, steps: int = 512, method: str = "dopri8", iterations: int = 3):
+    """The exact periodic orbit near (x0, T) by Newton shooting, for every point.
+
+    Solves φ_T(x) = x with the phase condition f(x0)ᵀ(x − x0) = 0: each iteration integrates
+    one period (monodromy Φ) and solves [[Φ − I, f(φ_T(x))], [f(x0)ᵀ, 0]] [δx, δT] = [x − φ_T(x), 0].
+    A run that stopped at t_end still carries the slowest transient (|μ|^periods ≈ 10⁻⁴ of
+    the amplitude at the baseline); the refined orbit closes to rounding.  Returns
+    (x (d, N), period_tau (N,), Φ (N, d, d), W (N, d, d) the noise over one period from
+    V = 0, relative closure |φ_T(x) − x|/|x| (N,)).
+    """
+    d, N = x0.shape
+    x, T = np.array(x0, dtype=float), np.array(period_tau, dtype=float)
+    f_ref = gaussian.field(model, x0, c)
+    for it in range(iterations + 1):
+        Phi, W, xT = period_flow(model, c, x, np.zeros((N, d, d)), T, steps, method)
+        closure = np.linalg.norm(xT - x, axis=0) / np.maximum(np.linalg.norm(x, axis=0), 1.0)
+        if it == iterations:
+            break
+        J = np.zeros((N, d + 1, d + 1))
+        J[:, :d, :d] = Phi - np.eye(d)
+        J[:, :d, d] = 2 * np.pi * gaussian.field(model, xT, c).T      # ∂φ/∂T_tau = 2π f
+        J[:, d, :d] = f_ref.T
+        rhs = np.concatenate([(x - xT).T, np.zeros((N, 1))], axis=1)
+        with np.errstate(all="ignore"):
+            step = np.linalg.solve(J, rhs[..., None])[..., 0]
+        ok = np.isfinite(step).all(axis=1) & (np.abs(step[:, d]) < 0.1 * T)
+        x = np.where(ok, x + step[:, :d].T, x)
+        T = np.where(ok, T + step[:, d], T)
+    return x, T, Phi, W, closure
+
+
+def monodromy(model, c, x0: np.ndarray, period_tau: np.ndarray, steps: int = 512, method="dopri8"):
+    """Monodromy matrices Φ(T) of the linearised mean-field flow, Φ̇ = A(x(t)) Φ, Φ(0) = I.
+    Returns (Φ (N, 2n, 2n), x(T) (2n, N))."""
+    N = x0.shape[1]
+    d = x0.shape[0]
+    Phi, _, xT = period_flow(model, c, x0, np.zeros((N, d, d)), period_tau, steps, method)
     return Phi, xT
 
 
-def period_flow(model, c, x0, V0, period_tau, steps: int = 512, method="dop853", measure=None):
-    """Integrate mean field x, fundamental matrix Φ and covariance V over one period per point.
+def periodic_covariance(model, c, x0, period_tau, steps: int = 512, flow=None, method="dopri8"):
+    """Periodic covariance at the orbit point x0 of a stable limit cycle, phase mode separated.
 
-    ẋ = f(x), Φ̇ = AΦ (Φ(0) = I), V̇ = AV + VAᵀ + Q from V(0) = V0 (N, 2n, 2n).  ``measure(V)``
-    (if given) is evaluated at every step; returns (Φ(T), V(T), x(T), samples (steps+1, N)).
-    """
-    a, b = tableau(method)
-    dim, N = x0.shape
-    dt = 2 * np.pi * np.asarray(period_tau, dtype=float) / steps
-    dt3 = dt[:, None, None]
-    Q = model.diffusion_matrix(c)
-    x, P, V = x0.copy(), np.repeat(np.eye(dim)[None], N, axis=0), V0.copy()
-    samples = [measure(V)] if measure else None
-    for _ in range(steps):
-        kx, kP, kV = [], [], []
-        for i in range(b.size):
-            if i:
-                xi = x + dt * sum(a[i, j] * kx[j] for j in range(i) if a[i, j] != 0)
-                Pi = P + dt3 * sum(a[i, j] * kP[j] for j in range(i) if a[i, j] != 0)
-                Vi = V + dt3 * sum(a[i, j] * kV[j] for j in range(i) if a[i, j] != 0)
-            else:
-                xi, Pi, Vi = x, P, V
-            A = model.drift_matrix(xi, c)
-            AV = A @ Vi
-            kx.append(model.mean_field_rhs(xi, c))
-            kP.append(A @ Pi)
-            kV.append(AV + AV.transpose(0, 2, 1) + Q)
-        x = x + dt * sum(bi * k for bi, k in zip(b, kx))
-        P = P + dt3 * sum(bi * k for bi, k in zip(b, kP))
-        V = V + dt3 * sum(bi * k for bi, k in zip(b, kV))
-        if measure:
-            samples.append(measure(V))
-    return P, V, x, (np.array(samples) if measure else None)
-
-
-def periodic_covariance(model, c, x0, period_tau, steps: int = 512, flow=None):
-    """Periodic covariance on a stable limit cycle with the neutral phase mode separated out.
-
-    Over one period from the orbit point x0: V(T) = Φ V(0) Φᵀ + W with Φ the monodromy and W
-    the noise accumulated from V = 0.  The phase mode (Φu = u, u ∝ f(x0); left eigenvector w)
+    Over one period from x0: V(T) = Φ V(0) Φᵀ + W with Φ the monodromy and W the noise
+    accumulated from V = 0.  The phase mode (Φu = u, u ∝ f(x0); left eigenvector w, wᵀΦ = wᵀ)
     makes V grow linearly; with the oblique projector P = I − u wᵀ/(wᵀu) the transverse part
     obeys V⊥ = (PΦP) V⊥ (PΦP)ᵀ + P W Pᵀ, a discrete Lyapunov equation solved exactly.
-    Returns (V⊥ (N, 2n, 2n), phase diffusion wᵀWw/(wᵀu)² per period (N,)), the latter in units
-    of (time/ω₁)² of phase shift along the orbit, i.e. of the orbit's own time parameter.
+    Returns (V⊥ (N, d, d), left Floquet vector w (d, N), phase diffusion wᵀWw/(wᵀu)² per
+    period (N,), in units of (1/ω₁)² of phase shift along the orbit's own time).
     ``flow`` = (Φ, W) from an earlier :func:`period_flow` over the same period from V = 0
     skips that integration.
     """
     from scipy.linalg import solve_discrete_lyapunov
 
-    dim, N = x0.shape
+    d, N = x0.shape
     if flow is None:
-        Phi, W, _, _ = period_flow(model, c, x0, np.zeros((N, dim, dim)), period_tau, steps)
+        Phi, W, _ = period_flow(model, c, x0, np.zeros((N, d, d)), period_tau, steps, method)
     else:
         Phi, W = flow
-    f0 = model.mean_field_rhs(x0, c)
-    Vp = np.empty((N, dim, dim))
+    f0 = gaussian.field(model, x0, c)
+    Vp = np.empty((N, d, d))
+    w_all = np.empty((d, N))
     diff = np.empty(N)
     for n in range(N):
         u = f0[:, n]
         mu, left = np.linalg.eig(Phi[n].T)
         w = np.real(left[:, np.argmin(np.abs(mu - 1))])
-        Pr = np.eye(dim) - np.outer(u, w) / (w @ u)
-        M = Pr @ Phi[n] @ Pr
-        Vp[n] = solve_discrete_lyapunov(M, Pr @ W[n] @ Pr.T)
-        diff[n] = (w @ W[n] @ w) / (w @ u) ** 2
-    return Vp, diff
+        w = w / (w @ u)                                  # normalised: wᵀu = 1
+        Pr = np.eye(d) - np.outer(u, w)
+        Vp[n] = solve_discrete_lyapunov(Pr @ Phi[n] @ Pr, Pr @ W[n] @ Pr.T)
+        w_all[:, n] = w
+        diff[n] = w @ W[n] @ w
+    return Vp, w_all, diff
 
 
-def floquet_covariance(model, c, x0, period_tau, steps: int = 512, flow=None):
-    """S_Q of the periodic covariance (:func:`periodic_covariance`) along one period.
+def floquet_covariance(model, c, x0, period_tau, steps: int = 512, flow=None, method="dopri8"):
+    """S_Q of the periodic transverse covariance along one period of a stable limit cycle.
 
+    From V⊥(0) (:func:`periodic_covariance`) the covariance is propagated over the period,
+    V(t) = Φ(t) V⊥(0) Φ(t)ᵀ + W(t), and projected along the isochron at *every* time,
+    V⊥(t) = P(t) V(t) P(t)ᵀ with P(t) = I − u(t) w(t)ᵀ, u(t) = f(x(t)) and w(t) the left
+    Floquet vector transported by the adjoint flow ẇ = −Aᵀw (so wᵀu = 1 stays constant).
+    The result does not depend on where on the orbit x0 lies (tested).
     Returns (S_Q mean, min, max over the period, phase diffusion per period), each (N,).
     """
-    j, k = model.mechanical_modes
-    Vp, diff = periodic_covariance(model, c, x0, period_tau, steps, flow)
-    _, _, _, sq = period_flow(model, c, x0, Vp, period_tau, steps,
-                              measure=lambda V: measures.quantum_sync(V, j, k))
+    d, N = x0.shape
+    Vp, w0, diff = periodic_covariance(model, c, x0, period_tau, steps, flow, method)
+    n_pad = batch_bucket(N)
+    dt = _pad(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, n_pad)
+    _, flow_projected = _period_programs(model, method)
+    sq = flow_projected(_padded(c, n_pad), _pad(x0, n_pad), _pad(Vp, n_pad, 0), _pad(w0, n_pad), dt, n=steps)
+    sq = np.asarray(sq)[:-1, :N]                          # one period: the last sample = the first
     return sq.mean(axis=0), sq.min(axis=0), sq.max(axis=0), diff
 
 
@@ -235,12 +290,16 @@ def floquet_multipliers(M: np.ndarray):
     return mu, trivial
 
 
+def _padded(c, n_pad):
+    return type(c)(*(_pad(np.asarray(v, dtype=float), n_pad) for v in c))
+
+
 # ----------------------------------------------------------------------- certification
 @dataclass
 class Certificate:
     """Per-point certification of a batch, every field shape (N,) unless said otherwise."""
     verdict: np.ndarray                 # str
-    dynamic_verdict: np.ndarray         # str, the verdict before the linearisation check
+    dynamic_verdict: np.ndarray         # str, the verdict before the linearisation and physicality checks
     n_fixed_points: np.ndarray
     n_stable_fixed_points: np.ndarray
     fp_max_re_eig: np.ndarray           # at the fixed point nearest the window-mean state
@@ -254,43 +313,45 @@ class Certificate:
     floquet_trivial_dev: np.ndarray     # |μ_trivial − 1|
     floquet_max_nontrivial: np.ndarray
     linearization_ratio: np.ndarray
+    uncertainty_min_eig: np.ndarray     # smallest eigenvalue of V + iΩ/2 over the window
     S_Q_floquet: np.ndarray             # (N, 3) mean/min/max over one period of the periodic covariance
     phase_diffusion: np.ndarray         # phase-mode variance growth per period
 
 
-def certify(model, params, traj, settings: CertificationSettings = CertificationSettings()) -> Certificate:
+def certify(model, params, traj, settings: CertificationSettings = CertificationSettings(),
+            method: str = "dopri8") -> Certificate:
     """Certify every point of a :class:`~qorepro.solver.Trajectory` (see module docstring)."""
     c = model.coefficients(params)
     N = c.n
     dim = 2 * model.n_modes
     W = traj.window_means                                # (W, dim, N)
     t = traj.t_window_tau
-    finite = traj.finite & np.isfinite(W).all(axis=(0, 1))
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = traj.finite & np.isfinite(W).all(axis=(0, 1))
+        Wz = np.where(finite, W, 0.0)
+        scale = np.maximum(np.abs(Wz).max(axis=(0, 1)), 1.0)
 
-    # (a) fixed points
-    n_fp = np.zeros(N, int)
-    n_sfp = np.zeros(N, int)
+    # (a) fixed points, and the one nearest the window-mean state
+    rep = analyse_fixed_points(model, c)
+    n_fp, n_sfp = rep.count(N)
     fp_re = np.full(N, np.nan)
     theta = np.full((N, dim), np.nan)
     fp_dist = np.full(N, np.nan)
-    xbar = W.mean(axis=0)                                # (dim, N)
-    scale = np.maximum(np.abs(W).max(axis=(0, 1)), 1.0)
+    xbar = Wz.mean(axis=0)                               # (dim, N)
+    dist = np.linalg.norm(rep.states - xbar[:, rep.point], axis=0)
     for i in range(N):
-        rep = analyse_fixed_points(model, c, i)
-        n_fp[i] = len(rep.states)
-        n_sfp[i] = int(rep.stable.sum())
-        if rep.states and finite[i]:
-            d = [np.linalg.norm(s - xbar[:, i]) for s in rep.states]
-            k = int(np.argmin(d))
-            fp_re[i], theta[i], fp_dist[i] = rep.max_re_eig[k], rep.theta[k], d[k] / scale[i]
-        elif rep.states:
-            fp_re[i], theta[i] = rep.max_re_eig[0], rep.theta[0]
+        mine = np.nonzero(rep.point == i)[0]
+        if mine.size:
+            k = mine[np.argmin(dist[mine])] if finite[i] else mine[0]
+            fp_re[i], theta[i] = rep.max_re_eig[k], rep.theta[k]
+            if finite[i]:
+                fp_dist[i] = dist[k] / scale[i]
 
     # (b) what the run settled on
-    osc = np.where(finite, (W.max(axis=0) - W.min(axis=0)).max(axis=0) / scale, np.nan)
+    osc = np.where(finite, (Wz.max(axis=0) - Wz.min(axis=0)).max(axis=0) / scale, np.nan)
     at_fp = finite & (osc < settings.fixed_point_rtol)
     ref = 2 * model.mechanical_modes[0]                  # Re of the first mechanical amplitude
-    period, spread, _ = detect_period(t, np.where(np.isfinite(W[:, ref]), W[:, ref], 0.0))
+    period, spread, _ = detect_period(t, Wz[:, ref])
     # periodic candidates: regular crossings; confirmed by integrating one period from the
     # final state, x(T) ≈ x(0), which also yields the monodromy matrix (Floquet multipliers)
     mismatch = np.full(N, np.nan)
@@ -298,37 +359,37 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     triv_dev = np.full(N, np.nan)
     max_nontriv = np.full(N, np.nan)
     candidate = finite & ~at_fp & np.isfinite(period) & (spread < settings.period_rtol)
-    idx = candidate_idx = np.nonzero(candidate)[0]
-    if idx.size:
-        csub = _subset(c, idx)
+    candidate_idx = np.nonzero(candidate)[0]
+    if candidate_idx.size:
+        idx = candidate_idx
+        csub = c.take(idx)
         x0 = traj.x_final[:, idx]
-        # one period from the final state: monodromy Φ, noise W from V = 0 (reused for the
-        # periodic covariance below) and x(T) for the closure test
-        M, W_period, xT, _ = period_flow(model, csub, x0, np.zeros((idx.size, dim, dim)), period[idx],
-                                         settings.floquet_steps)
+        # one period from the final state: monodromy Φ and x(T) for the closure test
+        M, _, xT = period_flow(model, csub, x0, np.zeros((idx.size, dim, dim)), period[idx],
+                               settings.floquet_steps, method)
         mismatch[idx] = np.linalg.norm(xT - x0, axis=0) / scale[idx]
         mu, trivial = floquet_multipliers(M)
-        for r, i in enumerate(idx):
-            absmu = np.abs(mu[r])
-            tr = trivial[r]
-            triv_dev[i] = abs(mu[r, tr] - 1)
-            rest = np.delete(absmu, tr)
-            max_nontriv[i] = rest.max()
-            floq[i] = np.concatenate([[absmu[tr]], rest])
+        absmu = np.abs(mu)
+        rows = np.arange(idx.size)
+        triv_dev[idx] = np.abs(mu[rows, trivial] - 1)
+        rest = np.where(np.arange(dim)[None] == trivial[:, None], -np.inf, absmu)
+        max_nontriv[idx] = rest.max(axis=1)
+        order = np.argsort(np.arange(dim)[None] != trivial[:, None], axis=1, kind="stable")
+        floq[idx] = np.take_along_axis(absmu, order, axis=1)
     periodic = candidate & (mismatch < settings.return_rtol)
 
-    # (c) linearisation validity
-    lin = np.full(N, np.nan)
-    Vw = traj.window_V                                   # (W, N, dim, dim)
-    ratios = []
-    for m in range(model.n_modes):
-        amp = np.sqrt(W[:, 2 * m] ** 2 + W[:, 2 * m + 1] ** 2)          # (W, N)
-        rms = measures.mode_fluctuation_rms(Vw, m)                       # (W, N)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios.append(np.max(rms / amp, axis=0))
-    lin = np.where(finite, np.max(np.stack(ratios), axis=0), np.nan)
+    # (c) linearisation validity: RMS fluctuation / mean amplitude, worst mode and sample
+    amp = np.sqrt(Wz[:, 0::2] ** 2 + Wz[:, 1::2] ** 2)                 # (W, n, N)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lin = np.where(finite, np.max(traj.window["rms"] / amp, axis=(0, 1)), np.nan)
+    # (d) physicality of the covariance over the window (V + iΩ/2 ≥ 0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # all-NaN columns: diverged points
+        umin = np.where(finite, np.nanmin(traj.window["uncertainty_min_eig"], axis=0), np.nan)
+        vscale = np.nanmax(np.abs(traj.window["rms"]) ** 2, axis=(0, 1))
+    unphysical = finite & (umin < -settings.physical_rtol * np.maximum(1.0, vscale))
 
-    # (d) verdict
+    # (e) verdict
     verdict = np.full(N, "not_settled", dtype=object)
     stable_fp_here = at_fp & (fp_re < 0) & (fp_dist < 10 * settings.fixed_point_rtol)
     verdict[stable_fp_here] = "stable_fixed_point"
@@ -341,72 +402,21 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     sq_floq = np.full((N, 3), np.nan)
     phase_diff = np.full(N, np.nan)
     if settings.floquet_covariance and lc_stable.any():
+        # the long-time limit lives on the exact cycle: refine the orbit the run ended on
         idx = np.nonzero(lc_stable)[0]
-        sel = np.searchsorted(candidate_idx, idx)      # rows of the stable cycles in M, W_period
-        m_, lo_, hi_, d_ = floquet_covariance(model, _subset(c, idx), traj.x_final[:, idx], period[idx],
-                                              settings.floquet_steps, flow=(M[sel], W_period[sel]))
+        csub = c.take(idx)
+        xc, Tc, Phi_c, W_c, _ = refine_cycle(model, csub, traj.x_final[:, idx], period[idx],
+                                             settings.floquet_steps, method)
+        m_, lo_, hi_, d_ = floquet_covariance(model, csub, xc, Tc, settings.floquet_steps,
+                                              flow=(Phi_c, W_c), method=method)
         sq_floq[idx] = np.stack([m_, lo_, hi_], axis=1)
         phase_diff[idx] = d_
-    invalid = finite & (lin > settings.linearization_max_ratio) & np.isin(verdict, CERTIFIED)
-    verdict[invalid] = "linearization_invalid"
-    return Certificate(verdict=verdict.astype(str), dynamic_verdict=dynamic_verdict, n_fixed_points=n_fp, n_stable_fixed_points=n_sfp,
-                       fp_max_re_eig=fp_re, theta=theta, fp_distance=fp_dist, oscillation=osc,
-                       period_tau=period, period_spread=spread, return_mismatch=mismatch,
-                       floquet_abs=floq, floquet_trivial_dev=triv_dev,
-                       floquet_max_nontrivial=max_nontriv, linearization_ratio=lin,
-                       S_Q_floquet=sq_floq, phase_diffusion=phase_diff)
-
-
-def _subset(c, idx):
-    return type(c)(**{k: np.asarray(v)[idx] for k, v in vars(c).items()})
-
-
-# ------------------------------------------------------------- batched Routh–Hurwitz (steady states)
-def characteristic_coefficients_batch(A: np.ndarray) -> np.ndarray:
-    """[1, a₁, …, a_n] of det(λI − A) for a batch A of shape (..., n, n).
-
-    Faddeev–LeVerrier recursion (M₁ = I, a_k = −tr(A M_k)/k, M_{k+1} = A M_k + a_k I): traces
-    of matrix products only, so the Hurwitz verdict does not reuse the eigenvalue solver it is
-    checked against.
-    """
-    A = np.asarray(A, dtype=float)
-    n = A.shape[-1]
-    eye = np.broadcast_to(np.eye(n), A.shape)
-    coeffs = [np.ones(A.shape[:-2])]
-    M = eye.copy()
-    for k in range(1, n + 1):
-        AM = A @ M
-        a_k = -np.trace(AM, axis1=-2, axis2=-1) / k
-        coeffs.append(a_k)
-        M = AM + a_k[..., None, None] * eye
-    return np.stack(coeffs, axis=-1)
-
-
-def hurwitz_determinants_batch(coeffs: np.ndarray) -> np.ndarray:
-    """θ₁ … θ_n (shape (..., n)) for a batch of monic coefficient vectors; see
-    :func:`hurwitz_determinants` for the definition."""
-    a = np.asarray(coeffs, dtype=float)
-    n = a.shape[-1] - 1
-    H = np.zeros(a.shape[:-1] + (n, n))
-    for i in range(1, n + 1):
-        for j in range(1, n + 1):
-            k = 2 * i - j
-            if 0 <= k <= n:
-                H[..., i - 1, j - 1] = a[..., k]
-    return np.stack([np.linalg.det(H[..., :k, :k]) for k in range(1, n + 1)], axis=-1)
-
-
-def steady_state_verdict(A: np.ndarray):
-    """Verdict of a batch of linearised steady states from two independent criteria.
-
-    Returns (verdict, max Re λ, θ): ``stable_fixed_point`` where every Hurwitz determinant is
-    positive *and* every eigenvalue has a negative real part, ``unstable`` where both say
-    unstable, ``not_settled`` where they disagree (a numerically marginal point, certified by
-    neither).
-    """
-    max_re = np.linalg.eigvals(A).real.max(axis=-1)
-    theta = hurwitz_determinants_batch(characteristic_coefficients_batch(A))
-    hur = (theta > 0).all(axis=-1)
-    eig = max_re < 0
-    verdict = np.where(hur & eig, "stable_fixed_point", np.where(~hur & ~eig, "unstable", "not_settled"))
-    return verdict, max_re, theta
+    certified_dyn = np.isin(verdict, CERTIFIED)
+    verdict[certified_dyn & (lin > settings.linearization_max_ratio)] = "linearization_invalid"
+    verdict[certified_dyn & unphysical] = "unphysical_covariance"
+    return Certificate(verdict=verdict.astype(str), dynamic_verdict=dynamic_verdict, n_fixed_points=n_fp,
+                       n_stable_fixed_points=n_sfp, fp_max_re_eig=fp_re, theta=theta, fp_distance=fp_dist,
+                       oscillation=osc, period_tau=period, period_spread=spread, return_mismatch=mismatch,
+                       floquet_abs=floq, floquet_trivial_dev=triv_dev, floquet_max_nontrivial=max_nontriv,
+                       linearization_ratio=lin, uncertainty_min_eig=umin, S_Q_floquet=sq_floq,
+                       phase_diffusion=phase_diff)

@@ -25,7 +25,7 @@ def lyapunov(A: np.ndarray, D: np.ndarray) -> np.ndarray:
     In the eigenbasis A = SΛS⁻¹: V = S W Sᵀ with W_ij = −(S⁻¹DS⁻ᵀ)_ij/(λ_i + λ_j) — O(n³)
     per point, batched.  Points whose residual exceeds :data:`RESIDUAL_RTOL` are re-solved in
     the vectorised Kronecker form (:func:`lyapunov_kron`).  Only meaningful where A is
-    Hurwitz-stable; callers certify A first (:func:`qorepro.stability.steady_state_verdict`).
+    Hurwitz-stable; callers certify A first (:func:`qorepro.hurwitz.steady_state_verdict`).
     """
     A = np.asarray(A, dtype=float)
     D = np.broadcast_to(np.asarray(D, dtype=float), A.shape)
@@ -55,14 +55,6 @@ def lyapunov_kron(A: np.ndarray, D: np.ndarray) -> np.ndarray:
     return 0.5 * (V + np.swapaxes(V, -1, -2))
 
 
-def uncertainty_min_eigenvalue(V: np.ndarray) -> np.ndarray:
-    """Smallest eigenvalue of V + iΩ/2 (Ω = ⊕ [[0, 1], [−1, 0]]): ≥ 0 for every physical
-    covariance (Robertson–Schrödinger uncertainty relation, vacuum V = I/2)."""
-    n = V.shape[-1] // 2
-    Om = np.kron(np.eye(n), np.array([[0.0, 1.0], [-1.0, 0.0]]))
-    return np.linalg.eigvalsh(V + 0.5j * Om)[..., 0]
-
-
 #: V + iΩ/2 may dip below zero by rounding only (relative to the largest variance)
 PHYSICAL_RTOL = 1e-9
 
@@ -77,7 +69,8 @@ def certified_covariance(A: np.ndarray, D: np.ndarray, entangled_modes=None) -> 
     stable (there is none to describe); a stable point whose V violates the uncertainty
     relation gets the verdict ``unphysical_covariance`` (kept, but not certified).
     """
-    from .stability import steady_state_verdict
+    from .measures import uncertainty_min_eigenvalue
+    from .hurwitz import steady_state_verdict
     verdict, max_re, theta = steady_state_verdict(A)
     V = np.full(A.shape, np.nan)
     umin = np.full(A.shape[:-2], np.nan)

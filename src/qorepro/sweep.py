@@ -10,7 +10,6 @@ n̄₁ = n̄₂).  The grid is the Cartesian product of the axes, computed in ba
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import time
@@ -19,31 +18,16 @@ from typing import Callable, Mapping, Optional
 import numpy as np
 import xarray as xr
 
-from . import __version__, measures
+from . import __version__
+from .grid import DIRECTIONS, axis_overrides, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
 from .models import lai2025
 from .solver import SolverSettings, integrate
-from .stability import CERTIFIED, CertificationSettings, certify
+from .stability import CERTIFIED, VERDICTS, CertificationSettings, certify
 
 log = logging.getLogger(__name__)
 
-#: sweep axis → (parameter fields it sets, units, long name)
-AXES = {
-    "Delta_a": (("Delta_a",), "omega1", "optical detuning Δ_a (before the Sagnac shift)"),
-    "Delta_m": (("Delta_m",), "omega1", "magnon detuning Δ_m"),
-    "K": (("K",), "omega1", "magnon-Kerr coefficient K"),
-    "kappa_a": (("kappa_a",), "omega1", "optical decay rate κ_a"),
-    "kappa_m": (("kappa_m",), "omega1", "magnon decay rate κ_m"),
-    "gamma": (("gamma1", "gamma2"), "omega1", "mechanical damping γ₁ = γ₂"),
-    "chi": (("chi",), "omega1", "phonon–phonon coupling χ"),
-    "rho": (("rho",), "1", "mass ratio ρ = m_j/m₀"),
-    "n_th": (("n1", "n2"), "1", "thermal phonon number n̄₁ = n̄₂"),
-    "Omega": (("Omega_kHz",), "kHz (1e3 rad/s)", "spinning angular velocity Ω"),
-    "direction": (("direction",), "1", "light input direction"),
-    "xi": (("xi_a", "xi_m"), "omega1", "drive ξ_a = ξ_m"),
-    "omega2": (("omega2",), "omega1", "second mechanical frequency ω₂"),
-}
-DIRECTIONS = {"left": 1.0, "right": -1.0}
-
+#: sweep axis → (parameter fields it sets, units, long name); the model's own list
+AXES = lai2025.AXES
 VARIABLES = {
     "S_Q": ("1", "quantum synchronization measure S_Q, late-window mean (main eq. 6)"),
     "S_Q_min": ("1", "S_Q, late-window minimum"),
@@ -57,8 +41,7 @@ VARIABLES = {
     "N_a": ("1", "mean photon number |α|², late-window mean"),
     "N_m": ("1", "mean magnon number |μ|², late-window mean"),
     "sigma_a": ("omega1", "Sagnac–Fizeau shift σ_a (SI eq. S52)"),
-    "verdict": ("", "stability verdict: " + ", ".join(
-        ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled", "linearization_invalid"))),
+    "verdict": ("", "stability verdict: " + ", ".join(VERDICTS)),
     "certified": ("", "True where the verdict is stable_fixed_point or stable_limit_cycle"),
     "dynamically_stable": ("", "True where the dynamics is a stable fixed point or stable limit "
                                "cycle, before the linearisation-validity check"),
@@ -80,109 +63,56 @@ VARIABLES = {
     "S_Q_floquet_min": ("1", "S_Q_floquet, minimum over one period"),
     "S_Q_floquet_max": ("1", "S_Q_floquet, maximum over one period"),
     "phase_diffusion": ("1", "growth of the phase-mode variance per period (neutral Floquet mode)"),
+    "uncertainty_min_eig": ("1", "smallest eigenvalue of V + iΩ/2 over the window (negative: V violates "
+                                 "the uncertainty relation)"),
+    "x_end": ("1", "mean fields x = (Re α, Im α, Re μ, Im μ, Re β₁, Im β₁, Re β₂, Im β₂) at t_end"),
+    "V_end": ("1", "covariance matrix of the quadratures at t_end (vacuum = I/2)"),
 }
-
-
-def _axis_values(name, values):
-    if name not in AXES:
-        raise KeyError(f"unknown sweep axis {name!r}; known axes: {sorted(AXES)}")
-    vals = np.asarray(values)
-    if vals.ndim != 1 or vals.size == 0:
-        raise ValueError(f"axis {name!r} needs a non-empty 1-D list of values")
-    if name == "direction":
-        bad = [v for v in vals if str(v) not in DIRECTIONS]
-        if bad:
-            raise ValueError(f"direction values must be 'left' or 'right', got {bad}")
-        return vals.astype(str), np.array([DIRECTIONS[str(v)] for v in vals])
-    return vals.astype(float), vals.astype(float)
-
-
-def grid_params(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams):
-    """Cartesian product of the axes as one batched parameter set (C order)."""
-    coords, numeric = {}, {}
-    for name, values in axes.items():
-        coords[name], numeric[name] = _axis_values(name, values)
-    shape = tuple(len(v) for v in numeric.values())
-    mesh = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
-    changes = {}
-    for (name, _), m in zip(numeric.items(), mesh):
-        for fld in AXES[name][0]:
-            changes[fld] = m.ravel()
-    params = base.replace(**changes)
-    if not shape:   # no axes: a single point, as a batch of one
-        params = concat_params([params])
-    return coords, shape, params
-
-
-def axis_overrides(overrides: Mapping[str, object]) -> dict:
-    """Scalar overrides given by axis name (e.g. ``{"gamma": 0.01, "direction": "left"}``)
-    or by parameter field name, translated to parameter fields."""
-    fields_ = {f for f in lai2025.LaiParams.__dataclass_fields__}
-    out = {}
-    for name, value in overrides.items():
-        if name in AXES:
-            _, numeric = _axis_values(name, [value])
-            for fld in AXES[name][0]:
-                out[fld] = float(numeric[0])
-        elif name in fields_:
-            out[name] = float(value)
-        else:
-            raise KeyError(f"unknown parameter or axis {name!r}; axes: {sorted(AXES)}, "
-                           f"parameters: {sorted(fields_)}")
-    return out
-
-
-def _slice(params: lai2025.LaiParams, sl) -> lai2025.LaiParams:
-    d = {}
-    for k, v in vars(params).items():
-        a = np.asarray(v)
-        d[k] = a[sl] if a.ndim else v
-    return params.replace(**d)
-
-
-def concat_params(parts) -> lai2025.LaiParams:
-    """Concatenate several (batched or scalar) parameter sets into one batch."""
-    parts = list(parts)
-    sizes = [p.batch_size for p in parts]
-    d = {}
-    for k in vars(parts[0]):
-        d[k] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, k), dtype=float), (n,))
-                               for p, n in zip(parts, sizes)])
-    return parts[0].replace(**d)
 
 
 def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] = None,
              settings: SolverSettings = SolverSettings(),
              cert_settings: CertificationSettings = CertificationSettings(), *,
-             batch_size: int = 256, traces: bool = False,
-             progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL):
+             batch_size: int = 256, traces: bool = False, start: Optional[tuple] = None,
+             progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
+             progress_file=None):
     """Integrate and certify every point of a batched parameter set, ``batch_size`` at a time.
 
-    Returns ``(results, t_tau)``: a dict of per-point arrays (first axis = point, see
-    :data:`VARIABLES`; with ``traces`` also the time traces) and the sample times in τ.
+    ``start`` = (t0_tau, x0 (d, N), V0 (N, d, d)) continues every point from a stored state
+    (see :func:`qorepro.solver.integrate`).  Progress (simulated point·τ, rate and ETA) goes
+    to ``progress_file`` through tqdm when given; ``progress(done_batches, total)`` is called
+    after each batch.  Returns ``(results, t_tau)``: a dict of per-point arrays (first axis =
+    point, see :data:`VARIABLES`; with ``traces`` also the time traces) and the sample times.
     """
+    from tqdm import tqdm
+
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
     initial = initial if initial is not None else lai2025.InitialState()
     n = params.batch_size
     n_batches = -(-n // batch_size)
+    t_first = float(start[0]) if start is not None else 0.0
+    span = settings.t_end_tau - t_first
     out = {}
     t_tau = None
     t0 = time.perf_counter()
+    bar = tqdm(total=round(n * span), unit="point·τ", file=progress_file, disable=progress_file is None,
+               mininterval=5.0, ascii=True, dynamic_ncols=False, ncols=100, unit_scale=True)
     for b in range(n_batches):
         sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
-        p = _slice(params, sl)
-        step_log = (lambda f, b=b: log.info("batch %d/%d: %3.0f%% of t_end integrated", b + 1,
-                                            n_batches, 100 * f))
-        traj = integrate(model, p, initial, settings, keep_means=traces, progress=step_log)
-        cert = certify(model, p, traj, cert_settings)
+        p = slice_params(params, sl)
+        st = None if start is None else (start[0], start[1][:, sl], start[2][sl])
+        m = sl.stop - sl.start
+        traj = integrate(model, p, initial, settings, traces=traces, start=st,
+                         progress=lambda k, m=m: bar.update(round(m * k / settings.samples_per_tau)))
+        cert = certify(model, p, traj, cert_settings, method=settings.method)
         for k, v in _summaries(model, p, traj, cert, traces).items():
             out.setdefault(k, []).append(v)
         t_tau = traj.t_tau
-        log.info("batch %d/%d done (%d points, %.1f s elapsed)", b + 1, n_batches,
-                 sl.stop - sl.start, time.perf_counter() - t0)
+        log.info("batch %d/%d done (%d points, %.1f s elapsed)", b + 1, n_batches, m, time.perf_counter() - t0)
         if progress is not None:
             progress(b + 1, n_batches)
+    bar.close()
     return {k: np.concatenate(v, axis=0) for k, v in out.items()}, t_tau
 
 
@@ -191,7 +121,8 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
           settings: SolverSettings = SolverSettings(),
           cert_settings: CertificationSettings = CertificationSettings(), *,
           batch_size: int = 256, traces: bool = False,
-          progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL) -> xr.Dataset:
+          progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
+          progress_file=None) -> xr.Dataset:
     """Compute every point of the grid spanned by ``axes`` and return a Dataset.
 
     Data variables: see :data:`VARIABLES` (window statistics, couplings, numbers, stability
@@ -200,16 +131,14 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
     (units τ).  ``progress(done_batches, total_batches)`` is called after each batch.
     """
     initial = initial if initial is not None else lai2025.InitialState()
-    coords, shape, params = grid_params(axes, base)
+    coords, shape, params = grid_params(axes, base, model)
     res, t_tau = evaluate(params, initial, settings, cert_settings, batch_size=batch_size,
-                          traces=traces, progress=progress, model=model)
+                          traces=traces, progress=progress, model=model, progress_file=progress_file)
     return assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model)
 
 
 def _summaries(model, p, traj, cert, traces):
     c = model.coefficients(p)
-    j, k = model.mechanical_modes
-    Vw = traj.window_V
     Wm = traj.window_means
     q_mean, q_min, q_max = traj.window_stats("S_Q")
     sc_mean, _, _ = traj.window_stats("S_C")
@@ -217,8 +146,8 @@ def _summaries(model, p, traj, cert, traces):
     nm = Wm[:, 2] ** 2 + Wm[:, 3] ** 2
     res = {
         "S_Q": q_mean, "S_Q_min": q_min, "S_Q_max": q_max, "S_C": sc_mean,
-        "E_N": measures.log_negativity(Vw, j, k).mean(axis=0),
-        "squeezing_dB": measures.squeezing_db(Vw, (j, k)).mean(axis=0),
+        "E_N": traj.window["E_N"].mean(axis=0),
+        "squeezing_dB": traj.window["squeezing_dB"].mean(axis=0),
         "G_a": (c.g_a * np.sqrt(na)).mean(axis=0), "G_m": (c.g_m * np.sqrt(nm)).mean(axis=0),
         "N_a": na.mean(axis=0), "N_m": nm.mean(axis=0), "sigma_a": c.sigma_a,
         "verdict": cert.verdict, "certified": np.isin(cert.verdict, CERTIFIED),
@@ -228,9 +157,10 @@ def _summaries(model, p, traj, cert, traces):
         "period_tau": cert.period_tau, "floquet_abs": cert.floquet_abs,
         "floquet_max_nontrivial": cert.floquet_max_nontrivial,
         "floquet_trivial_dev": cert.floquet_trivial_dev, "return_mismatch": cert.return_mismatch,
-        "linearization_ratio": cert.linearization_ratio,
+        "linearization_ratio": cert.linearization_ratio, "uncertainty_min_eig": cert.uncertainty_min_eig,
         "S_Q_floquet": cert.S_Q_floquet[:, 0], "S_Q_floquet_min": cert.S_Q_floquet[:, 1],
         "S_Q_floquet_max": cert.S_Q_floquet[:, 2], "phase_diffusion": cert.phase_diffusion,
+        "x_end": traj.x_final.T, "V_end": traj.V_final,
     }
     if traces:
         res["S_Q_t"] = traj.S_Q.T
@@ -248,6 +178,10 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
         extra_dims, extra_shape = (), ()
         if k in ("theta", "floquet_abs"):
             extra_dims, extra_shape = ("k",), (arr.shape[1],)
+        elif k == "x_end":
+            extra_dims, extra_shape = ("state",), (arr.shape[1],)
+        elif k == "V_end":
+            extra_dims, extra_shape = ("row", "col"), arr.shape[1:]
         elif arr.ndim == 2:
             extra_dims, extra_shape = ("t",), (arr.shape[1],)
         arr = arr.reshape(shape + extra_shape)
@@ -258,13 +192,18 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
         data_vars[k] = (dims + extra_dims, arr, attrs)
     ds = xr.Dataset(data_vars)
     for name, vals in coords.items():
-        fields_, units, long_name = AXES[name]
+        fields_, units, long_name = model.axes[name]
         ds = ds.assign_coords({name: (name, vals, {"units": units, "long_name": long_name,
                                                    "sets_parameters": ",".join(fields_)})})
     if "t" in ds.dims:
         ds = ds.assign_coords(t=("t", t_tau, {"units": "tau", "long_name": "time t/τ, τ = 2π/ω₁"}))
     if "k" in ds.dims:
         ds = ds.assign_coords(k=("k", np.arange(1, ds.sizes["k"] + 1), {"long_name": "index"}))
+    if "state" in ds.dims:
+        ds = ds.assign_coords(state=("state", [f"{p}_{m}" for m in model.mode_names for p in ("Re", "Im")],
+                                     {"long_name": "mean-field component"}),
+                              row=("row", list(model.quadrature_names), {"long_name": "quadrature"}),
+                              col=("col", list(model.quadrature_names), {"long_name": "quadrature"}))
     ds["verdict"] = ds["verdict"].astype(str)
     ds.attrs.update({
         "model": model.name,

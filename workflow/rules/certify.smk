@@ -4,10 +4,12 @@
 
 rule certify:
     input:
-        lambda wc: panel_files(wc.figure, wc.run),
+        params=lambda wc: params_file(wc.run, wc.figure),
+        data=lambda wc: run_panel_files(wc.run, wc.figure),
     output:
         report("results/{run}/stability/{figure}.json", caption="../report/stability.rst",
                category="4. Provenance", subcategory="{run}: {figure}"),
     localrule: True
     shell:
-        "{PY} -m qorepro.workflow certify --figure {wildcards.figure} --out {output} {input}"
+        "{PY} -m qorepro.workflow certify --figure {wildcards.figure} --params {input.params} "
+        "--out {output} {input.data}"

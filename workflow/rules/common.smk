@@ -1,5 +1,5 @@
-# Shared set-up: config checks that the schema cannot express, runs and variants, paths, code inputs.
-import glob
+# Shared set-up: config checks the schema cannot express, runs and variants, the params records,
+# paths, and the code each stage depends on.
 import json
 import os
 import sys
@@ -7,6 +7,8 @@ import sys
 import yaml
 from snakemake.utils import validate as _validate
 
+import qorepro
+from qorepro.models import MODELS
 from qorepro.workflow.spec import ConfigError, check_config, figure_panels, resolve_figure, variant_config
 
 try:
@@ -31,46 +33,103 @@ def run_config(run):
     if run not in _RUN_CONFIGS:
         if run not in config.get("variants", {}):
             raise WorkflowError(f"unknown run {run!r}: neither `run` ({RUN!r}) nor a key of `variants`")
-        with open(config["variants"][run]) as fh:
-            overlay = yaml.safe_load(fh) or {}
+        path = config["variants"][run]
         try:
+            with open(path) as fh:
+                overlay = yaml.safe_load(fh) or {}
+            if not isinstance(overlay, dict):
+                raise ConfigError("the file must hold a mapping of configuration keys")
+            if overlay.get("continue_from") == "main":
+                overlay["continue_from"] = RUN
             merged = variant_config(config, run, overlay)
             _validate(merged, os.path.join(workflow.basedir, "config", "schema.yaml"), set_default=True)
             check_config(merged)
-        except (ConfigError, WorkflowError) as e:
-            raise WorkflowError(f"invalid variant {run!r} ({config['variants'][run]}): {e}")
+        except (ConfigError, WorkflowError, OSError, yaml.YAMLError) as e:
+            raise WorkflowError(f"invalid variant {run!r} ({path}): {e}")
         _RUN_CONFIGS[run] = merged
     return _RUN_CONFIGS[run]
 
 
 RUNS = [RUN] + [v for v in config.get("variants", {}) if v != RUN]
-# a variant's overlay is loaded and validated when a target of that run is requested, while the
-# DAG is built — before any job runs
+
+
+def run_figures(run):
+    """The figures a run builds: its `scope`, or every figure."""
+    cfg = run_config(run)
+    return cfg.get("scope") or list(cfg["figures"])
+
+
+# The params records: derived from the configuration while the DAG is built, written only when
+# their content changes (so a hand-edited record is rewritten and what depends on it reruns) —
+# never a job of their own.
+_RECORDS = {}
+
+
+def figure_record(run, figure):
+    if (run, figure) not in _RECORDS:
+        cfg = run_config(run)
+        base = None
+        cont = cfg.get("continue_from")
+        if cont and MODELS[cfg["figures"][figure].get("model", "lai2025")].kind == "time_domain":
+            base = figure_record(cont, figure)
+        try:
+            _RECORDS[(run, figure)] = resolve_figure(cfg, figure, base)
+        except ConfigError as e:
+            raise WorkflowError(f"invalid configuration of run {run!r}: {e}")
+    return _RECORDS[(run, figure)]
+
+
+def params_file(run, figure):
+    path = f"results/{run}/params/{figure}.json"
+    text = figure_record(run, figure).to_json() + "\n"
+    try:
+        with open(path) as fh:
+            same = fh.read() == text
+    except OSError:
+        same = False
+    if not same:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".part", "w") as fh:
+            fh.write(text)
+        os.replace(path + ".part", path)
+    return path
+
+
+def data_run(run, figure):
+    """The run whose data directory holds `run`'s panels of `figure`: the main run's when the
+    figure's content (parameters, grid, solver — not the run's name) is the same."""
+    if run != RUN and figure_record(run, figure).content() == figure_record(RUN, figure).content():
+        return RUN
+    return run
+
+
+def continued_run(run, figure):
+    cont = figure_record(run, figure).continue_from
+    return cont["run"] if cont else None
+
 
 # editing physics code reruns the sweeps; editing plotting code or a notebook reruns plots only
-import qorepro
-
 _SRC = os.path.dirname(os.path.abspath(qorepro.__file__))
 _COMMON_ENGINE = ["units.py", "measures.py", "stability.py", "models/__init__.py",
-                  "workflow/compute.py", "workflow/spec.py"]
-_MODEL_ENGINE = {
-    "lai2025": ["solver.py", "sweep.py", "models/lai2025.py"],
-    "jiao2020": ["steady_state.py", "models/jiao2020.py", "workflow/steady.py"],
-    "jiao2022": ["steady_state.py", "models/jiao2022.py", "workflow/steady.py"],
+                  "workflow/record.py", "workflow/provenance.py", "workflow/engines.py"]
+_KIND_ENGINE = {
+    "time_domain": ["backend.py", "rk.py", "gaussian.py", "solver.py", "sweep.py", "workflow/timedomain.py"],
+    "steady_state": ["steady_state.py", "workflow/steady.py"],
 }
 
 
 def engine_sources(figure):
-    """The physics code a figure's sweep depends on: shared engine + its model's modules."""
+    """The physics code a figure's sweep depends on: shared engine + its model's kind + the model."""
     model = config["figures"][figure].get("model", "lai2025")
-    return [os.path.join(_SRC, f) for f in _COMMON_ENGINE + _MODEL_ENGINE[model]]
+    files = _COMMON_ENGINE + _KIND_ENGINE[MODELS[model].kind] + [f"models/{model}.py"]
+    return [os.path.join(_SRC, f) for f in files]
 
 
 def figures_of(group):
     return [f for f in FIGURES if config["figures"][f].get("group") == group]
 
 
-LAI_FIGURES = [f for f in FIGURES if config["figures"][f].get("model", "lai2025") == "lai2025"]
+LAI_FIGURES = [f for f in FIGURES if MODELS[config["figures"][f].get("model", "lai2025")].kind == "time_domain"]
 PLOT_SOURCES = [os.path.join(_SRC, "plotting.py")]
 
 
@@ -78,8 +137,19 @@ def panel_files(figure, run="{run}"):
     return [f"results/{run}/data/{figure}/{p}.nc" for p in figure_panels(config, figure)]
 
 
+def run_panel_files(run, figure):
+    """The panel files a consumer of `run` reads for `figure` (possibly the main run's)."""
+    return panel_files(figure, data_run(run, figure))
+
+
 def figure_files(figures, run=RUN):
     return [f"results/{run}/figures/{f}.{ext}" for f in figures for ext in ("pdf", "png")]
+
+
+ENGINE = config.get("engine", {})
+# one core per sweep job: XLA and BLAS single-threaded, the JAX compilation cache shared
+_SWEEP_ENV = ("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 "
+              "XLA_FLAGS='--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1' ")
 
 
 wildcard_constraints:

@@ -5,9 +5,9 @@
 rule plot:
     input:
         notebook="notebooks/{figure}.ipynb",
-        params="results/{run}/params/{figure}.json",
+        params=lambda wc: params_file(wc.run, wc.figure),
         stability="results/{run}/stability/{figure}.json",
-        data=lambda wc: panel_files(wc.figure, wc.run),
+        data=lambda wc: run_panel_files(wc.run, wc.figure),
         code=PLOT_SOURCES,
     output:
         pdf="results/{run}/figures/{figure}.pdf",
@@ -15,7 +15,7 @@ rule plot:
                    category="1. Figures", subcategory="{run}: {figure}"),
         notebook="results/{run}/notebooks/{figure}.ipynb",
     params:
-        data_dir=lambda wc: f"results/{wc.run}/data/{wc.figure}",
+        data_dir=lambda wc: f"results/{data_run(wc.run, wc.figure)}/data/{wc.figure}",
     log:
         "results/{run}/logs/plot/{figure}.log",
     wildcard_constraints:
@@ -29,9 +29,9 @@ rule plot:
 
 rule make_table1:
     input:
-        params="results/{run}/params/table1.json",
+        params=lambda wc: params_file(wc.run, "table1"),
         stability="results/{run}/stability/table1.json",
-        baseline="results/{run}/data/table1/baseline.nc",
+        baseline=lambda wc: run_panel_files(wc.run, "table1")[0],
     output:
         csv=report("results/{run}/tables/table1.csv", caption="../report/table1.rst",
                    category="2. Table I", subcategory="{run}"),

@@ -10,7 +10,7 @@ AUDIT_CODE = [os.path.join(_SRC, "workflow", "audits.py")]
 
 rule refExperimental:
     input:
-        figure_files(PAPER, run="experimental"),
+        lambda wc: figure_files([f for f in PAPER if f in run_figures("experimental")], run="experimental"),
         "results/experimental/tables/table1.md",
         "results/experimental/claims.csv",
     localrule: True
@@ -35,29 +35,31 @@ rule audit_claims_by_run:
 
 rule audit_claims_floquet:
     input:
-        data=[f"{R}/data/{k}.nc" for k in CLAIM_KEYS],
+        data=list(claim_datasets(RUN).values()),
         claims=config["claims_file"],
-        code=[os.path.join(_SRC, "claims.py"), os.path.join(_SRC, "workflow", "claims_report.py")],
+        code=CLAIMS_CODE,
     output:
         csv=f"results/audits/{RUN}/claims_floquet.csv",
         md=f"results/audits/{RUN}/claims_floquet.md",
+    params:
+        datasets=dataset_args(RUN),
     localrule: True
     shell:
-        "{PY} -m qorepro.workflow claims --claims {input.claims} --data-dir {R}/data --run {RUN} "
+        "{PY} -m qorepro.workflow claims --claims {input.claims} {params.datasets} --run {RUN} "
         "--measure S_Q_floquet --csv {output.csv} --md {output.md}"
 
 
 rule audit_initial_conditions:
     input:
-        data=[f"results/{r}/data/{f}/{p}.nc" for r in IC_RUNS for f in AUDIT_FIGURES
-              for p in figure_panels(config, f)],
+        data=lambda wc: [p for r in IC_RUNS for f in AUDIT_FIGURES for p in run_panel_files(r, f)],
         code=AUDIT_CODE,
     output:
         csv=f"results/audits/{RUN}/initial_conditions.csv",
         md=report(f"results/audits/{RUN}/initial_conditions.md", caption="../report/audits.rst",
                   category="5. Referee audits"),
     params:
-        runs=" ".join(f"--run {r}=results/{r}/data" for r in IC_RUNS),
+        runs=lambda wc: " ".join(f"--run {r}=" + ",".join(f"{f}:results/{data_run(r, f)}/data/{f}" for f in AUDIT_FIGURES)
+                                 for r in IC_RUNS),
         figures=" ".join(AUDIT_FIGURES),
     localrule: True
     shell:
@@ -67,7 +69,7 @@ rule audit_initial_conditions:
 
 rule audit_floquet:
     input:
-        data=[f"{R}/data/{f}/{p}.nc" for f in AUDIT_FIGURES for p in figure_panels(config, f)],
+        data=[p for f in AUDIT_FIGURES for p in run_panel_files(RUN, f)],
         code=AUDIT_CODE,
     output:
         csv=f"results/audits/{RUN}/floquet_vs_window.csv",

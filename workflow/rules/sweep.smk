@@ -1,17 +1,37 @@
 # Stage 2 — sweep: all panels of a figure computed as one batch → results/{run}/data/{figure}/{panel}.nc
 # (one rule per figure, since each figure has its own list of panel files).  A figure with more
 # than `chunk_points` parameter points is split into chunk jobs (results/{run}/chunks/…) whose
-# results are merged into the same panel files — on a cluster each chunk is its own job.
-from qorepro.workflow.compute import n_points as _n_points
+# results are merged into the same panel files — on a cluster each chunk is its own job.  A run
+# with `continue_from` starts every point from the stored end state of that run's panels.
+from qorepro.workflow.engines import engine_for
 
 
 def n_chunks(figure):
     cp = config.get("chunk_points", 0)
-    return max(1, -(-_n_points(resolve_figure(config, figure)) // cp)) if cp else 1
+    spec = figure_record(RUN, figure)
+    return max(1, -(-engine_for(spec.model).n_points(spec) // cp)) if cp else 1
 
 
-_SWEEP_CMD = ("OMP_NUM_THREADS={threads} OPENBLAS_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
-              "{PY} -m qorepro.workflow sweep --params {input.params}")
+def continued_panels(figure):
+    def inputs(wc):
+        base = continued_run(wc.run, figure)
+        return run_panel_files(base, figure) if base else []
+
+    return inputs
+
+
+def base_dir_arg(figure):
+    def arg(wc):
+        base = continued_run(wc.run, figure)
+        return f"--base-dir results/{data_run(base, figure)}/data/{figure}" if base else ""
+
+    return arg
+
+
+_SWEEP_CMD = (
+    _SWEEP_ENV + "{PY} -m qorepro.workflow sweep --params {input.params} {params.base} "
+    f"--backend {ENGINE.get('backend', 'auto')} --batch-size {ENGINE.get('batch_size', 'auto')}"
+)
 
 for _fig in config["figures"]:
     _k = n_chunks(_fig)
@@ -21,12 +41,14 @@ for _fig in config["figures"]:
             name:
                 f"sweep_{_fig}"
             input:
-                params=f"results/{{run}}/params/{_fig}.json",
+                params=lambda wc, f=_fig: params_file(wc.run, f),
                 code=engine_sources(_fig),
+                base=continued_panels(_fig),
             output:
                 panel_files(_fig),
             params:
                 outdir=f"results/{{run}}/data/{_fig}",
+                base=base_dir_arg(_fig),
             log:
                 f"results/{{run}}/logs/sweep/{_fig}.log",
             benchmark:
@@ -44,12 +66,14 @@ for _fig in config["figures"]:
             name:
                 f"sweep_chunk_{_fig}"
             input:
-                params=f"results/{{run}}/params/{_fig}.json",
+                params=lambda wc, f=_fig: params_file(wc.run, f),
                 code=engine_sources(_fig),
+                base=continued_panels(_fig),
             output:
                 temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}.npz"),
             params:
                 n=_k,
+                base=base_dir_arg(_fig),
             wildcard_constraints:
                 chunk=r"\d+",
             log:
@@ -67,7 +91,7 @@ for _fig in config["figures"]:
             name:
                 f"sweep_{_fig}"
             input:
-                params=f"results/{{run}}/params/{_fig}.json",
+                params=lambda wc, f=_fig: params_file(wc.run, f),
                 chunks=[f"results/{{run}}/chunks/{_fig}/{i}.npz" for i in range(_k)],
             output:
                 panel_files(_fig),

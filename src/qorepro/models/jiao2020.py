@@ -25,6 +25,8 @@ from .. import units
 from ..steady_state import certified_covariance
 
 NAME = "jiao2020"
+#: computed at the linearised steady state (Lyapunov equation), Routh–Hurwitz certified
+kind = "steady_state"
 REFERENCE = ("Y.-F. Jiao, S.-D. Zhang, Y.-L. Zhang, A. Miranowicz, L.-M. Kuang, H. Jing, "
              "Nonreciprocal optomechanical entanglement against backscattering losses, "
              "PRL 125, 143605 (2020), with its Supplemental Material")

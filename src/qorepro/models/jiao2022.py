@@ -39,6 +39,8 @@ from .. import units
 from ..steady_state import certified_covariance
 
 NAME = "jiao2022"
+#: computed at the linearised steady state (Lyapunov equation), Routh–Hurwitz certified
+kind = "steady_state"
 REFERENCE = ("Y.-F. Jiao, Y. Li, J.-X. Liu, R. Yang, L.-M. Kuang, H. Jing, Nonreciprocal "
              "enhancement of remote entanglement between nonidentical mechanical oscillators, "
              "Phys. Rev. Applied 18, 064008 (2022)")

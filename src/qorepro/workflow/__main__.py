@@ -17,6 +17,16 @@ def _setup_logging(log_path):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _batch_size(value: str, backend_name: str) -> int:
+    """engine.batch_size: an integer, or ``auto`` = 256 points on the CPU, 16384 on a GPU.
+    Selects the JAX platform (engine.backend) first."""
+    from .. import backend
+    platform = backend.configure(backend_name)
+    if value == "auto":
+        return 16384 if platform == "gpu" else 256
+    return int(value)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m qorepro.workflow")
     sub = ap.add_subparsers(dest="stage", required=True)
@@ -27,12 +37,16 @@ def main(argv=None) -> int:
     b.add_argument("--chunk", type=int, help="compute only this chunk (0-based) into --npz")
     b.add_argument("--n-chunks", type=int, default=1)
     b.add_argument("--npz", help="output of a chunk")
+    b.add_argument("--base-dir", help="panel directory of the run this one continues (continue_from)")
+    b.add_argument("--backend", default="auto", help="engine.backend: auto, cpu or gpu")
+    b.add_argument("--batch-size", default="auto", help="engine.batch_size: points per compiled batch")
     mg = sub.add_parser("merge", help="merge a figure's chunk results into its panel files")
     mg.add_argument("--params", required=True)
     mg.add_argument("--outdir", required=True)
     mg.add_argument("npz", nargs="+")
     c = sub.add_parser("certify", help="summarise stability verdicts of a figure")
     c.add_argument("--figure", required=True)
+    c.add_argument("--params", help="the figure's params record (the panels are verified against it)")
     c.add_argument("--out", required=True)
     c.add_argument("nc", nargs="+")
     t = sub.add_parser("table1", help="write Table I")
@@ -44,7 +58,9 @@ def main(argv=None) -> int:
     t.add_argument("--md", required=True)
     k = sub.add_parser("claims", help="evaluate the claims audit")
     k.add_argument("--claims", required=True)
-    k.add_argument("--data-dir", required=True)
+    k.add_argument("--dataset", action="append", default=[], metavar="KEY=PATH",
+                   help="panel file of a claim dataset (figure/panel); claims whose datasets are not "
+                        "all given are listed as not evaluated")
     k.add_argument("--run", required=True)
     k.add_argument("--csv", required=True)
     k.add_argument("--md", required=True)
@@ -61,25 +77,27 @@ def main(argv=None) -> int:
 
     if args.stage == "sweep":
         _setup_logging(args.log)
-        from .compute import compute_chunk, compute_figure
-        with open(args.params) as fh:
-            rec = json.load(fh)
+        from .engines import engine_for
+        from .record import FigureSpec
+        spec = FigureSpec.load(args.params)
+        engine = engine_for(spec.model)
+        execution = {"base_dir": args.base_dir, "batch_size": _batch_size(args.batch_size, args.backend)}
         if args.chunk is None:
             if not args.outdir:
                 ap.error("sweep: --outdir is required unless --chunk/--npz are given")
-            compute_figure(rec, args.outdir)
+            engine.compute_figure(spec, args.outdir, **execution)
         else:
-            compute_chunk(rec, args.chunk, args.n_chunks, args.npz)
+            engine.compute_chunk(spec, args.chunk, args.n_chunks, args.npz, **execution)
     elif args.stage == "merge":
         _setup_logging(None)
-        from .compute import merge_chunks
-        with open(args.params) as fh:
-            rec = json.load(fh)
-        merge_chunks(rec, args.npz, args.outdir)
+        from .engines import engine_for
+        from .record import FigureSpec
+        spec = FigureSpec.load(args.params)
+        engine_for(spec.model).merge_chunks(spec, args.npz, args.outdir)
     elif args.stage == "certify":
         from .certification import write_summary
         paths = {os.path.splitext(os.path.basename(p))[0]: p for p in args.nc}
-        s = write_summary(args.figure, paths, args.out)
+        s = write_summary(args.figure, paths, args.out, args.params)
         print(f"{args.figure}: {s['n_certified']}/{s['n_points']} points certified; {s['counts']}")
     elif args.stage == "table1":
         from .table import build_table, write_table
@@ -91,11 +109,16 @@ def main(argv=None) -> int:
         from collections import Counter
 
         from .claims_report import run_claims
-        rows = run_claims(args.claims, args.data_dir, args.run, args.csv, args.md, measure=args.measure)
+        datasets = dict(d.split("=", 1) for d in args.dataset)
+        rows = run_claims(args.claims, datasets, args.run, args.csv, args.md, measure=args.measure)
         print("claims:", dict(Counter(r["verdict"] for r in rows)))
     elif args.stage == "audit":
         from . import audits
-        runs = dict(r.split("=", 1) for r in args.run)
+        runs = {}
+        for r in args.run:
+            name, where = r.split("=", 1)
+            # a data dir, or fig:dir,fig:dir,… where a run reuses other runs' panels
+            runs[name] = dict(x.split(":", 1) for x in where.split(",")) if ":" in where else where
         if args.kind == "claims-by-run":
             audits.claims_by_run(runs, args.csv, args.md)
         elif args.kind == "initial-conditions":

@@ -44,10 +44,16 @@ def claims_by_run(claims_csvs: dict, out_csv: str, out_md: str) -> list[dict]:
     return rows
 
 
-def _panels(data_dir: str, figures) -> dict:
+def _fig_dir(data_dir, fig: str) -> str:
+    """The directory holding a figure's panels: ``data_dir/fig``, or, where ``data_dir`` maps
+    figures to directories (a run that reuses another run's panels), that directory."""
+    return data_dir[fig] if isinstance(data_dir, dict) else os.path.join(data_dir, fig)
+
+
+def _panels(data_dir, figures) -> dict:
     out = {}
     for fig in figures:
-        for path in sorted(glob.glob(os.path.join(data_dir, fig, "*.nc"))):
+        for path in sorted(glob.glob(os.path.join(_fig_dir(data_dir, fig), "*.nc"))):
             out[f"{fig}/{os.path.splitext(os.path.basename(path))[0]}"] = path
     return out
 
@@ -74,7 +80,8 @@ def initial_conditions(run_dirs: dict, figures, tol: float, out_csv: str, out_md
     for key, path in base.items():
         dss = {}
         for r in runs:
-            p = os.path.join(run_dirs[r], key + ".nc")
+            fig, panel = key.split("/")
+            p = os.path.join(_fig_dir(run_dirs[r], fig), panel + ".nc")
             if os.path.exists(p):
                 dss[r] = xr.load_dataset(p)
         first = dss[runs[0]]

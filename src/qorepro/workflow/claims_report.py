@@ -13,20 +13,24 @@ from .. import __version__
 from ..claims import VERDICTS, evaluate, format_measured
 
 
-def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path: str,
+def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: str,
                measure: str = "S_Q") -> list[dict]:
-    """Evaluate every claim; ``measure`` substitutes another variable for S_Q (e.g. the Floquet
-    long-time S_Q, where defined, for the audit)."""
+    """Evaluate every claim whose datasets are all in ``paths`` (key ``figure/panel`` → NetCDF
+    file); ``measure`` substitutes another variable for S_Q (e.g. the Floquet long-time S_Q,
+    where defined, for the audit)."""
     with open(claims_file) as fh:
         spec = yaml.safe_load(fh)
     defaults = spec.get("thresholds", {})
     rows = []
+    skipped = [c["id"] for c in spec["claims"] if not set(c["datasets"]) <= set(paths)]
     cache: dict[str, xr.Dataset] = {}
     for claim in spec["claims"]:
+        if claim["id"] in skipped:
+            continue
         datasets = {}
         for key in claim["datasets"]:
             if key not in cache:
-                ds = xr.load_dataset(os.path.join(data_dir, f"{key}.nc"))
+                ds = xr.load_dataset(paths[key])
                 if measure != "S_Q" and measure in ds:
                     ds["S_Q"] = ds[measure].fillna(ds["S_Q"]) if "S_Q" in ds else ds[measure]
                     ds.attrs["S_Q_substituted_by"] = measure
@@ -52,7 +56,9 @@ def run_claims(claims_file: str, data_dir: str, run: str, csv_path: str, md_path
     counts = Counter(r["verdict"] for r in rows)
     title = f"# Claims audit — run `{run}`" + (f", S_Q := {measure}" if measure != "S_Q" else "")
     lines = [f"{title} (qorepro {__version__})", "",
-             "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS), "",
+             "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+             + (f"; not evaluated in this run (datasets outside its scope): {', '.join(skipped)}" if skipped else ""),
+             "",
              "`verdict` decides on certified points (stable fixed point or limit cycle *and* a valid "
              "linearisation; for the steady-state companion models: stable *and* a physical covariance); "
              "`if linearisation ignored` decides on dynamically stable points only (for the companion "

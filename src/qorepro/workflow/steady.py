@@ -19,9 +19,12 @@ import os
 import numpy as np
 import xarray as xr
 
-from ..models import STEADY_MODELS
-from ..stability import CERTIFIED
-from ..sweep import DIRECTIONS
+from .. import __version__
+from ..models import MODELS
+from ..grid import DIRECTIONS
+from ..settings import CERTIFIED
+from . import provenance
+from .record import ConfigError, FigureSpec, PanelSpec, axis_values, panel_axes
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +40,12 @@ SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Ly
           "batch": BATCH}
 
 
-def model_of(fspec: dict) -> str:
-    return fspec.get("model", "lai2025")
+#: panel kinds of the steady-state engine
+KINDS = ("line", "map", "revival", "fizeau", "wigner")
 
 
 def base_parameters(config: dict, model: str) -> dict:
-    mod = STEADY_MODELS[model]
+    mod = MODELS[model]
     over = (config.get("models") or {}).get(model, {}).get("parameters", {}) or {}
     unknown = set(over) - set(mod.DEFAULTS)
     if unknown:
@@ -52,7 +55,7 @@ def base_parameters(config: dict, model: str) -> dict:
 
 def overrides(model: str, ov: dict) -> dict:
     """Axis-name (or parameter-name) overrides → parameter fields; 'left'/'right' → ±1."""
-    mod = STEADY_MODELS[model]
+    mod = MODELS[model]
     out = {}
     for k, v in (ov or {}).items():
         field = mod.AXES[k][0] if k in mod.AXES else k
@@ -67,7 +70,7 @@ def overrides(model: str, ov: dict) -> dict:
 
 
 def check_axes(model: str, names, where: str) -> None:
-    mod = STEADY_MODELS[model]
+    mod = MODELS[model]
     for a in names:
         if a not in mod.AXES:
             raise KeyError(f"{where}: unknown axis {a!r} for model {model}; known: {sorted(mod.AXES)}")
@@ -145,7 +148,7 @@ def _theta_log(theta):
 
 
 def panel_dataset(record: dict, p: dict) -> xr.Dataset:
-    mod = STEADY_MODELS[record["model"]]
+    mod = MODELS[record["model"]]
     kind = p["kind"]
     if kind == "fizeau":
         x = p["x"]
@@ -198,23 +201,84 @@ def panel_dataset(record: dict, p: dict) -> xr.Dataset:
     return ds
 
 
-def compute_figure(record: dict, outdir: str) -> dict:
+def compute_figure(spec: FigureSpec, outdir: str, **_) -> dict:
     """Write ``outdir/<panel>.nc`` for every panel of a steady-state figure."""
-    from .compute import _provenance
+    from .timedomain import write_netcdf
     os.makedirs(outdir, exist_ok=True)
     paths = {}
-    mod = STEADY_MODELS[record["model"]]
+    mod = spec.model_object
+    record = spec.to_record()
     for pname, p in record["panels"].items():
-        ds = _provenance(panel_dataset(record, p), record, pname, p)
-        ds.attrs["source"] = (f"{record['code_version']}, model {record['model']}, linearised steady state "
-                              "(Lyapunov equation), Routh–Hurwitz certified")
-        ds.attrs["references"] = mod.REFERENCE
-        path = os.path.join(outdir, f"{pname}.nc")
-        ds.to_netcdf(path + ".part")
-        os.replace(path + ".part", path)
-        paths[pname] = path
-        log.info("wrote %s", path)
+        ds = provenance.stamp(panel_dataset(record, p), spec, pname, mod.REFERENCE,
+                              f"{spec.code_version}, model {spec.model}, linearised steady state "
+                              "(Lyapunov equation), Routh–Hurwitz certified", {"backend": "numpy"})
+        paths[pname] = write_netcdf(ds, os.path.join(outdir, f"{pname}.nc"))
+        log.info("wrote %s", paths[pname])
     return paths
+
+
+def n_points(spec: FigureSpec) -> int:
+    """Steady-state figures are never split into chunks (a whole figure takes seconds)."""
+    return 0
+
+
+def check_figure(fig: str, fspec: dict, config: dict) -> None:
+    """Checks of one steady-state figure the schema cannot express (raise ConfigError)."""
+    model = fspec["model"]
+    try:
+        overrides(model, fspec.get("parameters") or {})
+    except (KeyError, ValueError) as e:
+        raise ConfigError(f"figures.{fig}.parameters: {e.args[0]}") from None
+    for pname, p in fspec["panels"].items():
+        where = f"figures.{fig}.panels.{pname}"
+        try:
+            check_axes(model, [a["axis"] for a in panel_axes(p)], where)
+            if "reference_over" in p:
+                check_axes(model, [p["reference_over"]["axis"]], where)
+            for label, ov in (p.get("series") or {}).items():
+                overrides(model, ov)
+            overrides(model, p.get("fixed") or {})
+            overrides(model, p.get("reference") or {})
+        except (KeyError, ValueError) as e:
+            raise ConfigError(f"{where}: {e.args[0]}") from None
+        if p["kind"] not in KINDS or (p["kind"] == "fizeau" and not hasattr(MODELS[model], "fizeau_shift_MHz")):
+            raise ConfigError(f"{where}: kind {p['kind']!r} is not available for model {model}")
+        if p["kind"] == "revival" and not ("over" in p or "reference_over" in p):
+            raise ConfigError(f"{where}: a revival panel needs `over` or `reference_over`")
+        if "Delta_E_N" in p.get("variables", []) and set(p.get("series") or {}) != {"left", "right"}:
+            raise ConfigError(f"{where}: Delta_E_N needs exactly the series left and right")
+
+
+def resolve(config: dict, figure: str, base=None) -> FigureSpec:
+    """The params record of a steady-state (Jiao et al.) figure."""
+    preset = config["preset"]
+    pre = config["presets"][preset]
+    fspec = config["figures"][figure]
+    model = fspec["model"]
+    panels = {}
+    for pname, p in fspec["panels"].items():
+        kind = p["kind"]
+        default_n = pre["map_points"] if kind in ("map", "revival") else pre["line_points"]
+        axes = {ax["axis"]: axis_values(ax, default_n, preset) for ax in panel_axes(p)}
+        rover = p.get("reference_over", p.get("over"))
+        if rover:
+            axes[rover["axis"]] = axis_values(rover, pre["line_points"], preset)
+        panels[pname] = PanelSpec(
+            name=pname, kind=kind, title=p.get("title", ""), axes=axes,
+            x=p["x"]["axis"] if "x" in p else None, y=p["y"]["axis"] if "y" in p else None,
+            over=p["over"]["axis"] if "over" in p else None,
+            reference_over=rover["axis"] if rover else None,
+            fixed=overrides(model, p.get("fixed") or {}),
+            series={label: overrides(model, ov) for label, ov in (p.get("series") or {"default": {}}).items()},
+            reference=overrides(model, p["reference"]) if "reference" in p else None,
+            variables=p.get("variables", ["E_N"]), traces=False)
+    return FigureSpec(
+        figure=figure, run=config["run"], preset=preset, model=model,
+        code_version=f"qorepro {__version__}", title=fspec.get("title", figure),
+        caption=fspec.get("caption", ""), source=fspec.get("source", ""), group=fspec.get("group", model),
+        parameters={**base_parameters(config, model), **overrides(model, fspec.get("parameters") or {})},
+        parameter_units={k: v for k, v in PARAMETER_UNITS.items() if k in MODELS[model].DEFAULTS},
+        solver=SOLVER, plot=config.get("plot", {}), panels=panels)
 
 
 #: units of every physical parameter name of the steady-state models (recorded in the params)

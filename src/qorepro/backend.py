@@ -1,0 +1,74 @@
+"""The compute backend of the time-domain engine: JAX in float64, on the CPU or a GPU.
+
+Import this module (the engine does) before any JAX array is made: it switches JAX to
+float64 and points its persistent compilation cache at ``$QOREPRO_JAX_CACHE`` (default
+``~/.cache/qorepro/jax``), so a compiled integrator is reused across Snakemake jobs.
+
+:func:`configure` selects the platform from the workflow's ``engine.backend``:
+
+* ``auto`` — what JAX finds (a GPU if it sees one, else the CPU);
+* ``cpu`` — the CPU even where a GPU exists;
+* ``gpu`` — a GPU, or a clear error naming the setting.
+
+:func:`describe` returns what every NetCDF records as provenance (backend, device, versions).
+"""
+from __future__ import annotations
+
+import os
+
+import jax
+
+BACKENDS = ("auto", "cpu", "gpu")
+
+jax.config.update("jax_enable_x64", True)
+_CACHE = os.environ.get("QOREPRO_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "qorepro", "jax"))
+if _CACHE.lower() not in ("", "0", "off", "none"):
+    jax.config.update("jax_compilation_cache_dir", _CACHE)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
+_configured: str | None = None
+
+
+class BackendError(RuntimeError):
+    """The requested backend is not available (message names the setting)."""
+
+
+def configure(backend: str = "auto") -> str:
+    """Select the JAX platform for this process; returns the platform in use (cpu/gpu).
+
+    Must be called before the first computation; calling it again with the same choice is a
+    no-op, with a different choice after JAX has started it raises :class:`BackendError`.
+    """
+    global _configured
+    if backend not in BACKENDS:
+        raise BackendError(f"engine.backend = {backend!r}: choose one of {BACKENDS}")
+    if _configured is not None:
+        if backend != "auto" and platform() != backend:
+            raise BackendError(f"engine.backend = {backend!r}, but this process already runs on {platform()}")
+        return platform()
+    if backend == "cpu":
+        jax.config.update("jax_platforms", "cpu")
+    elif backend == "gpu":
+        try:
+            jax.devices("gpu")
+        except RuntimeError:
+            raise BackendError("engine.backend = 'gpu', but JAX sees no GPU (install jax[cuda12] "
+                               "or set engine.backend: auto|cpu)") from None
+        jax.config.update("jax_default_device", jax.devices("gpu")[0])
+    _configured = backend
+    return platform()
+
+
+def platform() -> str:
+    """'gpu' or 'cpu': where computations of this process run."""
+    dev = jax.config.jax_default_device or jax.devices()[0]
+    return "gpu" if dev.platform in ("gpu", "cuda", "rocm") else "cpu"
+
+
+def describe() -> dict:
+    """Backend, device and library versions, for provenance."""
+    import diffrax
+
+    dev = jax.config.jax_default_device or jax.devices()[0]
+    return {"backend": platform(), "device": f"{dev.platform}: {getattr(dev, 'device_kind', '')}".strip(),
+            "jax": jax.__version__, "diffrax": diffrax.__version__, "float": "float64"}

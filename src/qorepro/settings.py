@@ -1,0 +1,93 @@
+"""Settings and verdict names of the time-domain engine (plain dataclasses, no JAX).
+
+Kept apart from the engine so that the workflow can resolve and validate a configuration —
+while Snakemake builds its DAG — without importing the compiled integrator.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+#: fixed-step Runge–Kutta tableaux (diffrax solver classes, see :mod:`qorepro.rk`)
+TABLEAUX = {"dopri8": "Dopri8", "tsit5": "Tsit5", "dopri5": "Dopri5"}
+METHODS = tuple(TABLEAUX)
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Settings of the time-domain solver (all times in τ = 2π/ω₁)."""
+
+    t_end_tau: float = 200.0
+    #: late window over which a point's summary values (mean/min/max of S_Q …) are taken
+    window_tau: tuple = (180.0, 200.0)
+    #: Runge–Kutta steps per τ (dt = 2π/steps_per_tau in units of 1/ω₁).  64 with Dopri8: the
+    #: window-mean S_Q is within 4e-6 of solve_ivp(DOP853, rtol=1e-10) over the test set of
+    #: benchmarks/convergence.py (48: 8e-5, 96: 7e-8; table in the README)
+    steps_per_tau: int = 64
+    #: stored samples per τ; must divide steps_per_tau
+    samples_per_tau: int = 16
+    #: fixed-step Runge–Kutta tableau (see :mod:`qorepro.rk`)
+    method: str = "dopri8"
+
+    def __post_init__(self):
+        lo, hi = self.window_tau
+        for name, v in (("t_end_tau", self.t_end_tau), ("window_tau", lo), ("window_tau", hi)):
+            if not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number, got {v}")
+        if not (0 <= lo < hi <= self.t_end_tau):
+            raise ValueError(f"window_tau {list(self.window_tau)} must satisfy 0 <= start < end <= t_end_tau "
+                             f"= {self.t_end_tau}")
+        if self.steps_per_tau <= 0 or self.samples_per_tau <= 0 or self.steps_per_tau % self.samples_per_tau:
+            raise ValueError("samples_per_tau must be a positive divisor of steps_per_tau")
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
+        for name, v in (("t_end_tau", self.t_end_tau), ("window_tau", lo)):
+            if abs(v * self.samples_per_tau - round(v * self.samples_per_tau)) > 1e-9:
+                raise ValueError(f"{name} * samples_per_tau must be an integer")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["window_tau"] = list(self.window_tau)
+        return d
+
+    @property
+    def dt(self) -> float:
+        return 2 * math.pi / self.steps_per_tau
+
+    def sample(self, t_tau: float) -> int:
+        """Index of the sample at time ``t_tau`` on the grid of stored samples."""
+        return int(round(t_tau * self.samples_per_tau))
+
+
+VERDICTS = ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled",
+            "linearization_invalid", "unphysical_covariance")
+CERTIFIED = ("stable_fixed_point", "stable_limit_cycle")
+
+
+@dataclass(frozen=True)
+class CertificationSettings:
+    """Thresholds that turn the numbers into a verdict (recorded with every dataset)."""
+
+    #: oscillation amplitude of the means over the window, relative to their size, below
+    #: which the run counts as sitting at a fixed point
+    fixed_point_rtol: float = 1e-3
+    #: relative spread of successive periods below which the orbit counts as periodic
+    period_rtol: float = 1e-3
+    #: relative mismatch |x(T) − x(0)| after integrating one detected period from the final
+    #: state, below which the orbit counts as closed (periodic)
+    return_rtol: float = 1e-3
+    #: largest allowed RMS-fluctuation / mean-amplitude ratio of any mode over the window;
+    #: the linearisation drops terms of relative order this ratio, so at 0.5 the neglected
+    #: terms are no longer small (the measured ratio is stored for any stricter reading)
+    linearization_max_ratio: float = 0.5
+    #: steps per period for the monodromy integration
+    floquet_steps: int = 512
+    #: on stable limit cycles also compute S_Q from the periodic (Floquet) covariance with the
+    #: phase mode separated out — the long-time limit without window averaging
+    floquet_covariance: bool = True
+    #: V + iΩ/2 may dip below zero by integration error only: a smallest eigenvalue below
+    #: −physical_rtol × max(1, largest mode variance) marks the covariance unphysical
+    physical_rtol: float = 1e-6
+
+    def to_dict(self) -> dict:
+        return asdict(self)
