@@ -69,7 +69,10 @@ def moment_field(model, c, Qp):
         if "Phi" in y:
             out["Phi"] = cols(y["Phi"])
         if "w" in y:
-            out["w"] = -jax.linear_transpose(lin, y["x"])(y["w"])[0]
+            # −Aᵀw from A's columns A e_j (forward mode: much cheaper here than a transpose)
+            N = y["x"].shape[-1]
+            A = cols(jnp.broadcast_to(jnp.eye(d)[:, :, None], (d, d, N)))
+            out["w"] = -jnp.sum(A * y["w"][:, None], axis=0)
         return out
 
     return vf

@@ -134,23 +134,28 @@ def _period_programs(model, method: str):
     j, k = model.mechanical_modes
     d = 2 * model.n_modes
 
-    @functools.partial(jax.jit, static_argnames=("n",))
-    def flow(c, x0, V0, dt, n):
-        """(x, Φ from I, V from V0) over n steps of size dt (per point)."""
-        Qp = gaussian.pack(model.diffusion_matrix(c))
+    @functools.partial(jax.jit, static_argnames=("n", "covariance"))
+    def flow(c, x0, V0, dt, n, covariance):
+        """(x, Φ from I[, V from V0]) over n steps of size dt (per point)."""
         N = x0.shape[-1]
-        y = {"x": x0, "Phi": jnp.broadcast_to(jnp.eye(d)[:, :, None], (d, d, N)),
-             "V": gaussian.pack(jnp.moveaxis(V0, 0, -1))}
+        y = {"x": x0, "Phi": jnp.broadcast_to(jnp.eye(d)[:, :, None], (d, d, N))}
+        Qp = gaussian.pack(model.diffusion_matrix(c))
+        if covariance:
+            y["V"] = gaussian.pack(jnp.moveaxis(V0, 0, -1))
         y = run_steps(model, method, y, c, Qp, dt, n)
-        return y["x"], jnp.moveaxis(y["Phi"], -1, 0), jnp.moveaxis(gaussian.unpack(y["V"], d), -1, 0)
+        V = jnp.moveaxis(gaussian.unpack(y["V"], d), -1, 0) if covariance else V0
+        return y["x"], jnp.moveaxis(y["Phi"], -1, 0), V
 
     def projected_sq(y, c):
+        """S_Q of V⊥ = P V Pᵀ, P = I − u wᵀ/s, s = wᵀu, written out elementwise:
+        V⊥ = V − (u aᵀ + a uᵀ)/s + u uᵀ b/s² with a = V w, b = wᵀ V w."""
         u = model.mean_field_rhs(y["x"], c)                         # (d, N): the phase direction
         w = y["w"]
-        P = jnp.eye(d)[:, :, None] - u[:, None] * w[None] / jnp.sum(w * u, axis=0)
+        s = jnp.sum(w * u, axis=0)
         V = gaussian.unpack(y["V"], d)
-        PV = jnp.einsum("abn,bcn->acn", P, V)
-        V_perp = jnp.einsum("abn,cbn->acn", PV, P)
+        a = jnp.sum(V * w[None], axis=1)
+        b = jnp.sum(a * w, axis=0)
+        V_perp = V - (u[:, None] * a[None] + a[:, None] * u[None]) / s + u[:, None] * u[None] * (b / s**2)
         return measures.quantum_sync(jnp.moveaxis(V_perp, (0, 1), (-2, -1)), j, k)
 
     @functools.partial(jax.jit, static_argnames=("n",))
@@ -170,39 +175,45 @@ def _period_programs(model, method: str):
     return flow, flow_projected
 
 
-def period_flow(model, c, x0, V0, period_tau, steps: int = 512, method: str = "dopri8"):
+def period_flow(model, c, x0, V0, period_tau, steps: int = 256, method: str = "dopri8",
+                covariance: bool = True):
     """Integrate mean field x, fundamental matrix Φ and covariance V over one period per point.
 
     ẋ = f(x), Φ̇ = AΦ (Φ(0) = I), V̇ = AV + VAᵀ + Q from V(0) = V0 (N, 2n, 2n), with ``steps``
-    fixed steps of the engine's integrator per period (per-point step T_i/steps).
+    fixed steps of the engine's integrator per period (per-point step T_i/steps); without
+    ``covariance`` only x and Φ (V0 is returned as it is).
     Returns (Φ(T) (N, d, d), V(T) (N, d, d), x(T) (d, N)).
     """
     d, N = x0.shape
     n_pad = batch_bucket(N)
     dt = _pad(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, n_pad)
     flow, _ = _period_programs(model, method)
-    xT, Phi, V = flow(_padded(c, n_pad), _pad(x0, n_pad), _pad(np.asarray(V0, float), n_pad, 0), dt, n=steps)
+    V0 = np.zeros((N, d, d)) if V0 is None else np.asarray(V0, float)
+    xT, Phi, V = flow(_padded(c, n_pad), _pad(x0, n_pad), _pad(V0, n_pad, 0), dt, n=steps,
+                      covariance=covariance)
     return np.asarray(Phi)[:N], np.asarray(V)[:N], np.asarray(xT)[:, :N]
 
 
-def refine_cycle(model, c, x0, period_tau, steps: int = 512, method: str = "dopri8", iterations: int = 3):
+def refine_cycle(model, c, x0, period_tau, steps: int = 256, method: str = "dopri8", iterations: int = 2,
+                 first=None):
     """The exact periodic orbit near (x0, T) by Newton shooting, for every point.
 
     Solves φ_T(x) = x with the phase condition f(x0)ᵀ(x − x0) = 0: each iteration integrates
     one period (monodromy Φ) and solves [[Φ − I, f(φ_T(x))], [f(x0)ᵀ, 0]] [δx, δT] = [x − φ_T(x), 0].
     A run that stopped at t_end still carries the slowest transient (|μ|^periods ≈ 10⁻⁴ of
-    the amplitude at the baseline); the refined orbit closes to rounding.  Returns
-    (x (d, N), period_tau (N,), Φ (N, d, d), W (N, d, d) the noise over one period from
-    V = 0, relative closure |φ_T(x) − x|/|x| (N,)).
+    the amplitude at the baseline); two iterations close the orbit to rounding (quadratic
+    convergence).  ``first`` = (Φ, x(T)) of a flow from (x0, T) already done skips that one.
+    Returns (x (d, N), period_tau (N,), Φ (N, d, d), W (N, d, d) the noise over one period
+    from V = 0, relative closure |φ_T(x) − x|/|x| (N,)).
     """
     d, N = x0.shape
     x, T = np.array(x0, dtype=float), np.array(period_tau, dtype=float)
     f_ref = gaussian.field(model, x0, c)
-    for it in range(iterations + 1):
-        Phi, W, xT = period_flow(model, c, x, np.zeros((N, d, d)), T, steps, method)
-        closure = np.linalg.norm(xT - x, axis=0) / np.maximum(np.linalg.norm(x, axis=0), 1.0)
-        if it == iterations:
-            break
+    for it in range(iterations):
+        if it == 0 and first is not None:
+            Phi, xT = first
+        else:
+            Phi, _, xT = period_flow(model, c, x, None, T, steps, method, covariance=False)
         J = np.zeros((N, d + 1, d + 1))
         J[:, :d, :d] = Phi - np.eye(d)
         J[:, :d, d] = 2 * np.pi * gaussian.field(model, xT, c).T      # ∂φ/∂T_tau = 2π f
@@ -213,19 +224,19 @@ def refine_cycle(model, c, x0, period_tau, steps: int = 512, method: str = "dopr
         ok = np.isfinite(step).all(axis=1) & (np.abs(step[:, d]) < 0.1 * T)
         x = np.where(ok, x + step[:, :d].T, x)
         T = np.where(ok, T + step[:, d], T)
+    Phi, W, xT = period_flow(model, c, x, None, T, steps, method)
+    closure = np.linalg.norm(xT - x, axis=0) / np.maximum(np.linalg.norm(x, axis=0), 1.0)
     return x, T, Phi, W, closure
 
 
-def monodromy(model, c, x0: np.ndarray, period_tau: np.ndarray, steps: int = 512, method="dopri8"):
+def monodromy(model, c, x0: np.ndarray, period_tau: np.ndarray, steps: int = 256, method="dopri8"):
     """Monodromy matrices Φ(T) of the linearised mean-field flow, Φ̇ = A(x(t)) Φ, Φ(0) = I.
     Returns (Φ (N, 2n, 2n), x(T) (2n, N))."""
-    N = x0.shape[1]
-    d = x0.shape[0]
-    Phi, _, xT = period_flow(model, c, x0, np.zeros((N, d, d)), period_tau, steps, method)
+    Phi, _, xT = period_flow(model, c, x0, None, period_tau, steps, method, covariance=False)
     return Phi, xT
 
 
-def periodic_covariance(model, c, x0, period_tau, steps: int = 512, flow=None, method="dopri8"):
+def periodic_covariance(model, c, x0, period_tau, steps: int = 256, flow=None, method="dopri8"):
     """Periodic covariance at the orbit point x0 of a stable limit cycle, phase mode separated.
 
     Over one period from x0: V(T) = Φ V(0) Φᵀ + W with Φ the monodromy and W the noise
@@ -241,7 +252,7 @@ def periodic_covariance(model, c, x0, period_tau, steps: int = 512, flow=None, m
 
     d, N = x0.shape
     if flow is None:
-        Phi, W, _ = period_flow(model, c, x0, np.zeros((N, d, d)), period_tau, steps, method)
+        Phi, W, _ = period_flow(model, c, x0, None, period_tau, steps, method)
     else:
         Phi, W = flow
     f0 = gaussian.field(model, x0, c)
@@ -260,7 +271,7 @@ def periodic_covariance(model, c, x0, period_tau, steps: int = 512, flow=None, m
     return Vp, w_all, diff
 
 
-def floquet_covariance(model, c, x0, period_tau, steps: int = 512, flow=None, method="dopri8"):
+def floquet_covariance(model, c, x0, period_tau, steps: int = 256, flow=None, method="dopri8"):
     """S_Q of the periodic transverse covariance along one period of a stable limit cycle.
 
     From V⊥(0) (:func:`periodic_covariance`) the covariance is propagated over the period,
@@ -365,8 +376,8 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
         csub = c.take(idx)
         x0 = traj.x_final[:, idx]
         # one period from the final state: monodromy Φ and x(T) for the closure test
-        M, _, xT = period_flow(model, csub, x0, np.zeros((idx.size, dim, dim)), period[idx],
-                               settings.floquet_steps, method)
+        M, _, xT = period_flow(model, csub, x0, None, period[idx], settings.floquet_steps, method,
+                               covariance=False)
         mismatch[idx] = np.linalg.norm(xT - x0, axis=0) / scale[idx]
         mu, trivial = floquet_multipliers(M)
         absmu = np.abs(mu)
@@ -405,8 +416,9 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
         # the long-time limit lives on the exact cycle: refine the orbit the run ended on
         idx = np.nonzero(lc_stable)[0]
         csub = c.take(idx)
+        sel = np.searchsorted(candidate_idx, idx)      # rows of the stable cycles in M, xT
         xc, Tc, Phi_c, W_c, _ = refine_cycle(model, csub, traj.x_final[:, idx], period[idx],
-                                             settings.floquet_steps, method)
+                                             settings.floquet_steps, method, first=(M[sel], xT[:, sel]))
         m_, lo_, hi_, d_ = floquet_covariance(model, csub, xc, Tc, settings.floquet_steps,
                                               flow=(Phi_c, W_c), method=method)
         sq_floq[idx] = np.stack([m_, lo_, hi_], axis=1)

@@ -275,11 +275,11 @@ def fixed_point_candidates(c: Coefficients, n_grid: int = 4000):
 
     def cubic_in_na(i, v):   # coefficients (highest first) of eq. a in N_a at N_m = v
         D = Da[i] - p1[i] * v
-        return np.stack(np.broadcast_arrays(p2[i] ** 2, -2 * D * p2[i], ka[i] ** 2 + D * D, -xa2[i]))
+        return p2[i] ** 2, -2 * D * p2[i], ka[i] ** 2 + D * D, -xa2[i]
 
     def quad_in_na(i, v):    # eq. m as polynomial in N_a at N_m = v
         D = Dm[i] - q1[i] * v
-        return np.stack(np.broadcast_arrays(v * q2[i] ** 2, -2 * v * q2[i] * D, v * (km[i] ** 2 + D * D) - xm2[i]))
+        return v * q2[i] ** 2, -2 * v * q2[i] * D, v * (km[i] ** 2 + D * D) - xm2[i]
 
     with np.errstate(divide="ignore"):
         vmax = np.where(km > 0, xm2 / km**2, 1e12)
@@ -311,7 +311,7 @@ def fixed_point_candidates(c: Coefficients, n_grid: int = 4000):
         for i, v in zip(i_b, np.exp(0.5 * (lo + hi))):
             us = _positive_real_roots(cubic_in_na(i, v))
             if us:   # keep the N_a root that also satisfies the magnon equation best
-                qc = quad_in_na(i, v)
+                qc = [float(q) for q in quad_in_na(i, v)]
                 pts.append(i), nas.append(us[int(np.argmin([abs(np.polyval(qc, u)) for u in us]))]), nms.append(v)
     pts = np.asarray(pts, dtype=int)
     if not pts.size:
@@ -330,7 +330,7 @@ def fixed_point_candidates(c: Coefficients, n_grid: int = 4000):
 
 
 def _positive_real_roots(coeffs) -> list[float]:
-    coeffs = np.asarray(coeffs, dtype=float)
+    coeffs = np.array([float(np.asarray(c)) for c in coeffs])
     nz = np.nonzero(np.abs(coeffs) > 0)[0]
     if len(nz) == 0:
         return []
