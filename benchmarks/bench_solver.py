@@ -21,7 +21,9 @@ import os
 
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+# one core for everything measured here (the old engine's subprocess inherits it): per-core costs
+if len(os.sched_getaffinity(0)) > 1 and not os.environ.get("BENCH_ALL_CORES"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -121,9 +123,20 @@ def integrator_variants(n, t_tau=20.0, steps_per_tau=64):
     return out
 
 
+def _batched(params, s, batch):
+    """The engine as a sweep runs it: batches of ``batch`` points; returns a merged trajectory's
+    window-mean S_Q and the last trajectory (certification is timed on the whole set below)."""
+    from qorepro.grid import slice_params
+    n = params.batch_size
+    trs = [solver.integrate(lai2025.MODEL, slice_params(params, slice(i, min(n, i + batch))), settings=s)
+           for i in range(0, n, batch)]
+    return trs
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=256)
+    ap.add_argument("--batch", type=int, default=64, help="the JAX engine's batch (engine.batch_size)")
     ap.add_argument("--t-end", type=float, default=200.0, help="t_end in τ (window = last 20 τ)")
     ap.add_argument("--old-commit", default="d4c485e", help="the numpy engine to compare with")
     ap.add_argument("--skip-old", action="store_true")
@@ -137,17 +150,23 @@ def main(argv=None):
     params = lai2025.LaiParams(K=K, Delta_m=Dm)
     t_end = args.t_end
     win = (max(0.0, t_end - 20), t_end)
-    result = {"points": n, "t_end_tau": t_end, "device": backend.describe()}
+    result = {"points": n, "t_end_tau": t_end, "device": backend.describe(), "jax_batch": args.batch,
+              "cpus": sorted(os.sched_getaffinity(0))}
 
     for label, spt in (("default_64", 64), ("old_step_48", 48)):
         s = solver.SolverSettings(t_end_tau=t_end, window_tau=win, steps_per_tau=spt)
-        sec, tr = timed(lambda: solver.integrate(lai2025.MODEL, params, settings=s))
+        sec, tr = timed(lambda: _batched(params, s, args.batch))
         result[f"jax_integrate_{label}_s_per_point"] = sec / n
         if label == "default_64":
-            csec, cert = timed(lambda: stability.certify(lai2025.MODEL, params, tr))
+            from qorepro.grid import slice_params
+            parts = [(slice_params(params, slice(i, min(n, i + args.batch))), t)
+                     for i, t in zip(range(0, n, args.batch), tr)]
+            csec, certs = timed(lambda: [stability.certify(lai2025.MODEL, pp, t) for pp, t in parts])
             result["jax_certify_s_per_point"] = csec / n
-            sq_new = tr.window_stats()[0]
-            result["verdicts"] = {v: int((cert.verdict == v).sum()) for v in set(cert.verdict)}
+            sq_new = np.concatenate([t.window_stats()[0] for t in tr])
+            verdict = np.concatenate([c_.verdict for c_ in certs])
+            period_new = np.concatenate([c_.period_tau for c_ in certs])
+            result["verdicts"] = {v: int((verdict == v).sum()) for v in set(verdict)}
     print(f"JAX engine ({result['device']['device']}): integrate {result['jax_integrate_default_64_s_per_point'] * 1e3:.2f} ms/point "
           f"(64 steps/τ), {result['jax_integrate_old_step_48_s_per_point'] * 1e3:.2f} ms/point (48 steps/τ); "
           f"certify {result['jax_certify_s_per_point'] * 1e3:.2f} ms/point", flush=True)
@@ -158,7 +177,7 @@ def main(argv=None):
         result["old_integrate_s_per_point"] = old["integrate_s"] / n
         result["old_certify_s_per_point"] = old["certify_s"] / n
         result["max_abs_diff_S_Q_old_vs_new"] = float(np.max(np.abs(np.array(old["S_Q"]) - sq_new)))
-        new_period = cert.period_tau
+        new_period = period_new
         ok = np.isfinite(new_period) & np.isfinite(old["period"])
         result["max_rel_diff_period"] = float(np.max(np.abs(new_period[ok] / np.array(old["period"])[ok] - 1))) if ok.any() else None
         result["ratio_integrate_same_step"] = old["integrate_s"] / n / result["jax_integrate_old_step_48_s_per_point"]
@@ -173,7 +192,7 @@ def main(argv=None):
               f"integration + certification {result['ratio_point_total']:.1f}x; max |ΔS_Q| old vs new "
               f"{result['max_abs_diff_S_Q_old_vs_new']:.1e}", flush=True)
 
-    m = min(n, 256)
+    m = min(n, args.batch)
     var = integrator_variants(m)
     result["integrator_variants_20tau_s_per_point"] = var
     result["ratio_diffeqsolve_over_engine_loop"] = var["diffrax_diffeqsolve_saveat"] / var["engine_loop"]

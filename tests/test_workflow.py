@@ -231,3 +231,26 @@ def test_steady_state_figures_end_to_end(project):
     assert float(fz.Delta_F_MHz.sel(series="left")[-1]) == pytest.approx(-float(fz.Delta_F_MHz.sel(series="right")[-1]))
     r = smk(project, "-n", "jiao2022_fig4", "--configfile", "tiny.yaml")
     assert "Nothing to be done" in r.stdout + r.stderr
+
+
+def test_continued_run_equals_an_uninterrupted_one(project):
+    """A variant with `continue_from: main` starts every point from the main run's stored end
+    state and must give what one uninterrupted integration gives (fixed steps)."""
+    (project / "long.yaml").write_text(yaml.safe_dump(
+        {"continue_from": "main", "solver": {"t_end_tau": 6, "window_tau": [5, 6]}}))
+    cfg = yaml.safe_load((project / "tiny.yaml").read_text())
+    cfg["variants"] = {"tiny-long": "long.yaml"}
+    (project / "tiny-c.yaml").write_text(yaml.safe_dump(cfg))
+    smk(project, "results/tiny-long/data/figS11/a.nc", "--configfile", "tiny-c.yaml")
+    assert (project / "results" / "test-tiny" / "data" / "figS11" / "a.nc").exists(), "the main run was built first"
+    assert "continued from t = 3.0 τ" in (project / "results" / "tiny-long" / "logs" / "sweep" / "figS11.log").read_text()
+    direct = yaml.safe_load((project / "tiny.yaml").read_text())
+    direct.update(run="direct", solver={**direct["solver"], "t_end_tau": 6, "window_tau": [5, 6]})
+    (project / "direct.yaml").write_text(yaml.safe_dump(direct))
+    smk(project, "results/direct/data/figS11/a.nc", "--configfile", "direct.yaml")
+    a = xr.load_dataset(project / "results" / "tiny-long" / "data" / "figS11" / "a.nc")
+    b = xr.load_dataset(project / "results" / "direct" / "data" / "figS11" / "a.nc")
+    assert a.attrs["continued_from"] and "continued_from" not in b.attrs
+    for v in ("S_Q", "S_Q_min", "S_Q_max", "G_a", "G_m", "x_end", "V_end", "linearization_ratio"):
+        np.testing.assert_allclose(a[v].values, b[v].values, rtol=1e-10, atol=1e-12, err_msg=v)
+    assert (a.verdict.values == b.verdict.values).all()

@@ -3,10 +3,11 @@
 One integrator for the whole time-domain engine (the trajectory solver and the
 certification's period/monodromy flow).  The tableaux are diffrax's (``Dopri8``: the
 Prince–Dormand 8(7) pair, 13 stages per step; ``Tsit5``; ``Dopri5``); only the stepping loop
-is ours: for a constant step it costs 1.8× less than ``diffrax.Dopri8().step`` inside the
-same ``lax`` loop and 3× less than ``diffrax.diffeqsolve`` with ``SaveAt(ts=…)`` on this
-problem (``benchmarks/bench_solver.py`` measures all three), because zero tableau entries
-are skipped at trace time and nothing is carried for error estimates or dense output.
+is ours: for this constant-step problem it costs 1.37× less than ``diffrax.Dopri8().step``
+inside the same ``lax`` loop and 1.25× less than ``diffrax.diffeqsolve`` with
+``SaveAt(ts=…)`` (one CPU core, 64 points; ``benchmarks/bench_solver.py`` measures all
+three), because zero tableau entries are skipped at trace time and nothing is carried for
+error estimates or dense output; and it takes a per-point step (period flows).
 
 The step ``dt`` may be a scalar or an array that broadcasts against every leaf of the state:
 the engine stores batches on the *last* axis, so a per-point step (shape (N,)) works as is.

@@ -73,7 +73,7 @@ VARIABLES = {
 def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] = None,
              settings: SolverSettings = SolverSettings(),
              cert_settings: CertificationSettings = CertificationSettings(), *,
-             batch_size: int = 256, traces: bool = False, start: Optional[tuple] = None,
+             batch_size: int = 64, traces: bool = False, start: Optional[tuple] = None,
              progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
              progress_file=None):
     """Integrate and certify every point of a batched parameter set, ``batch_size`` at a time.
@@ -120,7 +120,7 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
           initial: Optional[lai2025.InitialState] = None,
           settings: SolverSettings = SolverSettings(),
           cert_settings: CertificationSettings = CertificationSettings(), *,
-          batch_size: int = 256, traces: bool = False,
+          batch_size: int = 64, traces: bool = False,
           progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
           progress_file=None) -> xr.Dataset:
     """Compute every point of the grid spanned by ``axes`` and return a Dataset.

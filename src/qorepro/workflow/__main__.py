@@ -18,13 +18,22 @@ def _setup_logging(log_path):
 
 
 def _batch_size(value: str, backend_name: str) -> int:
-    """engine.batch_size: an integer, or ``auto`` = 256 points on the CPU, 16384 on a GPU.
-    Selects the JAX platform (engine.backend) first."""
+    """engine.batch_size: an integer, or ``auto`` = 64 points on the CPU (the compiled batch
+    stays in cache: 25 % less per point than 256), 16384 on a GPU.  Selects the JAX platform
+    (engine.backend) first; a CPU job takes one core (:func:`qorepro.backend.pin_to_one_cpu`)."""
     from .. import backend
+    if backend_name == "cpu" or (backend_name == "auto" and not _sees_gpu()):
+        backend.pin_to_one_cpu()
     platform = backend.configure(backend_name)
     if value == "auto":
-        return 16384 if platform == "gpu" else 256
+        return 16384 if platform == "gpu" else 64
     return int(value)
+
+
+def _sees_gpu() -> bool:
+    """Whether a CUDA device is present, without starting JAX (its backend would fix the
+    thread pool before the CPU affinity is set)."""
+    return os.path.exists("/dev/nvidiactl") or bool(os.environ.get("CUDA_VISIBLE_DEVICES"))
 
 
 def main(argv=None) -> int:

@@ -232,7 +232,7 @@ def _with_base_traces(res, t_tau, base_tr):
     return res, np.concatenate([t_base[keep], t_tau])
 
 
-def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None, batch_size: int = 256) -> dict:
+def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None, batch_size: int = 64) -> dict:
     """Compute all panels of ``spec``; write ``outdir/{panel}.nc``.  Returns {panel: path}."""
     prts, allp, traces = parts(spec)
     start, base_tr = (_start_states(spec, prts, base_dir) if spec.continue_from else (None, {}))
@@ -242,7 +242,7 @@ def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None
 
 
 def compute_chunk(spec: FigureSpec, chunk: int, n_chunks: int, out_npz: str, *, base_dir=None,
-                  batch_size: int = 256) -> None:
+                  batch_size: int = 64) -> None:
     """Compute one of ``n_chunks`` contiguous slices of the figure's points into an .npz file
     (per-point result arrays and the sample times); :func:`merge_chunks` assembles the panels."""
     prts, allp, traces = parts(spec)
