@@ -241,16 +241,21 @@ def test_continued_run_equals_an_uninterrupted_one(project):
     cfg = yaml.safe_load((project / "tiny.yaml").read_text())
     cfg["variants"] = {"tiny-long": "long.yaml"}
     (project / "tiny-c.yaml").write_text(yaml.safe_dump(cfg))
-    smk(project, "results/tiny-long/data/figS11/a.nc", "--configfile", "tiny-c.yaml")
+    smk(project, "results/tiny-long/data/figS11/a.nc", "results/tiny-long/data/fig2/a.nc", "--configfile", "tiny-c.yaml")
     assert (project / "results" / "test-tiny" / "data" / "figS11" / "a.nc").exists(), "the main run was built first"
     assert "continued from t = 3.0 τ" in (project / "results" / "tiny-long" / "logs" / "sweep" / "figS11.log").read_text()
     direct = yaml.safe_load((project / "tiny.yaml").read_text())
     direct.update(run="direct", solver={**direct["solver"], "t_end_tau": 6, "window_tau": [5, 6]})
     (project / "direct.yaml").write_text(yaml.safe_dump(direct))
-    smk(project, "results/direct/data/figS11/a.nc", "--configfile", "direct.yaml")
+    smk(project, "results/direct/data/figS11/a.nc", "results/direct/data/fig2/a.nc", "--configfile", "direct.yaml")
     a = xr.load_dataset(project / "results" / "tiny-long" / "data" / "figS11" / "a.nc")
     b = xr.load_dataset(project / "results" / "direct" / "data" / "figS11" / "a.nc")
     assert a.attrs["continued_from"] and "continued_from" not in b.attrs
     for v in ("S_Q", "S_Q_min", "S_Q_max", "G_a", "G_m", "x_end", "V_end", "linearization_ratio"):
         np.testing.assert_allclose(a[v].values, b[v].values, rtol=1e-10, atol=1e-12, err_msg=v)
     assert (a.verdict.values == b.verdict.values).all()
+    # a figure with a trace panel beside line panels: the traces start at t = 0 in both
+    ta = xr.load_dataset(project / "results" / "tiny-long" / "data" / "fig2" / "a.nc")
+    tb = xr.load_dataset(project / "results" / "direct" / "data" / "fig2" / "a.nc")
+    np.testing.assert_array_equal(ta.t.values, tb.t.values)
+    np.testing.assert_allclose(ta.S_Q_t.values, tb.S_Q_t.values, rtol=1e-10, atol=1e-12)

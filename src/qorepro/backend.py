@@ -22,6 +22,8 @@ import jax
 BACKENDS = ("auto", "cpu", "gpu")
 
 jax.config.update("jax_enable_x64", True)
+# several sweep jobs may share one GPU: allocate on demand instead of 75 % of it per process
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 _CACHE = os.environ.get("QOREPRO_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "qorepro", "jax"))
 if _CACHE.lower() not in ("", "0", "off", "none"):
     jax.config.update("jax_compilation_cache_dir", _CACHE)

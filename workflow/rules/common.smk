@@ -79,7 +79,10 @@ def figure_record(run, figure):
     return _RECORDS[(run, figure)]
 
 
-def params_file(run, figure):
+_SYNCED = set()
+
+
+def _sync_record(run, figure):
     path = f"results/{run}/params/{figure}.json"
     text = figure_record(run, figure).to_json() + "\n"
     try:
@@ -93,6 +96,16 @@ def params_file(run, figure):
             fh.write(text)
         os.replace(path + ".part", path)
     return path
+
+
+def params_file(run, figure):
+    """The record of `figure` in `run`; the first call for a run writes (where changed) the
+    records of all its figures at once — Snakemake lists a directory once per invocation."""
+    if run not in _SYNCED:
+        for fig in run_config(run)["figures"]:
+            _sync_record(run, fig)
+        _SYNCED.add(run)
+    return f"results/{run}/params/{figure}.json"
 
 
 def data_run(run, figure):

@@ -170,7 +170,7 @@ def _initial(spec: FigureSpec) -> InitialState:
 def _start_states(spec: FigureSpec, prts, base_dir: str):
     """(t0, x0 (d, N), V0 (N, d, d)) of every point, from the continued run's panel files,
     plus the continued run's traces (prepended to this run's, so traces start at t = 0)."""
-    xs, Vs, tr = [], [], {}
+    xs, Vs, tr, parts_tr = [], [], {}, []
     cache = {}
     for pname, label, coords, shape, params in prts:
         if pname not in cache:
@@ -193,10 +193,16 @@ def _start_states(spec: FigureSpec, prts, base_dir: str):
         m = int(np.prod(shape)) if shape else 1
         xs.append(x.transpose(*dims, "state").values.reshape(m, -1))
         Vs.append(V.transpose(*dims, "row", "col").values.reshape(m, V.sizes["row"], V.sizes["col"]))
+        # the continued run's traces (trace panels only; other points get NaN, never written)
+        part = {}
         if label != "__reference__" and "S_Q_t" in ds:
-            for k in TRACE_VARS:
-                tr.setdefault(k, []).append(ds[k].sel(series=label).transpose(*dims, "t").values.reshape(m, -1))
             tr["t"] = ds["t"].values
+            part = {k: ds[k].sel(series=label).transpose(*dims, "t").values.reshape(m, -1) for k in TRACE_VARS}
+        parts_tr.append((m, part))
+    if "t" in tr:
+        nt = tr["t"].size
+        for k in TRACE_VARS:
+            tr[k] = [part.get(k, np.full((m, nt), np.nan)) for m, part in parts_tr]
     x0, V0 = np.concatenate(xs).T, np.concatenate(Vs)
     return (float(spec.continue_from["t_tau"]), x0, V0), tr
 
