@@ -92,3 +92,43 @@ class CertificationSettings:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: stochastic Runge–Kutta solvers for the truncated-Wigner SDE (diffrax classes; additive noise)
+SDE_SOLVERS = {"shark": "ShARK", "sra1": "SRA1", "euler": "Euler", "heun": "Heun"}
+#: relative-phase classes of the attractor census (see :mod:`qorepro.twa`)
+ATTRACTORS = ("in_phase", "anti_phase", "no_oscillation")
+
+
+@dataclass(frozen=True)
+class TWASettings:
+    """Settings of the truncated-Wigner ensemble (recorded with every dataset).
+
+    Times and the late window come from :class:`SolverSettings`; these are the ensemble's own
+    (defaults from the convergence table in the README, section "Beyond the linearisation").
+    """
+
+    #: trajectories per parameter point
+    trajectories: int = 256
+    #: SDE steps per τ (fixed step)
+    steps_per_tau: int = 48
+    #: additive-noise stochastic Runge–Kutta solver (see SDE_SOLVERS)
+    solver: str = "shark"
+    #: the seed every point's keys derive from (with the point's index in its figure)
+    seed: int = 20251122
+    #: trajectory groups for the delete-one-group jackknife error bars
+    groups: int = 16
+    #: an attractor class needs at least this many trajectories for a conditional S_Q
+    min_class_size: int = 8
+
+    def __post_init__(self):
+        if self.solver not in SDE_SOLVERS:
+            raise ValueError(f"unknown SDE solver {self.solver!r}; choose one of {sorted(SDE_SOLVERS)}")
+        if self.trajectories < 2 * self.groups or self.trajectories % self.groups:
+            raise ValueError(f"trajectories ({self.trajectories}) must be a multiple of groups ({self.groups}), "
+                             "at least two per group")
+        if self.steps_per_tau <= 0 or self.groups < 2:
+            raise ValueError("steps_per_tau must be positive and groups at least 2")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -178,6 +178,29 @@ def coefficients(p: LaiParams) -> Coefficients:
     )
 
 
+def _equations(x, c: Coefficients, number_shift: float, kerr_shift: float):
+    """SI eq. (S7) with the mode numbers |α|², |μ|² in the forces and the Kerr shift replaced
+    by |α|² − number_shift and |μ|² − kerr_shift (0, 0: mean field; ½, 1: Wigner drift)."""
+    xp = namespace(x)
+    ar, ai, mr, mi, b1r, b1i, b2r, b2i = x
+    n_a = ar * ar + ai * ai
+    n_m = mr * mr + mi * mi
+    # α̇ and μ̇ as −(κ + iΔ_eff) z + ξ with the field-dependent detunings
+    # Δ_eff,a = Δ_a − 2g_a Re β₂ and Δ_eff,m = Δ_m + 2K|μ|² − 2g_m Re β₁
+    da = c.Delta_a - 2 * c.g_a * b2r
+    dm = c.Delta_m + 2 * c.K * (n_m - kerr_shift) - 2 * c.g_m * b1r
+    return xp.stack([
+        -c.kappa_a * ar + da * ai + c.xi_a,
+        -c.kappa_a * ai - da * ar,
+        -c.kappa_m * mr + dm * mi + c.xi_m,
+        -c.kappa_m * mi - dm * mr,
+        -c.gamma1 * b1r + c.omega1 * b1i - c.chi * b2i,
+        -c.gamma1 * b1i - c.omega1 * b1r + c.g_m * (n_m - number_shift) + c.chi * b2r,
+        -c.gamma2 * b2r + c.omega2 * b2i - c.chi * b1i,
+        -c.gamma2 * b2i - c.omega2 * b2r + c.g_a * (n_a - number_shift) + c.chi * b1r,
+    ])
+
+
 def mean_field_rhs(x, c: Coefficients):
     """Mean-field equations (SI eq. S7) for the real state x of shape (8, ...):
 
@@ -190,24 +213,18 @@ def mean_field_rhs(x, c: Coefficients):
     serves one point (x (8,), scalar coefficients) and a batch (x (8, N), leaves (N,)) alike;
     pure array code for numpy or JAX (traced and differentiated: the drift is its Jacobian).
     """
-    xp = namespace(x)
-    ar, ai, mr, mi, b1r, b1i, b2r, b2i = x
-    n_a = ar * ar + ai * ai
-    n_m = mr * mr + mi * mi
-    # α̇ and μ̇ as −(κ + iΔ_eff) z + ξ with the mean-field detunings
-    # Δ_eff,a = Δ_a − 2g_a Re β₂ and Δ_eff,m = Δ_m + 2K|μ|² − 2g_m Re β₁
-    da = c.Delta_a - 2 * c.g_a * b2r
-    dm = c.Delta_m + 2 * c.K * n_m - 2 * c.g_m * b1r
-    return xp.stack([
-        -c.kappa_a * ar + da * ai + c.xi_a,
-        -c.kappa_a * ai - da * ar,
-        -c.kappa_m * mr + dm * mi + c.xi_m,
-        -c.kappa_m * mi - dm * mr,
-        -c.gamma1 * b1r + c.omega1 * b1i - c.chi * b2i,
-        -c.gamma1 * b1i - c.omega1 * b1r + c.g_m * n_m + c.chi * b2r,
-        -c.gamma2 * b2r + c.omega2 * b2i - c.chi * b1i,
-        -c.gamma2 * b2i - c.omega2 * b2r + c.g_a * n_a + c.chi * b1r,
-    ])
+    return _equations(x, c, 0.0, 0.0)
+
+
+def wigner_drift(x, c: Coefficients):
+    """Drift of the truncated-Wigner equations for the same model (derivation in
+    :mod:`qorepro.twa`): eq. (S7) with the Weyl symbols of the number operators,
+
+        β̇₁ ⊃ i g_m (|μ|² − ½),   β̇₂ ⊃ i g_a (|α|² − ½),   μ̇ ⊃ −2iK (|μ|² − 1) μ,
+
+    the rest unchanged.  Same layout and conventions as :func:`mean_field_rhs`.
+    """
+    return _equations(x, c, 0.5, 1.0)
 
 
 def diffusion_matrix(c: Coefficients):
@@ -390,6 +407,7 @@ class LaiModel:
 
     coefficients = staticmethod(coefficients)
     mean_field_rhs = staticmethod(mean_field_rhs)
+    wigner_drift = staticmethod(wigner_drift)
     diffusion_matrix = staticmethod(diffusion_matrix)
     fixed_point_candidates = staticmethod(fixed_point_candidates)
 

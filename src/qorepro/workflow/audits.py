@@ -24,7 +24,9 @@ def claims_by_run(claims_csvs: dict, out_csv: str, out_md: str) -> list[dict]:
     rows = []
     for cid, t in table.items():
         verdicts = [t.get(r, "") for r in runs]
-        t["changes"] = "yes" if len(set(verdicts)) > 1 else ""
+        t["changes"] = "yes" if len(set(v for v in verdicts if v)) > 1 else ""
+        for r in runs:
+            t.setdefault(r, "")
         rows.append(t)
     fields = ["id", "source"] + runs + ["changes"] + [f"{r}: measured" for r in runs]
     with open(out_csv, "w", newline="") as fh:
@@ -33,11 +35,12 @@ def claims_by_run(claims_csvs: dict, out_csv: str, out_md: str) -> list[dict]:
         w.writerows(rows)
     lines = ["# Claim verdicts by run", "",
              "Each column is one run of the same claims audit (config/claims.yaml); `changes` marks "
-             "claims whose verdict differs between runs.", "",
+             "claims whose verdict differs between the runs that evaluate them (a run with a `scope` "
+             "evaluates only the claims within it: `—`).", "",
              "| id | source | " + " | ".join(runs) + " | changes |",
              "|---|---|" + "---|" * len(runs) + "---|"]
     for t in rows:
-        lines.append(f"| {t['id']} | {t['source']} | " + " | ".join(t.get(r, "") for r in runs)
+        lines.append(f"| {t['id']} | {t['source']} | " + " | ".join(t.get(r, "") or "—" for r in runs)
                      + f" | {t['changes']} |")
     with open(out_md, "w") as fh:
         fh.write("\n".join(lines) + "\n")
