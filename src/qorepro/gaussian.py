@@ -85,14 +85,11 @@ def _jacobian(model):
 
 
 def _bucketed(fn, x, c):
-    """fn(x, c) with the batch padded to a power of 4 (few compiled shapes), as numpy."""
+    """fn(x, c) with the batch padded to a compiled bucket size (few shapes), as numpy."""
+    from .batching import bucket, pad
     x = np.asarray(x, dtype=float)
-    n = x.shape[-1]
-    m = 1
-    while m < n:
-        m *= 4
-    idx = np.concatenate([np.arange(n), np.full(m - n, max(n - 1, 0))]).astype(int)
-    out = fn(x[..., idx], type(c)(*(np.asarray(v, dtype=float)[idx] for v in c)))
+    m = bucket(x.shape[-1])
+    out = fn(pad(x, m), type(c)(*(pad(np.asarray(v, dtype=float), m) for v in c)))
     return np.asarray(out)
 
 

@@ -32,6 +32,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import backend, gaussian, measures, rk  # noqa: F401  (backend: float64)
+from .batching import bucket as batch_bucket
+from .batching import pad as _pad
 
 from .settings import METHODS, SolverSettings  # noqa: F401  (re-exported)
 
@@ -75,24 +77,6 @@ class Trajectory:
         """Mean, min and max of a recorded trace over the late window, each shape (N,)."""
         w = getattr(self, name)[self.window_mask()]
         return w.mean(axis=0), w.min(axis=0), w.max(axis=0)
-
-
-def batch_bucket(n: int) -> int:
-    """The compiled batch size for n points: the next power of 4 — so a handful of shapes
-    is compiled whatever the figure sizes (the sweep hands over at most ``batch_size``)."""
-    b = 1
-    while b < n:
-        b *= 4
-    return b
-
-
-def _pad(a, n_pad, axis=-1):
-    """Pad the batch axis to ``n_pad`` by repeating the last point."""
-    n = a.shape[axis]
-    if n == n_pad:
-        return a
-    idx = np.concatenate([np.arange(n), np.full(n_pad - n, n - 1)])
-    return np.take(a, idx, axis=axis)
 
 
 @functools.lru_cache(maxsize=None)

@@ -24,7 +24,9 @@ from .hurwitz import (characteristic_coefficients, characteristic_coefficients_b
                       eigen_stable, hurwitz_determinants, hurwitz_determinants_batch, hurwitz_stable,
                       steady_state_verdict)
 from .settings import CERTIFIED, VERDICTS, CertificationSettings  # noqa: F401  (re-exported)
-from .solver import _pad, _step, batch_bucket, run_steps
+from .batching import bucket as batch_bucket
+from .batching import pad as _pad
+from .solver import _step, run_steps
 
 
 # ---------------------------------------------------------------------------- fixed points

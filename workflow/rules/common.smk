@@ -126,7 +126,8 @@ _SRC = os.path.dirname(os.path.abspath(qorepro.__file__))
 _COMMON_ENGINE = ["units.py", "measures.py", "stability.py", "models/__init__.py",
                   "workflow/record.py", "workflow/provenance.py", "workflow/engines.py"]
 _KIND_ENGINE = {
-    "time_domain": ["backend.py", "rk.py", "gaussian.py", "solver.py", "sweep.py", "workflow/timedomain.py"],
+    "time_domain": ["backend.py", "batching.py", "rk.py", "gaussian.py", "solver.py", "sweep.py",
+                    "workflow/timedomain.py"],
     "steady_state": ["steady_state.py", "workflow/steady.py"],
 }
 
