@@ -23,16 +23,14 @@ fi
 } | tee "$OUT/summary.txt"
 export QOREPRO_JAX_CACHE=/tmp/jaxcache
 
-# 1. the engine alone: integration and certification per point at GPU batch sizes
-for n in 16384 65536; do
-    BENCH_ALL_CORES=1 python3 benchmarks/bench_solver.py --points $n --batch 16384 --skip-old \
-        --out "$OUT/gpu_bench_$n.json" 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
-done
+STAGE=${STAGE:-dag bench}
 
-# 2. the paper-preset DAG, all + referee, GPU batch (engine.batch_size auto = 16384), no chunks
+# 1. the paper-preset DAG, all + referee, GPU batch (engine.batch_size auto = 16384), no chunks
+if [[ " $STAGE " == *" dag "* ]]; then
 rm -rf results .snakemake
 start=$(date +%s)
-python3 -m snakemake --cores 16 all referee --config preset=paper chunk_points=0 > "$OUT/dag.log" 2>&1
+timeout "${DAG_LIMIT:-520}" python3 -m snakemake --cores 16 all referee --config preset=paper chunk_points=0 \
+    > "$OUT/dag.log" 2>&1
 rc=$?
 end=$(date +%s)
 echo "snakemake all referee (paper preset, GPU): rc=$rc, $((end - start)) s wall" | tee -a "$OUT/summary.txt"
@@ -41,3 +39,10 @@ for f in results/*/benchmarks/sweep/*.tsv; do echo "$f $(tail -1 "$f" | cut -f1)
     | tee -a "$OUT/summary.txt"
 cp results/baseline/claims.md "$OUT/claims_baseline.md" 2>/dev/null
 tail -30 "$OUT/dag.log"
+fi
+
+# 2. the engine alone: integration and certification per point at a GPU batch
+if [[ " $STAGE " == *" bench "* ]]; then
+    BENCH_ALL_CORES=1 python3 benchmarks/bench_solver.py --points 16384 --batch 16384 --skip-old \
+        --out "$OUT/gpu_bench_16384.json" 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
+fi

@@ -115,19 +115,21 @@ def detect_period(t_tau: np.ndarray, signal: np.ndarray):
     """
     s = signal - signal.mean(axis=0)
     W, N = s.shape
-    period = np.full(N, np.nan)
-    spread = np.full(N, np.nan)
-    count = np.zeros(N, dtype=int)
-    for n in range(N):
-        y = s[:, n]
-        idx = np.nonzero((y[:-1] < 0) & (y[1:] >= 0))[0]
-        count[n] = idx.size
-        if idx.size < 3:
-            continue
-        tc = t_tau[idx] - y[idx] * (t_tau[idx + 1] - t_tau[idx]) / (y[idx + 1] - y[idx])
-        d = np.diff(tc)
-        period[n] = (tc[-1] - tc[0]) / (tc.size - 1)
-        spread[n] = d.std() / d.mean()
+    up = (s[:-1] < 0) & (s[1:] >= 0)                                  # (W-1, N) upward crossings
+    count = up.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tc = t_tau[:-1, None] - s[:-1] * ((t_tau[1:] - t_tau[:-1])[:, None] / (s[1:] - s[:-1]))
+    tc = np.where(up, tc, np.nan)                                     # crossing times, NaN elsewhere
+    first, last = np.nanmin(tc, axis=0, initial=np.inf, where=up), np.nanmax(tc, axis=0, initial=-np.inf, where=up)
+    ok = count >= 3
+    period = np.where(ok, (last - first) / np.maximum(count - 1, 1), np.nan)
+    # spread of the individual periods: consecutive crossings (compress the NaNs per column)
+    order = np.argsort(~up, axis=0, kind="stable")                    # crossings first, in time order
+    tcs = np.take_along_axis(tc, order, axis=0)
+    d = np.diff(tcs, axis=0)                                          # NaN beyond the last crossing
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.where(ok, np.nanstd(d, axis=0) / np.nanmean(d, axis=0), np.nan)
     return period, spread, count
 
 
@@ -250,27 +252,25 @@ def periodic_covariance(model, c, x0, period_tau, steps: int = 256, flow=None, m
     ``flow`` = (Φ, W) from an earlier :func:`period_flow` over the same period from V = 0
     skips that integration.
     """
-    from scipy.linalg import solve_discrete_lyapunov
-
     d, N = x0.shape
     if flow is None:
         Phi, W, _ = period_flow(model, c, x0, None, period_tau, steps, method)
     else:
         Phi, W = flow
-    f0 = gaussian.field(model, x0, c)
-    Vp = np.empty((N, d, d))
-    w_all = np.empty((d, N))
-    diff = np.empty(N)
-    for n in range(N):
-        u = f0[:, n]
-        mu, left = np.linalg.eig(Phi[n].T)
-        w = np.real(left[:, np.argmin(np.abs(mu - 1))])
-        w = w / (w @ u)                                  # normalised: wᵀu = 1
-        Pr = np.eye(d) - np.outer(u, w)
-        Vp[n] = solve_discrete_lyapunov(Pr @ Phi[n] @ Pr, Pr @ W[n] @ Pr.T)
-        w_all[:, n] = w
-        diff[n] = w @ W[n] @ w
-    return Vp, w_all, diff
+    f0 = gaussian.field(model, x0, c)                                 # (d, N): u, the phase direction
+    mu, left = np.linalg.eig(np.swapaxes(Phi, 1, 2))                 # left eigenvectors of Φ
+    k = np.argmin(np.abs(mu - 1), axis=1)
+    w = np.real(left[np.arange(N), :, k])                            # (N, d)
+    w = w / np.einsum("nd,dn->n", w, f0)[:, None]                     # normalised: wᵀu = 1
+    Pr = np.eye(d)[None] - np.einsum("dn,ne->nde", f0, w)            # P = I − u wᵀ
+    M = Pr @ Phi @ Pr
+    C = Pr @ W @ np.swapaxes(Pr, 1, 2)
+    # V⊥ = M V⊥ Mᵀ + C, all points at once: (I − M ⊗ M) vec V⊥ = vec C
+    kron = np.einsum("nij,nkl->nikjl", M, M).reshape(N, d * d, d * d)
+    Vp = np.linalg.solve(np.eye(d * d)[None] - kron, C.reshape(N, d * d, 1)).reshape(N, d, d)
+    Vp = 0.5 * (Vp + np.swapaxes(Vp, 1, 2))
+    diff = np.einsum("nd,nde,ne->n", w, W, w)
+    return Vp, w.T, diff
 
 
 def floquet_covariance(model, c, x0, period_tau, steps: int = 256, flow=None, method="dopri8"):

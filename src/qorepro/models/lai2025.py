@@ -325,11 +325,28 @@ def fixed_point_candidates(c: Coefficients, n_grid: int = 4000):
             s = np.sign(res(i_b, np.exp(mid)))
             same = s == f_lo
             lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
-        for i, v in zip(i_b, np.exp(0.5 * (lo + hi))):
-            us = _positive_real_roots(cubic_in_na(i, v))
-            if us:   # keep the N_a root that also satisfies the magnon equation best
-                qc = [float(q) for q in quad_in_na(i, v)]
-                pts.append(i), nas.append(us[int(np.argmin([abs(np.polyval(qc, u)) for u in us]))]), nms.append(v)
+        v_b = np.exp(0.5 * (lo + hi))
+        # the N_a roots of the cubic at each bracket's N_m (companion eigenvalues, all at once);
+        # keep the positive real root that also satisfies the magnon equation best
+        a = np.stack(np.broadcast_arrays(*cubic_in_na(i_b, v_b)), axis=-1)          # (B, 4)
+        q = np.stack(np.broadcast_arrays(*quad_in_na(i_b, v_b)), axis=-1)           # (B, 3)
+        lead = np.abs(a[:, 0]) > 1e-300
+        comp = np.zeros((a.shape[0], 3, 3))
+        comp[:, 0, :] = -a[:, 1:] / np.where(lead, a[:, 0], 1.0)[:, None]
+        comp[:, 1, 0] = comp[:, 2, 1] = 1.0
+        roots = np.linalg.eigvals(comp)                                              # (B, 3)
+        real = (np.abs(roots.imag) <= 1e-7 * np.maximum(1.0, np.abs(roots)).max(axis=1, keepdims=True)) \
+            & (roots.real > 0)
+        u = roots.real
+        resid = np.abs(q[:, :1] * u**2 + q[:, 1:2] * u + q[:, 2:3])
+        best = np.argmin(np.where(real, resid, np.inf), axis=1)
+        for r in np.nonzero(lead & real.any(axis=1))[0]:
+            pts.append(i_b[r]), nas.append(u[r, best[r]]), nms.append(v_b[r])
+        for r in np.nonzero(~lead)[0]:                      # no N_a³ term (g_a = 0): polynomial roots
+            us = _positive_real_roots(a[r])
+            if us:
+                pts.append(i_b[r]), nas.append(us[int(np.argmin([abs(np.polyval(q[r], x)) for x in us]))]), \
+                    nms.append(v_b[r])
     pts = np.asarray(pts, dtype=int)
     if not pts.size:
         return pts, np.zeros((8, 0))
