@@ -110,3 +110,21 @@ def test_floquet_long_time_S_Q_does_not_depend_on_where_the_orbit_is_entered():
         np.testing.assert_allclose(m, cert.S_Q_floquet[:, 0], atol=1e-6)
         # min/max over 256 samples per period: the extremum falls between samples (≈1e-6)
         np.testing.assert_allclose([lo, hi], cert.S_Q_floquet[:, 1:].T, atol=1e-5)
+
+
+def test_time_domain_covariance_that_violates_the_uncertainty_relation_is_not_certified():
+    """The time-domain path applies the steady-state path's physicality check: at this point
+    (CD, κ_m = 0.1025; a limit cycle with Floquet multipliers < 1) the integrated covariance
+    blows up and V + iΩ/2 has negative eigenvalues in the window — verdict
+    unphysical_covariance, not certified, even though the dynamics is a stable cycle."""
+    from qorepro import measures, solver
+    from qorepro.models import lai2025 as L
+    p = L.LaiParams(K=-2e-5, kappa_m=0.1025)
+    tr = solver.integrate(L.MODEL, p, keep_covariance=True)
+    cert = stability.certify(L.MODEL, p, tr)
+    assert cert.dynamic_verdict[0] == "stable_limit_cycle"
+    assert cert.verdict[0] == "unphysical_covariance"
+    assert cert.uncertainty_min_eig[0] < 0
+    # the check is the same function the steady-state path uses, on the stored window
+    w = tr.covariance[tr.window_mask()][:, 0]
+    assert measures.uncertainty_min_eigenvalue(w).min() < 0

@@ -124,7 +124,7 @@ def _line(axs, ds, p):
     x = p["x"]
     xv = ds[x].values
     cert = ds["certified"].values.astype(bool)
-    marked = floq_marked = False
+    marked = floq_marked = twa_marked = False
     for vi, var in enumerate(p["variables"]):
         for si, s in enumerate(ds.series.values):
             y = ds[var].sel(series=s).values
@@ -135,6 +135,11 @@ def _line(axs, ds, p):
                 ax.fill_between(xv, ds["S_Q_min"].sel(series=s).values, ds["S_Q_max"].sel(series=s).values,
                                 color=line.get_color(), alpha=0.2, lw=0)
             ax.plot(xv[ok], y[ok], "o", ms=3, color=line.get_color())
+            if f"{var}_twa" in ds:
+                ax.errorbar(xv, ds[f"{var}_twa"].sel(series=s).values, yerr=ds[f"{var}_twa_err"].sel(series=s).values,
+                            fmt="s", ms=3.5, mfc="none", color=line.get_color(), capsize=2, lw=0.8,
+                            label=None if twa_marked else "truncated Wigner (±1σ)")
+                twa_marked = True
             if var == "S_Q" and "S_Q_floquet" in ds:
                 yf = ds["S_Q_floquet"].sel(series=s).values
                 if np.isfinite(yf).any():
@@ -233,7 +238,9 @@ def _trace(axs, ds, p):
     for s in ds.series.values:
         d = ds.sel(series=s)
         ls = "-" if bool(d["certified"]) else "--"
-        ax.plot(ds.t, d[var], ls, lw=0.8, label=f"{s}{_verdict_tag(d)}")
+        line, = ax.plot(ds.t, d[var], ls, lw=0.8, label=f"{s}{_verdict_tag(d)}")
+        if f"{var}_twa" in d:
+            ax.plot(ds.t, d[f"{var}_twa"], ":", lw=1.0, color=line.get_color(), label=f"{s}, truncated Wigner")
     lo, hi = json.loads(ds.attrs["window_tau"])
     ax.axvspan(lo, hi, color="grey", alpha=0.15, lw=0, label="averaging window")
     ax.set_xlabel(LABELS["t"])

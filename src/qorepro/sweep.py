@@ -22,6 +22,7 @@ from . import __version__
 from .grid import DIRECTIONS, axis_overrides, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
 from .models import lai2025
 from .solver import SolverSettings, integrate
+from .settings import ATTRACTORS
 from .stability import CERTIFIED, VERDICTS, CertificationSettings, certify
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,20 @@ VARIABLES = {
     "uncertainty_min_eig": ("1", "smallest eigenvalue of V + iΩ/2 over the window (negative: V violates "
                                  "the uncertainty relation)"),
     "x_end": ("1", "mean fields x = (Re α, Im α, Re μ, Im μ, Re β₁, Im β₁, Re β₂, Im β₂) at t_end"),
+    # the truncated-Wigner ensemble (runs with twa.enabled; see qorepro.twa)
+    "S_Q_twa": ("1", "S_Q of the truncated-Wigner ensemble, late-window mean (jackknife bias-corrected)"),
+    "S_Q_twa_err": ("1", "statistical error of S_Q_twa (delete-one-group jackknife over trajectory groups)"),
+    "S_C_twa": ("1", "S_C of the truncated-Wigner ensemble, late-window mean"),
+    "S_C_twa_err": ("1", "statistical error of S_C_twa (jackknife)"),
+    "N_a_twa": ("1", "mean photon number <a†a> of the ensemble, late-window mean"),
+    "N_m_twa": ("1", "mean magnon number <m†m> of the ensemble, late-window mean"),
+    "n_b1_twa": ("1", "mean phonon number <b1†b1> of the ensemble, late-window mean"),
+    "n_b2_twa": ("1", "mean phonon number <b2†b2> of the ensemble, late-window mean"),
+    "covariance_twa": ("1", "covariance of the quadratures in the ensemble, late-window mean (vacuum = I/2)"),
+    "census_twa": ("1", "fraction of trajectories on each attractor at t_end (relative phase and amplitude of "
+                        "the mechanical oscillation over the last period)"),
+    "S_Q_twa_by_attractor": ("1", "S_Q of the trajectories on each attractor (NaN: too few of them)"),
+    "S_Q_twa_by_attractor_err": ("1", "jackknife error of S_Q_twa_by_attractor"),
     "V_end": ("1", "covariance matrix of the quadratures at t_end (vacuum = I/2)"),
 }
 
@@ -176,12 +191,8 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
     data_vars = {}
     for k, arr in res.items():
         extra_dims, extra_shape = (), ()
-        if k in ("theta", "floquet_abs"):
-            extra_dims, extra_shape = ("k",), (arr.shape[1],)
-        elif k == "x_end":
-            extra_dims, extra_shape = ("state",), (arr.shape[1],)
-        elif k == "V_end":
-            extra_dims, extra_shape = ("row", "col"), arr.shape[1:]
+        if k in EXTRA_DIMS:
+            extra_dims, extra_shape = EXTRA_DIMS[k], arr.shape[1:]
         elif arr.ndim == 2:
             extra_dims, extra_shape = ("t",), (arr.shape[1],)
         arr = arr.reshape(shape + extra_shape)
@@ -199,11 +210,14 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
         ds = ds.assign_coords(t=("t", t_tau, {"units": "tau", "long_name": "time t/τ, τ = 2π/ω₁"}))
     if "k" in ds.dims:
         ds = ds.assign_coords(k=("k", np.arange(1, ds.sizes["k"] + 1), {"long_name": "index"}))
+    if "attractor" in ds.dims:
+        ds = ds.assign_coords(attractor=("attractor", list(ATTRACTORS), {"long_name": "attractor class"}))
+    if "row" in ds.dims:
+        ds = ds.assign_coords(row=("row", list(model.quadrature_names), {"long_name": "quadrature"}),
+                              col=("col", list(model.quadrature_names), {"long_name": "quadrature"}))
     if "state" in ds.dims:
         ds = ds.assign_coords(state=("state", [f"{p}_{m}" for m in model.mode_names for p in ("Re", "Im")],
-                                     {"long_name": "mean-field component"}),
-                              row=("row", list(model.quadrature_names), {"long_name": "quadrature"}),
-                              col=("col", list(model.quadrature_names), {"long_name": "quadrature"}))
+                                     {"long_name": "mean-field component"}))
     ds["verdict"] = ds["verdict"].astype(str)
     ds.attrs.update({
         "model": model.name,
@@ -219,9 +233,16 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
     return ds
 
 
+#: per-point variables with dimensions of their own (besides the swept axes)
+EXTRA_DIMS = {"theta": ("k",), "floquet_abs": ("k",), "x_end": ("state",), "V_end": ("row", "col"),
+              "covariance_twa": ("row", "col"), "census_twa": ("attractor",),
+              "S_Q_twa_by_attractor": ("attractor",), "S_Q_twa_by_attractor_err": ("attractor",)}
+
 TRACE_VARIABLES = {
     "S_Q_t": ("1", "S_Q(t)"),
     "S_C_t": ("1", "S_C(t)"),
     "X_b1": ("1", "⟨X_b1(t)⟩"), "Y_b1": ("1", "⟨Y_b1(t)⟩"),
     "X_b2": ("1", "⟨X_b2(t)⟩"), "Y_b2": ("1", "⟨Y_b2(t)⟩"),
+    "S_Q_t_twa": ("1", "S_Q(t) of the truncated-Wigner ensemble"),
+    "S_C_t_twa": ("1", "S_C(t) of the truncated-Wigner ensemble"),
 }

@@ -36,7 +36,7 @@ def run_config(run):
         path = config["variants"][run]
         try:
             with open(path) as fh:
-                overlay = yaml.safe_load(fh) or {}
+                overlay = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
             if not isinstance(overlay, dict):
                 raise ConfigError("the file must hold a mapping of configuration keys")
             if overlay.get("continue_from") == "main":
@@ -123,8 +123,8 @@ def continued_run(run, figure):
 
 # editing physics code reruns the sweeps; editing plotting code or a notebook reruns plots only
 _SRC = os.path.dirname(os.path.abspath(qorepro.__file__))
-_COMMON_ENGINE = ["units.py", "measures.py", "stability.py", "models/__init__.py",
-                  "workflow/record.py", "workflow/provenance.py", "workflow/engines.py"]
+_COMMON_ENGINE = ["units.py", "arrays.py", "settings.py", "grid.py", "hurwitz.py", "measures.py", "stability.py",
+                  "models/__init__.py", "workflow/record.py", "workflow/provenance.py", "workflow/engines.py"]
 _KIND_ENGINE = {
     "time_domain": ["backend.py", "batching.py", "rk.py", "gaussian.py", "solver.py", "sweep.py",
                     "workflow/timedomain.py"],
@@ -132,10 +132,13 @@ _KIND_ENGINE = {
 }
 
 
-def engine_sources(figure):
-    """The physics code a figure's sweep depends on: shared engine + its model's kind + the model."""
+def engine_sources(figure, run=None):
+    """The physics code a figure's sweep depends on: shared engine + its model's kind + the model
+    (+ the truncated-Wigner ensemble where the run computes it)."""
     model = config["figures"][figure].get("model", "lai2025")
     files = _COMMON_ENGINE + _KIND_ENGINE[MODELS[model].kind] + [f"models/{model}.py"]
+    if run is not None and figure_record(run, figure).twa:
+        files.append("twa.py")
     return [os.path.join(_SRC, f) for f in files]
 
 

@@ -91,9 +91,18 @@ rule audits:
     localrule: True
 
 
+rule twa:
+    input:
+        lambda wc: figure_files([f for f in FIGURES if f in run_figures("twa")], run="twa"),
+        "results/twa/claims.csv",
+        "results/twa/claims.md",
+    localrule: True
+
+
 rule referee:
     input:
         figure_files(REFEREE),
         rules.refExperimental.input,
         rules.audits.input,
+        rules.twa.input,
     localrule: True

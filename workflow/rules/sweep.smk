@@ -42,7 +42,7 @@ for _fig in config["figures"]:
                 f"sweep_{_fig}"
             input:
                 params=lambda wc, f=_fig: params_file(wc.run, f),
-                code=engine_sources(_fig),
+                code=lambda wc, f=_fig: engine_sources(f, wc.run),
                 base=continued_panels(_fig),
             output:
                 panel_files(_fig),
@@ -67,7 +67,7 @@ for _fig in config["figures"]:
                 f"sweep_chunk_{_fig}"
             input:
                 params=lambda wc, f=_fig: params_file(wc.run, f),
-                code=engine_sources(_fig),
+                code=lambda wc, f=_fig: engine_sources(f, wc.run),
                 base=continued_panels(_fig),
             output:
                 temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}.npz"),

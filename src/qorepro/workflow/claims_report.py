@@ -39,14 +39,15 @@ def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: 
         try:
             res = evaluate(claim, datasets, defaults)
             verdict, measured, note = res.verdict, format_measured(res.measured), res.note
-            lenient = res.verdict_dynamics_only
+            lenient, beyond, decided = res.verdict_dynamics_only, res.verdict_beyond_linearization, res.decided_by
         except Exception as e:  # an evaluator bug must not hide the other claims
             verdict, measured, note = "inconclusive", "{}", f"evaluator error: {type(e).__name__}: {e}"
-            lenient = verdict
+            lenient, beyond, decided = verdict, "", ""
         th = {k: v for k, v in claim.get("test", {}).items()}
         used = {k: defaults[k] for k in defaults if k not in th}
         rows.append({"id": claim["id"], "source": claim["source"], "claim": claim["claim"].strip(),
-                     "verdict": verdict, "verdict_dynamics_only": lenient, "measured": measured,
+                     "verdict": verdict, "verdict_dynamics_only": lenient,
+                     "verdict_beyond_linearization": beyond, "decided_by": decided, "measured": measured,
                      "thresholds": json.dumps({**used, **th}, sort_keys=True, ensure_ascii=False, default=str),
                      "datasets": " ".join(claim["datasets"]), "note": note})
     with open(csv_path, "w", newline="") as fh:
@@ -63,10 +64,14 @@ def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: 
              "linearisation; for the steady-state companion models: stable *and* a physical covariance); "
              "`if linearisation ignored` decides on dynamically stable points only (for the companion "
              "models: physicality of the covariance not required).", "",
-             "| id | source | verdict | if linearisation ignored | measured | note |",
-             "|---|---|---|---|---|---|"]
+             "`beyond linearisation` (runs with the truncated-Wigner ensemble only) decides on the "
+             "Gaussian value where a point is certified and on the TWA value where it is not; "
+             "`decided by` says whose values those were.", "",
+             "| id | source | verdict | if linearisation ignored | beyond linearisation | decided by | measured | note |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['id']} | {r['source']} | **{r['verdict']}** | {r['verdict_dynamics_only']} | "
+                     f"{r['verdict_beyond_linearization'] or '—'} | {r['decided_by'] or '—'} | "
                      f"`{r['measured']}` | {r['note']} |")
     lines += ["", "## Claims and thresholds", ""]
     for r in rows:

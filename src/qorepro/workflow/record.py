@@ -123,6 +123,8 @@ class FigureSpec:
     parameter_units: Optional[dict] = None
     #: continue every point from the stored end state of this run's data (time-domain)
     continue_from: Optional[dict] = None
+    #: the truncated-Wigner ensemble's settings where the run computes it (time-domain)
+    twa: Optional[dict] = None
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_record(self) -> dict:

@@ -17,7 +17,6 @@ import logging
 import os
 
 import numpy as np
-import xarray as xr
 
 from .. import __version__
 from ..models import MODELS
@@ -102,6 +101,7 @@ def _solve(mod, flat: dict, label: str) -> dict:
 
 
 def _dataset(mod, res: dict, coords: dict, shape) -> xr.Dataset:
+    import xarray as xr
     dims = tuple(coords)
     ds = xr.Dataset(coords={d: (d, coords[d], {"units": mod.AXES[d][1], "long_name": mod.AXES[d][2]})
                             for d in dims})
@@ -137,17 +137,20 @@ def _series_blocks(mod, record, p, axes):
 
 
 def _stack(blocks: dict) -> xr.Dataset:
+    import xarray as xr
     ds = xr.concat(list(blocks.values()), dim="series", combine_attrs="override")
     return ds.assign_coords(series=("series", list(blocks), {"long_name": "case"}))
 
 
 def _theta_log(theta):
     """Θ_k of Jiao 2020 eq. (S3.18): ln θ_k for θ_k > 0, −ln|θ_k| for θ_k < 0."""
+    import xarray as xr
     with np.errstate(divide="ignore"):
         return xr.where(theta > 0, np.log(np.abs(theta)), -np.log(np.abs(theta)))
 
 
 def panel_dataset(record: dict, p: dict) -> xr.Dataset:
+    import xarray as xr
     mod = MODELS[record["model"]]
     kind = p["kind"]
     if kind == "fizeau":

@@ -19,13 +19,12 @@ import os
 import sys
 
 import numpy as np
-import xarray as xr
 
 from .. import __version__, units
 from ..grid import axis_overrides, concat_params, grid_params, slice_params
 from ..models import MODELS
 from ..models.lai2025 import InitialState
-from ..settings import CertificationSettings, SolverSettings
+from ..settings import CertificationSettings, SolverSettings, TWASettings
 from . import provenance
 from .record import ConfigError, FigureSpec, PanelSpec, axis_values, panel_axes
 
@@ -34,7 +33,7 @@ log = logging.getLogger(__name__)
 REFERENCES = ("D.-G. Lai, A. Miranowicz, F. Nori, Nonreciprocal quantum synchronization, "
               "Nat. Commun. (2025) and its Supplementary Information; A. Mari et al., "
               "PRL 111, 103605 (2013)")
-TRACE_VARS = ("S_Q_t", "S_C_t", "X_b1", "Y_b1", "X_b2", "Y_b2")
+TRACE_VARS = ("S_Q_t", "S_C_t", "X_b1", "Y_b1", "X_b2", "Y_b2", "S_Q_t_twa", "S_C_t_twa")
 #: panel kinds this engine draws from computed points (sagnac is analytic; table is one point)
 KINDS = ("line", "map", "trace", "sagnac", "revival", "table")
 
@@ -104,7 +103,18 @@ def resolve(config: dict, figure: str, base: FigureSpec | None = None) -> Figure
         parameters=base_params.to_dict(), initial_state=dict(config["initial_state"]), solver=solver,
         certification={**CertificationSettings().to_dict(), **config.get("certification", {})},
         plot=config.get("plot", {}), panels=panels)
+    twa = config.get("twa") or {}
+    if twa.get("enabled"):
+        import dataclasses
+        settings = {k: v for k, v in twa.items() if k != "enabled"}
+        try:
+            spec = dataclasses.replace(spec, twa=TWASettings(**settings).to_dict())
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"twa: {e}") from None
     if base is not None:
+        if spec.twa:
+            raise ConfigError("continue_from: a run with the truncated-Wigner ensemble (twa.enabled) starts from "
+                              "t = 0; it cannot continue another run")
         spec = _continuation(spec, base, config.get("continue_from"))
     return spec
 
@@ -170,6 +180,7 @@ def _initial(spec: FigureSpec) -> InitialState:
 def _start_states(spec: FigureSpec, prts, base_dir: str):
     """(t0, x0 (d, N), V0 (N, d, d)) of every point, from the continued run's panel files,
     plus the continued run's traces (prepended to this run's, so traces start at t = 0)."""
+    import xarray as xr
     xs, Vs, tr, parts_tr = [], [], {}, []
     cache = {}
     for pname, label, coords, shape, params in prts:
@@ -238,12 +249,45 @@ def _with_base_traces(res, t_tau, base_tr):
     return res, np.concatenate([t_base[keep], t_tau])
 
 
+def _twa(spec: FigureSpec, allp, traces, sl=None, label="") -> dict:
+    """The truncated-Wigner ensemble of the points ``sl`` of the figure (their global indices
+    seed their ensembles, so a chunk gives the same numbers as the whole figure)."""
+    from .. import backend, twa
+    from ..settings import ATTRACTORS
+    settings, tw = solver_settings(spec.solver), TWASettings(**spec.twa)
+    n = allp.batch_size
+    sl = sl or slice(0, n)
+    ids = np.arange(n)[sl]
+    per_batch = max(1, (16384 if backend.platform() == "gpu" else 4096) // tw.trajectories)
+    log.info("figure %s%s: truncated-Wigner ensemble, %d points × %d trajectories (%s, %d steps/τ, seed %d)",
+             spec.figure, label, ids.size, tw.trajectories, tw.solver, tw.steps_per_tau, tw.seed)
+    out = {}
+    for b0 in range(0, ids.size, per_batch):
+        idx = ids[b0:b0 + per_batch]
+        r = twa.simulate(spec.model_object, slice_params(allp, slice(idx[0], idx[-1] + 1)), _initial(spec),
+                         settings, tw, point_ids=idx, traces=traces)
+        part = {"S_Q_twa": r["S_Q"], "S_Q_twa_err": r["S_Q_err"], "S_C_twa": r["S_C"], "S_C_twa_err": r["S_C_err"],
+                "N_a_twa": r["numbers"][:, 0], "N_m_twa": r["numbers"][:, 1],
+                "n_b1_twa": r["numbers"][:, 2], "n_b2_twa": r["numbers"][:, 3],
+                "covariance_twa": r["covariance"], "census_twa": r["census"],
+                "S_Q_twa_by_attractor": r["S_Q_by_attractor"], "S_Q_twa_by_attractor_err": r["S_Q_by_attractor_err"]}
+        if traces:
+            part["S_Q_t_twa"], part["S_C_t_twa"] = r["S_Q_t"], r["S_C_t"]
+        for k, v in part.items():
+            out.setdefault(k, []).append(v)
+        log.info("truncated-Wigner batch: points %d–%d of %d done", idx[0] + 1, idx[-1] + 1, n)
+    assert len(ATTRACTORS) == out["census_twa"][0].shape[1]
+    return {k: np.concatenate(v, axis=0) for k, v in out.items()}
+
+
 def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None, batch_size: int = 64) -> dict:
     """Compute all panels of ``spec``; write ``outdir/{panel}.nc``.  Returns {panel: path}."""
     prts, allp, traces = parts(spec)
     start, base_tr = (_start_states(spec, prts, base_dir) if spec.continue_from else (None, {}))
     res, t_tau = _evaluate(spec, allp, traces, start=start, batch_size=batch_size) if prts else ({}, None)
     res, t_tau = _with_base_traces(res, t_tau, base_tr)
+    if spec.twa and prts:
+        res.update(_twa(spec, allp, traces))
     return write_panels(spec, prts, res, t_tau, outdir, _engine_info(batch_size))
 
 
@@ -261,6 +305,8 @@ def compute_chunk(spec: FigureSpec, chunk: int, n_chunks: int, out_npz: str, *, 
         if base_tr:
             base_tr = {k: (v if k == "t" else [np.concatenate(v)[idx[0]:idx[-1] + 1]]) for k, v in base_tr.items()}
         res, t_tau = _with_base_traces(res, t_tau, base_tr)
+        if spec.twa:
+            res.update(_twa(spec, allp, traces, sl=slice(idx[0], idx[-1] + 1), label=f" chunk {chunk + 1}/{n_chunks}"))
         arrays = {f"res_{k}": v for k, v in res.items()}
         arrays["t_tau"] = t_tau
     tmp = out_npz + ".part.npz"
@@ -287,6 +333,7 @@ def merge_chunks(spec: FigureSpec, npz_paths, outdir: str) -> dict:
 # ------------------------------------------------------------------------------ datasets
 def write_panels(spec: FigureSpec, prts, res: dict, t_tau, outdir: str, engine: dict) -> dict:
     """Split the per-point results back into panels and write one NetCDF file per panel."""
+    import xarray as xr
     from ..sweep import assemble
     model = spec.model_object
     base = model.Params(**spec.parameters)
@@ -315,6 +362,8 @@ def write_panels(spec: FigureSpec, prts, res: dict, t_tau, outdir: str, engine: 
             ds = ds.assign_coords(series=("series", labels, {"long_name": "case"}))
             if p.kind == "revival":
                 ds = _add_revival(ds, blocks["__reference__"], p)
+        if spec.twa:
+            ds.attrs["twa_settings"] = json.dumps(spec.twa, sort_keys=True)
         ds = provenance.stamp(ds, spec, pname, REFERENCES,
                               f"{spec.code_version}, model {spec.model}, time-domain Gaussian solver (mean "
                               f"fields + covariance, fixed-step {spec.solver['method']}, "
@@ -339,6 +388,7 @@ def write_netcdf(ds: xr.Dataset, path: str) -> str:
 
 def _sagnac_panel(p: PanelSpec, params) -> xr.Dataset:
     """σ_a(Ω) for each series (SI eq. S52): analytic, no dynamics to certify."""
+    import xarray as xr
     x = p.x
     om = np.asarray(p.axes[x], dtype=float)
     geo = dict(omega1_rad_s=2 * np.pi * units.MHZ * params["omega1_MHz"],

@@ -1,114 +1,16 @@
-"""Claims audit: each checkable statement of the paper becomes a machine verdict.
+"""Claim evaluators for Lai, Miranowicz & Nori (2025): S_Q, S_C, couplings, stability.
 
-A claim (``config/claims.yaml``) names an evaluator, the panel datasets it reads
-(``figure/panel`` → ``results/<run>/data/<figure>/<panel>.nc``) and its thresholds.  An
-evaluator reads only those NetCDF datasets and returns whether the claim holds (``True``,
-``False``, or ``None`` when there is nothing to decide on) with the measured numbers.
-
-Certification.  For claims about dynamics every evaluator is run twice: on all points, and
-with non-certified points masked out (set to NaN).  The verdict is
-
-* ``inconclusive`` when the certified points alone cannot decide, or when the decision on
-  all points differs from the decision on the certified points (it hinges on points whose
-  stability or linearisation is not certified);
-* otherwise ``reproduced`` / ``not_reproduced``.
+Contract: ``(data: Data, thresholds: dict) -> (holds: bool | None, measured: dict)``.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Callable
 
 import numpy as np
-import xarray as xr
 
-VERDICTS = ("reproduced", "not_reproduced", "inconclusive")
+from .base import (Data, _all_at_least, _all_below, _argmax_coord, _both, _nanmax,  # noqa: F401
+                   _nearest, _r)
 
-
-@dataclass
-class ClaimResult:
-    id: str
-    verdict: str
-    measured: dict = field(default_factory=dict)
-    note: str = ""
-    #: the verdict when only dynamical stability is required (linearisation check ignored)
-    verdict_dynamics_only: str = ""
-
-
-class Data:
-    """The datasets of one claim, with points failing ``mask_var`` optionally set to NaN.
-
-    ``mask_var`` is ``certified`` (strict: stable and linearisation valid) or
-    ``dynamically_stable`` (stable fixed point / limit cycle, linearisation not checked).
-    """
-
-    def __init__(self, datasets: Mapping[str, xr.Dataset], masked: bool, mask_var: str = "certified"):
-        self.ds = datasets
-        self.masked = masked
-        self.mask_var = mask_var
-
-    def ok(self, key: str, **sel) -> bool:
-        """Whether the (single) point selected is accepted under the mask."""
-        if not self.masked:
-            return True
-        return bool(self.ds[key][self.mask_var].sel(**sel) if sel else self.ds[key][self.mask_var])
-
-    def get(self, key: str, var: str = "S_Q", **sel) -> xr.DataArray:
-        ds = self.ds[key]
-        da = ds[var]
-        if self.masked and self.mask_var in ds and var not in ("verdict", "certified", "dynamically_stable"):
-            cert = ds[self.mask_var].astype(bool)
-            da = da.where(cert) if set(cert.dims) <= set(da.dims) else da
-        return da.sel(**sel) if sel else da
-
-    def coord(self, key: str, name: str) -> np.ndarray:
-        return self.ds[key][name].values
-
-
-# ----------------------------------------------------------------------------- helpers
-def _all_below(values, thr):
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    return None if v.size == 0 else bool(np.all(v < thr))
-
-
-def _all_at_least(values, thr):
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    return None if v.size == 0 else bool(np.all(v >= thr))
-
-
-def _both(*flags):
-    """AND of flags where None (undecidable) propagates."""
-    if any(f is None for f in flags):
-        return None
-    return all(flags)
-
-
-def _nanmax(a):
-    a = np.asarray(a, dtype=float)
-    return float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
-
-
-def _argmax_coord(da, dim):
-    v = da.values.astype(float)
-    if not np.isfinite(v).any():
-        return float("nan")
-    return float(da[dim].values[int(np.nanargmax(v))])
-
-
-def _nearest(da, dim, value):
-    return da.sel({dim: value}, method="nearest")
-
-
-def _r(x, n=4):
-    try:
-        return float(f"{float(x):.{n}g}")
-    except (TypeError, ValueError):
-        return x
-
-
-# -------------------------------------------------------------------------- evaluators
 # signature: (data: Data, th: dict) -> (holds: bool | None, measured: dict)
 
 def sigma_linear_opposite(d: Data, th):
@@ -412,50 +314,5 @@ EVALUATORS: dict[str, Callable] = {f.__name__: f for f in (
     complete_sync_values, mean_trajectories, stability_everywhere, bound_everywhere, in_interval,
     hurwitz_all_positive)}
 
-from .claims_companion import COMPANION_EVALUATORS  # noqa: E402  (Jiao et al. 2020, 2022)
-
-EVALUATORS.update(COMPANION_EVALUATORS)
 
 
-# ------------------------------------------------------------------------------ driver
-def resolve_thresholds(claim: dict, defaults: dict) -> dict:
-    th = dict(defaults)
-    th.update(claim.get("test", {}))
-    return th
-
-
-def _decide(fn, datasets, th, mask_var, unmasked):
-    h_all, m_all = unmasked
-    h_cert, m_cert = fn(Data(datasets, masked=True, mask_var=mask_var), th)
-    if h_cert is None:
-        return "inconclusive", m_all, "the certified points alone cannot decide (needed points not certified)"
-    if h_all is not None and h_all != h_cert:
-        return ("inconclusive", {"all_points": m_all, "certified_only": m_cert},
-                "the decision depends on non-certified points (all points: "
-                f"{'holds' if h_all else 'fails'}; certified only: {'holds' if h_cert else 'fails'})")
-    return ("reproduced" if h_cert else "not_reproduced"), m_cert, ""
-
-
-def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: Optional[dict] = None) -> ClaimResult:
-    """Verdict of one claim on its datasets (see module docstring for the logic).
-
-    ``verdict`` requires certified points (stable *and* valid linearisation);
-    ``verdict_dynamics_only`` requires only a stable fixed point or limit cycle.
-    """
-    th = resolve_thresholds(claim, defaults or {})
-    fn = EVALUATORS[claim["evaluator"]]
-    if not claim.get("certification", True):
-        h_all, m_all = fn(Data(datasets, masked=False), th)
-        verdict = "inconclusive" if h_all is None else ("reproduced" if h_all else "not_reproduced")
-        return ClaimResult(claim["id"], verdict, m_all, "" if h_all is not None else "nothing to decide on (not computed or no data)",
-                           verdict)
-    unmasked = fn(Data(datasets, masked=False), th)     # the all-points decision, computed once
-    verdict, measured, note = _decide(fn, datasets, th, "certified", unmasked)
-    lenient = verdict
-    if all("dynamically_stable" in ds for ds in datasets.values() if "verdict" in ds):
-        lenient, _, _ = _decide(fn, datasets, th, "dynamically_stable", unmasked)
-    return ClaimResult(claim["id"], verdict, measured, note, lenient)
-
-
-def format_measured(m) -> str:
-    return json.dumps(m, sort_keys=True, ensure_ascii=False, default=str)

@@ -1,6 +1,6 @@
 """Claim evaluators for the companion papers (Jiao et al. 2020, 2022): steady-state E_N.
 
-Same contract as :mod:`qorepro.claims` (``(data, thresholds) -> (holds | None, measured)``);
+Same contract as :mod:`qorepro.claims.lai2025` (``(data, thresholds) -> (holds | None, measured)``);
 non-certified points carry E_N = NaN in these datasets, so every comparison is made on
 certified steady states only.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import Data, _both, _nanmax, _r
+from .base import Data, _both, _nanmax, _r
 
 
 def _series_max(d: Data, refs, var="E_N"):

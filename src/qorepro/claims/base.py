@@ -1,0 +1,144 @@
+"""Claims audit, the shared part: verdicts, the data view an evaluator reads, helpers.
+
+(The evaluators live by paper in :mod:`qorepro.claims.lai2025` and
+:mod:`qorepro.claims.jiao`; :mod:`qorepro.claims.decide` turns their answers into verdicts.)
+
+Each checkable statement of the paper becomes a machine verdict.
+
+A claim (``config/claims.yaml``) names an evaluator, the panel datasets it reads
+(``figure/panel`` → ``results/<run>/data/<figure>/<panel>.nc``) and its thresholds.  An
+evaluator reads only those NetCDF datasets and returns whether the claim holds (``True``,
+``False``, or ``None`` when there is nothing to decide on) with the measured numbers.
+
+Certification.  For claims about dynamics every evaluator is run twice: on all points, and
+with non-certified points masked out (set to NaN).  The verdict is
+
+* ``inconclusive`` when the certified points alone cannot decide, or when the decision on
+  all points differs from the decision on the certified points (it hinges on points whose
+  stability or linearisation is not certified);
+* otherwise ``reproduced`` / ``not_reproduced``.
+
+Beyond the linearisation.  Where a dataset also holds the truncated-Wigner values of a run
+with TWA (``S_Q_twa`` …, :mod:`qorepro.twa`), a third decision uses every point: the
+Gaussian value where the point is certified, the TWA value where it is not
+(:class:`Data` with ``beyond=True``); the result says which method decided and where the
+two methods disagree on certified points (more than 3 TWA error bars).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional
+
+import numpy as np
+import xarray as xr
+
+VERDICTS = ("reproduced", "not_reproduced", "inconclusive")
+
+
+@dataclass
+class ClaimResult:
+    id: str
+    verdict: str
+    measured: dict = field(default_factory=dict)
+    note: str = ""
+    #: the verdict when only dynamical stability is required (linearisation check ignored)
+    verdict_dynamics_only: str = ""
+    #: the verdict on Gaussian values where certified and TWA values elsewhere ("" without TWA)
+    verdict_beyond_linearization: str = ""
+    #: which method's values decided ``verdict_beyond_linearization``
+    decided_by: str = ""
+
+
+#: variables with a truncated-Wigner counterpart ``<name>_twa``
+TWA_VARIABLES = ("S_Q", "S_C", "S_Q_t", "S_C_t")
+
+
+class Data:
+    """The datasets of one claim, with points failing ``mask_var`` optionally set to NaN.
+
+    ``mask_var`` is ``certified`` (strict: stable and linearisation valid) or
+    ``dynamically_stable`` (stable fixed point / limit cycle, linearisation not checked).
+    With ``beyond`` (datasets of a TWA run): S_Q, S_C and their traces are the Gaussian values
+    at certified points and the TWA values elsewhere; other variables are masked by
+    ``dynamically_stable``.
+    """
+
+    def __init__(self, datasets: Mapping[str, xr.Dataset], masked: bool, mask_var: str = "certified",
+                 beyond: bool = False):
+        self.ds = datasets
+        self.masked = masked or beyond
+        self.mask_var = "dynamically_stable" if beyond else mask_var
+        self.beyond = beyond
+
+    def _accepted(self, ds) -> xr.DataArray:
+        ok = ds[self.mask_var].astype(bool)
+        if self.beyond and "S_Q_twa" in ds:
+            ok = ds["certified"].astype(bool) | np.isfinite(ds["S_Q_twa"])
+        return ok
+
+    def ok(self, key: str, **sel) -> bool:
+        """Whether the (single) point selected is accepted under the mask."""
+        if not self.masked:
+            return True
+        ok = self._accepted(self.ds[key])
+        return bool(ok.sel(**sel) if sel else ok)
+
+    def get(self, key: str, var: str = "S_Q", **sel) -> xr.DataArray:
+        ds = self.ds[key]
+        da = ds[var]
+        if self.beyond and var in TWA_VARIABLES and f"{var}_twa" in ds:
+            cert = ds["certified"].astype(bool)
+            da = xr.where(cert, da, ds[f"{var}_twa"]).assign_attrs(da.attrs)
+        elif self.masked and self.mask_var in ds and var not in ("verdict", "certified", "dynamically_stable"):
+            cert = self._accepted(ds) if self.beyond else ds[self.mask_var].astype(bool)
+            da = da.where(cert) if set(cert.dims) <= set(da.dims) else da
+        return da.sel(**sel) if sel else da
+
+    def coord(self, key: str, name: str) -> np.ndarray:
+        return self.ds[key][name].values
+
+
+# ----------------------------------------------------------------------------- helpers
+def _all_below(values, thr):
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    return None if v.size == 0 else bool(np.all(v < thr))
+
+
+def _all_at_least(values, thr):
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    return None if v.size == 0 else bool(np.all(v >= thr))
+
+
+def _both(*flags):
+    """AND of flags where None (undecidable) propagates."""
+    if any(f is None for f in flags):
+        return None
+    return all(flags)
+
+
+def _nanmax(a):
+    a = np.asarray(a, dtype=float)
+    return float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
+
+
+def _argmax_coord(da, dim):
+    v = da.values.astype(float)
+    if not np.isfinite(v).any():
+        return float("nan")
+    return float(da[dim].values[int(np.nanargmax(v))])
+
+
+def _nearest(da, dim, value):
+    return da.sel({dim: value}, method="nearest")
+
+
+def _r(x, n=4):
+    try:
+        return float(f"{float(x):.{n}g}")
+    except (TypeError, ValueError):
+        return x
+
+
