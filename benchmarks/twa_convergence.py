@@ -47,7 +47,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     s = SolverSettings(t_end_tau=args.t_end, window_tau=(args.t_end - 20, args.t_end))
     rows = []
-    for solver, steps in ([("tsit5", n) for n in (24, 32, 48, 64)] + [("dopri5", 32)]
+    for solver, steps in ([("tsit5", n) for n in (16, 32, 48, 64)] + [("dopri5", 32)]
                           + [("shark", n) for n in (32, 48, 64, 96)] + [("heun", n) for n in (48, 64, 96, 128)]):
         rows.append(one(s, TWASettings(trajectories=1024, steps_per_tau=steps, solver=solver)))
         print(json.dumps(rows[-1]), flush=True)

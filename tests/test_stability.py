@@ -113,18 +113,20 @@ def test_floquet_long_time_S_Q_does_not_depend_on_where_the_orbit_is_entered():
 
 
 def test_time_domain_covariance_that_violates_the_uncertainty_relation_is_not_certified():
-    """The time-domain path applies the steady-state path's physicality check: at this point
-    (CD, κ_m = 0.1025; a limit cycle with Floquet multipliers < 1) the integrated covariance
-    blows up and V + iΩ/2 has negative eigenvalues in the window — verdict
-    unphysical_covariance, not certified, even though the dynamics is a stable cycle."""
+    """The time-domain path applies the steady-state path's physicality check (the same
+    function): a stable limit cycle whose window covariance violates V + iΩ/2 ≥ 0 gets the
+    verdict unphysical_covariance and is not certified."""
+    import dataclasses
+
     from qorepro import measures, solver
     from qorepro.models import lai2025 as L
-    p = L.LaiParams(K=-2e-5, kappa_m=0.1025)
-    tr = solver.integrate(L.MODEL, p, keep_covariance=True)
-    cert = stability.certify(L.MODEL, p, tr)
+    p = L.LaiParams(K=-2e-5)                                      # the CD baseline: certified
+    tr = solver.integrate(L.MODEL, p)
+    assert stability.certify(L.MODEL, p, tr).verdict[0] == "stable_limit_cycle"
+    bad = np.diag([0.1] * 8)                                      # variances below the vacuum's ½
+    u = measures.uncertainty_min_eigenvalue(bad)
+    assert u < 0 and u == pytest.approx(0.1 - 0.5)
+    window = {**tr.window, "uncertainty_min_eig": np.where(np.isnan(tr.window["uncertainty_min_eig"]), np.nan, u)}
+    cert = stability.certify(L.MODEL, p, dataclasses.replace(tr, window=window))
     assert cert.dynamic_verdict[0] == "stable_limit_cycle"
-    assert cert.verdict[0] == "unphysical_covariance"
-    assert cert.uncertainty_min_eig[0] < 0
-    # the check is the same function the steady-state path uses, on the stored window
-    w = tr.covariance[tr.window_mask()][:, 0]
-    assert measures.uncertainty_min_eigenvalue(w).min() < 0
+    assert cert.verdict[0] == "unphysical_covariance" and cert.uncertainty_min_eig[0] == pytest.approx(u)

@@ -110,7 +110,7 @@ class TWASettings:
     """
 
     #: trajectories per parameter point
-    trajectories: int = 256
+    trajectories: int = 512
     #: SDE steps per τ (fixed step)
     steps_per_tau: int = 32
     #: the SDE solver (see SDE_SOLVERS and the convergence table): Tsit5's 5th-order drift with

@@ -57,12 +57,15 @@ a thermal mechanical start with n_init quanta has variance (n_init + ½)/2 per c
 
 **What is dropped.**  The third-order terms of the Moyal bracket, (1/8)∑ ∂³H_W ∂³W-type
 terms with ∂³H_W ≠ 0 for the cubic couplings (∂³/∂α∂α*∂β: −g_a) and the Kerr term
-(∂³/∂μ²∂μ*: 2Kμ*).  Against the drift they kept, they are smaller by the inverse occupation
-of the mode, ~ 1/(2N) per unit time: at the baseline N_a ≈ 1.8×10³ and N_m ≈ 4×10³ (from the
-Gaussian run), i.e. relative corrections ~3×10⁻⁴ and ~1×10⁻⁴; the Kerr dephasing they would
-add acts on the time scale 1/(K√N_m) ≈ 800 τ, longer than the 200 τ integrated.  TWA is exact
-for the linear parts (damping, χ, drives) and for any quadratic Hamiltonian (tested against
-the exact Gaussian covariance).
+(∂³/∂μ²∂μ*: 2Kμ*).  Against the drift they keep, they are smaller by the inverse occupation of
+the mode, ~ 1/(2N): at the baseline the ensemble has N_a ≈ 1.9–4.4×10³ photons and
+N_m ≈ 0.5–1.7×10³ magnons (``python -m qorepro baseline --method twa``), i.e. relative
+corrections of 1×10⁻⁴ to 1×10⁻³.  What TWA keeps and a linearisation drops is the classical
+part of the nonlinear noise: e.g. the Kerr frequency shift 2K|μ|² fluctuating with |μ|² (a
+dephasing time 1/(2K√N_m) ≈ 110 τ at the CD baseline, inside the 200 τ integrated); what it
+drops are genuinely quantum effects such as Kerr revivals, at t ~ π/K ≈ 2.5×10⁴ τ.  TWA is
+exact for the linear parts (damping, χ, drives) and for any quadratic Hamiltonian (tested
+against the exact Gaussian covariance).
 
 Numerics
 --------

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 REFERENCES = ("D.-G. Lai, A. Miranowicz, F. Nori, Nonreciprocal quantum synchronization, "
               "Nat. Commun. (2025) and its Supplementary Information; A. Mari et al., "
               "PRL 111, 103605 (2013)")
-TRACE_VARS = ("S_Q_t", "S_C_t", "X_b1", "Y_b1", "X_b2", "Y_b2", "S_Q_t_twa", "S_C_t_twa")
+GAUSSIAN_TRACE_VARS = ("S_Q_t", "S_C_t", "X_b1", "Y_b1", "X_b2", "Y_b2")   # continued across runs
+TRACE_VARS = GAUSSIAN_TRACE_VARS + ("S_Q_t_twa", "S_C_t_twa")             # the ensemble starts at t = 0
 #: panel kinds this engine draws from computed points (sagnac is analytic; table is one point)
 KINDS = ("line", "map", "trace", "sagnac", "revival", "table")
 
@@ -208,11 +209,12 @@ def _start_states(spec: FigureSpec, prts, base_dir: str):
         part = {}
         if label != "__reference__" and "S_Q_t" in ds:
             tr["t"] = ds["t"].values
-            part = {k: ds[k].sel(series=label).transpose(*dims, "t").values.reshape(m, -1) for k in TRACE_VARS}
+            part = {k: ds[k].sel(series=label).transpose(*dims, "t").values.reshape(m, -1)
+                    for k in GAUSSIAN_TRACE_VARS}
         parts_tr.append((m, part))
     if "t" in tr:
         nt = tr["t"].size
-        for k in TRACE_VARS:
+        for k in GAUSSIAN_TRACE_VARS:
             tr[k] = [part.get(k, np.full((m, nt), np.nan)) for m, part in parts_tr]
     x0, V0 = np.concatenate(xs).T, np.concatenate(Vs)
     return (float(spec.continue_from["t_tau"]), x0, V0), tr
@@ -244,7 +246,7 @@ def _with_base_traces(res, t_tau, base_tr):
         return res, t_tau
     t_base = base_tr["t"]
     keep = t_base < t_tau[0] - 1e-12
-    for k in TRACE_VARS:
+    for k in GAUSSIAN_TRACE_VARS:
         res[k] = np.concatenate([np.concatenate(base_tr[k])[:, keep], res[k]], axis=1)
     return res, np.concatenate([t_base[keep], t_tau])
 
