@@ -5,7 +5,7 @@
 #   snakemake --config preset=paper run=paper-res
 #   snakemake --configfile my_variant.yaml
 #   snakemake claims           the claims audit → results/<run>/claims.{csv,md}
-#   snakemake --report report.html   one self-contained HTML report of the run
+#   snakemake --report report.html   one self-contained HTML report of the run (after `snakemake`)
 #   snakemake referee          referee figures R1/R4/R5/squeezing, experimental column, audits
 #
 # Stages live in workflow/rules/*.smk; figure definitions in config/config.yaml (figures:);
@@ -36,11 +36,13 @@ rule all:
         f"{R}/tables/table1.md",
         f"{R}/claims.csv",
         f"{R}/claims.md",
+        report_pages(RUN, FIGURES),
 
 
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/referee.smk"
 include: "workflow/rules/targets.smk"

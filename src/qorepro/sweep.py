@@ -90,16 +90,16 @@ def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] 
              cert_settings: CertificationSettings = CertificationSettings(), *,
              batch_size: int = 64, traces: bool = False, start: Optional[tuple] = None,
              progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
-             progress_file=None):
+             progress_file=None, progress_desc: str = "sweep"):
     """Integrate and certify every point of a batched parameter set, ``batch_size`` at a time.
 
     ``start`` = (t0_tau, x0 (d, N), V0 (N, d, d)) continues every point from a stored state
     (see :func:`qorepro.solver.integrate`).  Progress (simulated point·τ, rate and ETA) goes
-    to ``progress_file`` through tqdm when given; ``progress(done_batches, total)`` is called
+    to ``progress_file`` (a stream or a list of them) as one line per update when given; ``progress(done_batches, total)`` is called
     after each batch.  Returns ``(results, t_tau)``: a dict of per-point arrays (first axis =
     point, see :data:`VARIABLES`; with ``traces`` also the time traces) and the sample times.
     """
-    from tqdm import tqdm
+    from .progress import bar as progress_bar
 
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
@@ -111,8 +111,8 @@ def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] 
     out = {}
     t_tau = None
     t0 = time.perf_counter()
-    bar = tqdm(total=round(n * span), unit="point·τ", file=progress_file, disable=progress_file is None,
-               mininterval=5.0, ascii=True, dynamic_ncols=False, ncols=100, unit_scale=True)
+    streams = progress_file if isinstance(progress_file, (list, tuple)) else [progress_file]
+    bar = progress_bar(round(n * span), "point·τ", progress_desc, *streams)
     for b in range(n_batches):
         sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
         p = slice_params(params, sl)
@@ -121,7 +121,12 @@ def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] 
         traj = integrate(model, p, initial, settings, traces=traces, start=st,
                          progress=lambda k, m=m: bar.update(round(m * k / settings.samples_per_tau)))
         cert = certify(model, p, traj, cert_settings, method=settings.method)
-        for k, v in _summaries(model, p, traj, cert, traces).items():
+        summary = _summaries(model, p, traj, cert, traces)
+        diverged = int(np.count_nonzero(~np.isfinite(summary["x_end"]).all(axis=1)))
+        if diverged:
+            log.warning("batch %d/%d: %d of %d points diverged (mean fields not finite at t_end); their "
+                        "measures are NaN/inf and their verdict is not certified", b + 1, n_batches, diverged, m)
+        for k, v in summary.items():
             out.setdefault(k, []).append(v)
         t_tau = traj.t_tau
         log.info("batch %d/%d done (%d points, %.1f s elapsed)", b + 1, n_batches, m, time.perf_counter() - t0)
@@ -155,6 +160,13 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
 def _summaries(model, p, traj, cert, traces):
     c = model.coefficients(p)
     Wm = traj.window_means
+    # a diverging point (mean fields growing without bound) overflows the squares below; its
+    # numbers become inf/NaN by design and the point is counted and logged by the caller
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _summaries_of(c, Wm, traj, cert, traces)
+
+
+def _summaries_of(c, Wm, traj, cert, traces):
     q_mean, q_min, q_max = traj.window_stats("S_Q")
     sc_mean, _, _ = traj.window_stats("S_C")
     na = Wm[:, 0] ** 2 + Wm[:, 1] ** 2

@@ -1,5 +1,6 @@
 # Stage 3 — certify: per-point verdicts are stored in every panel's NetCDF by the engine;
-# this stage summarises them per figure (counts per verdict, every non-certified point).
+# this stage summarises them per figure (counts per verdict, every non-certified point).  The
+# report shows the summaries of a run as one table (report.smk, provenance).
 
 
 rule certify:
@@ -7,9 +8,22 @@ rule certify:
         params=lambda wc: params_file(wc.run, wc.figure),
         data=lambda wc: run_panel_files(wc.run, wc.figure),
     output:
-        report("results/{run}/stability/{figure}.json", caption="../report/stability.rst",
-               category="4. Provenance", subcategory="{run}: {figure}"),
+        "results/{run}/stability/{figure}.json",
+    params:
+        args=lambda wc, input, output: [
+            "certify",
+            "--figure",
+            wc.figure,
+            "--params",
+            input.params,
+            "--out",
+            output[0],
+            *input.data,
+        ],
+    log:
+        "results/{run}/logs/certify/{figure}.log",
     localrule: True
-    shell:
-        "{PY} -m qorepro.workflow certify --figure {wildcards.figure} --params {input.params} "
-        "--out {output} {input.data}"
+    conda:
+        ENV
+    script:
+        "../scripts/stage.py"

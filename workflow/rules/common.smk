@@ -2,7 +2,6 @@
 # paths, and the code each stage depends on.
 import json
 import os
-import sys
 
 import yaml
 from snakemake.utils import validate as _validate
@@ -18,7 +17,6 @@ except ConfigError as e:
 
 RUN = config["run"]
 R = f"results/{RUN}"
-PY = sys.executable
 FIGURES = [f for f, s in config["figures"].items() if f != "table1" and s.get("group", "paper") != "referee"]
 REFEREE = [f for f, s in config["figures"].items() if s.get("group") == "referee"]
 PAPER = [f for f in FIGURES if config["figures"][f].get("group", "paper") == "paper"]
@@ -92,9 +90,10 @@ def _sync_record(run, figure):
         same = False
     if not same:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".part", "w") as fh:
+        part = f"{path}.part"
+        with open(part, "w") as fh:
             fh.write(text)
-        os.replace(path + ".part", path)
+        os.replace(part, path)
     return path
 
 
@@ -136,7 +135,7 @@ def engine_sources(figure, run=None):
     """The physics code a figure's sweep depends on: shared engine + its model's kind + the model
     (+ the truncated-Wigner ensemble where the run computes it)."""
     model = config["figures"][figure].get("model", "lai2025")
-    files = _COMMON_ENGINE + _KIND_ENGINE[MODELS[model].kind] + [f"models/{model}.py"]
+    files = [*_COMMON_ENGINE, *_KIND_ENGINE[MODELS[model].kind], f"models/{model}.py"]
     if run is not None and figure_record(run, figure).twa:
         files.append("twa.py")
     return [os.path.join(_SRC, f) for f in files]
@@ -164,9 +163,119 @@ def figure_files(figures, run=RUN):
 
 
 ENGINE = config.get("engine", {})
-# one core per sweep job: XLA and BLAS single-threaded, the JAX compilation cache shared
-_SWEEP_ENV = ("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 "
-              "XLA_FLAGS='--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1' ")
+# one core per sweep job: Snakemake sets the BLAS/OpenMP thread counts from `threads: 1`, the
+# stage script sets XLA's before JAX starts; the JAX compilation cache is shared
+SWEEP_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+# the software environment of every job (the conda directive; the same dependencies as pyproject.toml)
+ENV = "../envs/qorepro.yaml"
+
+
+# --- sweeps (sweep.smk)
+from qorepro.workflow.engines import engine_for
+
+
+def n_chunks(figure):
+    cp = config.get("chunk_points", 0)
+    spec = figure_record(RUN, figure)
+    return max(1, -(-engine_for(spec.model).n_points(spec) // cp)) if cp else 1
+
+
+def continued_panels(figure):
+    def inputs(wc):
+        base = continued_run(wc.run, figure)
+        return run_panel_files(base, figure) if base else []
+
+    return inputs
+
+
+def sweep_args(figure, *extra):
+    """The stage's arguments for a sweep of ``figure``; ``extra`` adds to them (wildcards → list)."""
+
+    def args(wc, output):
+        base = continued_run(wc.run, figure)
+        out = ["sweep", "--params", params_file(wc.run, figure),
+               "--backend", ENGINE.get("backend", "auto"), "--batch-size", ENGINE.get("batch_size", "auto")]
+        if base:
+            out += ["--base-dir", f"results/{data_run(base, figure)}/data/{figure}"]
+        for e in extra:
+            out += e(wc, output)
+        return out
+
+    return args
+
+
+
+# --- claims (claims.smk)
+with open(config["claims_file"]) as _fh:
+    CLAIMS = yaml.load(_fh, Loader=yaml.CSafeLoader)
+CLAIM_KEYS = sorted({k for c in CLAIMS["claims"] for k in c["datasets"]})
+CLAIMS_CODE = [
+    os.path.join(_SRC, *f)
+    for f in (
+        ("claims", "__init__.py"),
+        ("claims", "base.py"),
+        ("claims", "decide.py"),
+        ("claims", "lai2025.py"),
+        ("claims", "jiao.py"),
+        ("workflow", "claims_report.py"),
+    )
+]
+
+
+def claim_datasets(run):
+    """key (figure/panel) → the panel file `run` reads, for the claims within its scope."""
+    figs = set(run_figures(run))
+    out = {}
+    for key in CLAIM_KEYS:
+        fig, panel = key.split("/")
+        if fig in figs:
+            out[key] = f"results/{data_run(run, fig)}/data/{fig}/{panel}.nc"
+    return out
+
+
+def dataset_args(run):
+    """--dataset KEY=PATH arguments of the claims stage for ``run``."""
+    return [a for k, p in claim_datasets(run).items() for a in ("--dataset", f"{k}={p}")]
+
+
+
+# --- report (report.smk): figures in the papers' order, the pages of a run
+FIGURE_DESCRIPTIONS = os.path.join(workflow.basedir, "workflow", "report", "figures.yaml")
+with open(FIGURE_DESCRIPTIONS, encoding="utf-8") as _fh:
+    _DESCRIBED = list(yaml.load(_fh, Loader=yaml.CSafeLoader) or {})
+FIGURE_ORDER = [f for f in _DESCRIBED if f in config["figures"]] + [
+    f for f in config["figures"] if f not in _DESCRIBED
+]
+
+
+def figure_subcategory(wildcards):
+    """The report subcategory of a figure: its position in the papers' order first (the
+    report sorts by name), then the figure, then the run where it is not the main one."""
+    name = f"{FIGURE_ORDER.index(wildcards.figure) + 1:02d} {wildcards.figure}"
+    return name if wildcards.run == RUN else f"{name} (run {wildcards.run})"
+
+
+def figure_labels(entry):
+    """Report labels (columns of the figure's table) of a figure ``entry`` (PNG or card)."""
+
+    def labels(wildcards):
+        model = run_config(wildcards.run)["figures"][wildcards.figure].get("model", "lai2025")
+        return {"entry": entry, "run": wildcards.run, "kind": MODELS[model].kind.replace("_", "-")}
+
+    return labels
+
+
+def provenance_figures(run):
+    """The figures of ``run`` that `all` (main run) or the run's own target builds."""
+    return [f for f in [*FIGURES, "table1"] if f in run_figures(run)]
+
+
+def report_pages(run, figures):
+    """Every report page of ``run`` for ``figures`` (claims, Table I, provenance, cards)."""
+    pages = [f"results/{run}/report/{p}.html" for p in ("claims", "claims_summary", "provenance")]
+    if "table1" in run_figures(run):
+        pages.append(f"results/{run}/report/table1.html")
+    return pages + [f"results/{run}/report/figures/{f}.html" for f in figures if f in run_figures(run)]
 
 
 wildcard_constraints:

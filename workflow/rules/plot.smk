@@ -11,8 +11,13 @@ rule plot:
         code=PLOT_SOURCES,
     output:
         pdf="results/{run}/figures/{figure}.pdf",
-        png=report("results/{run}/figures/{figure}.png", caption="../report/figure.rst",
-                   category="1. Figures", subcategory="{run}: {figure}"),
+        png=report(
+            "results/{run}/figures/{figure}.png",
+            caption="../report/figure.rst",
+            category="1. Figures",
+            subcategory=figure_subcategory,
+            labels=figure_labels("figure"),
+        ),
         notebook="results/{run}/notebooks/{figure}.ipynb",
     params:
         data_dir=lambda wc: f"results/{data_run(wc.run, wc.figure)}/data/{wc.figure}",
@@ -20,11 +25,11 @@ rule plot:
         "results/{run}/logs/plot/{figure}.log",
     wildcard_constraints:
         figure="|".join(FIGURES + REFEREE),
-    localrule: True          # a few seconds of matplotlib: not worth a cluster job
-    shell:
-        "{PY} -m papermill {input.notebook} {output.notebook} -k python3 --cwd . "
-        "-p run {wildcards.run} -p params_json {input.params} -p stability_json {input.stability} "
-        "-p data_dir {params.data_dir} -p out_pdf {output.pdf} -p out_png {output.png} > {log} 2>&1"
+    localrule: True  # a few seconds of matplotlib: not worth a cluster job
+    conda:
+        ENV
+    script:
+        "../scripts/plot_notebook.py"
 
 
 rule make_table1:
@@ -33,14 +38,28 @@ rule make_table1:
         stability="results/{run}/stability/table1.json",
         baseline=lambda wc: run_panel_files(wc.run, "table1")[0],
     output:
-        csv=report("results/{run}/tables/table1.csv", caption="../report/table1.rst",
-                   category="2. Table I", subcategory="{run}"),
+        csv="results/{run}/tables/table1.csv",
         md="results/{run}/tables/table1.md",
     params:
-        experimental=lambda wc: json.dumps(run_config(wc.run).get("table1", {}).get("experimental", {})),
-        sagnac=lambda wc: run_config(wc.run).get("table1", {}).get("sagnac_kHz", 6.0),
+        args=lambda wc, input, output: [
+            "table1",
+            "--params",
+            input.params,
+            "--baseline",
+            input.baseline,
+            "--experimental",
+            json.dumps(run_config(wc.run).get("table1", {}).get("experimental", {})),
+            "--sagnac-kHz",
+            run_config(wc.run).get("table1", {}).get("sagnac_kHz", 6.0),
+            "--csv",
+            output.csv,
+            "--md",
+            output.md,
+        ],
+    log:
+        "results/{run}/logs/table1.log",
     localrule: True
-    shell:
-        "{PY} -m qorepro.workflow table1 --params {input.params} --baseline {input.baseline} "
-        "--experimental '{params.experimental}' --sagnac-kHz {params.sagnac} "
-        "--csv {output.csv} --md {output.md}"
+    conda:
+        ENV
+    script:
+        "../scripts/stage.py"

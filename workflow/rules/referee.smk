@@ -13,24 +13,41 @@ rule refExperimental:
         lambda wc: figure_files([f for f in PAPER if f in run_figures("experimental")], run="experimental"),
         "results/experimental/tables/table1.md",
         "results/experimental/claims.csv",
+        lambda wc: report_pages("experimental", PAPER),
     localrule: True
 
 
 rule audit_claims_by_run:
     input:
-        claims=lambda wc: [f"results/{r}/claims.csv" for r in [RUN] + [v for v in VARIANTS]],
+        claims=lambda wc: [f"results/{r}/claims.csv" for r in [RUN, *VARIANTS]],
         floquet=f"results/audits/{RUN}/claims_floquet.csv",
         code=AUDIT_CODE,
     output:
-        csv=report(f"results/audits/{RUN}/claims_by_run.csv", caption="../report/audits.rst",
-                   category="5. Referee audits"),
+        csv=report(
+            f"results/audits/{RUN}/claims_by_run.csv",
+            caption="../report/audits.rst",
+            category="5. Referee audits",
+        ),
         md=f"results/audits/{RUN}/claims_by_run.md",
     params:
-        runs=lambda wc, input: " ".join(f"--run {r}={p}" for r, p in zip([RUN] + VARIANTS, input.claims))
-        + f" --run floquet-long-time={input.floquet}",
+        args=lambda wc, input, output: [
+            "audit",
+            "claims-by-run",
+            *[a for r, p in zip([RUN, *VARIANTS], input.claims) for a in ("--run", f"{r}={p}")],
+            "--run",
+            f"floquet-long-time={input.floquet}",
+            "--csv",
+            output.csv,
+            "--md",
+            output.md,
+        ],
+    log:
+        f"results/audits/{RUN}/logs/claims_by_run.log",
     localrule: True
-    shell:
-        "{PY} -m qorepro.workflow audit claims-by-run {params.runs} --csv {output.csv} --md {output.md}"
+    conda:
+        ENV
+    script:
+        "../scripts/stage.py"
 
 
 rule audit_claims_floquet:
@@ -42,11 +59,27 @@ rule audit_claims_floquet:
         csv=f"results/audits/{RUN}/claims_floquet.csv",
         md=f"results/audits/{RUN}/claims_floquet.md",
     params:
-        datasets=dataset_args(RUN),
+        args=lambda wc, input, output: [
+            "claims",
+            "--claims",
+            input.claims,
+            *dataset_args(RUN),
+            "--run",
+            RUN,
+            "--measure",
+            "S_Q_floquet",
+            "--csv",
+            output.csv,
+            "--md",
+            output.md,
+        ],
+    log:
+        f"results/audits/{RUN}/logs/claims_floquet.log",
     localrule: True
-    shell:
-        "{PY} -m qorepro.workflow claims --claims {input.claims} {params.datasets} --run {RUN} "
-        "--measure S_Q_floquet --csv {output.csv} --md {output.md}"
+    conda:
+        ENV
+    script:
+        "../scripts/stage.py"
 
 
 rule audit_initial_conditions:
@@ -55,16 +88,36 @@ rule audit_initial_conditions:
         code=AUDIT_CODE,
     output:
         csv=f"results/audits/{RUN}/initial_conditions.csv",
-        md=report(f"results/audits/{RUN}/initial_conditions.md", caption="../report/audits.rst",
-                  category="5. Referee audits"),
+        md=report(
+            f"results/audits/{RUN}/initial_conditions.md",
+            caption="../report/audits.rst",
+            category="5. Referee audits",
+        ),
     params:
-        runs=lambda wc: " ".join(f"--run {r}=" + ",".join(f"{f}:results/{data_run(r, f)}/data/{f}" for f in AUDIT_FIGURES)
-                                 for r in IC_RUNS),
-        figures=" ".join(AUDIT_FIGURES),
+        args=lambda wc, input, output: [
+            "audit",
+            "initial-conditions",
+            *[
+                a
+                for r in IC_RUNS
+                for a in ("--run", f"{r}=" + ",".join(f"{f}:results/{data_run(r, f)}/data/{f}" for f in AUDIT_FIGURES))
+            ],
+            "--figures",
+            *AUDIT_FIGURES,
+            "--tol",
+            0.01,
+            "--csv",
+            output.csv,
+            "--md",
+            output.md,
+        ],
+    log:
+        f"results/audits/{RUN}/logs/initial_conditions.log",
     localrule: True
-    shell:
-        "{PY} -m qorepro.workflow audit initial-conditions {params.runs} --figures {params.figures} "
-        "--tol 0.01 --csv {output.csv} --md {output.md}"
+    conda:
+        ENV
+    script:
+        "../scripts/stage.py"
 
 
 rule audit_floquet:
@@ -73,14 +126,31 @@ rule audit_floquet:
         code=AUDIT_CODE,
     output:
         csv=f"results/audits/{RUN}/floquet_vs_window.csv",
-        md=report(f"results/audits/{RUN}/floquet_vs_window.md", caption="../report/audits.rst",
-                  category="5. Referee audits"),
+        md=report(
+            f"results/audits/{RUN}/floquet_vs_window.md",
+            caption="../report/audits.rst",
+            category="5. Referee audits",
+        ),
     params:
-        figures=" ".join(AUDIT_FIGURES),
+        args=lambda wc, input, output: [
+            "audit",
+            "floquet",
+            "--run",
+            f"{RUN}={R}/data",
+            "--figures",
+            *AUDIT_FIGURES,
+            "--csv",
+            output.csv,
+            "--md",
+            output.md,
+        ],
+    log:
+        f"results/audits/{RUN}/logs/floquet_vs_window.log",
     localrule: True
-    shell:
-        "{PY} -m qorepro.workflow audit floquet --run {RUN}={R}/data --figures {params.figures} "
-        "--csv {output.csv} --md {output.md}"
+    conda:
+        ENV
+    script:
+        "../scripts/stage.py"
 
 
 rule audits:
@@ -102,6 +172,7 @@ rule twa:
 rule referee:
     input:
         figure_files(REFEREE),
+        [f"{R}/report/figures/{f}.html" for f in REFEREE],
         rules.refExperimental.input,
         rules.audits.input,
         rules.twa.input,

@@ -3,36 +3,6 @@
 # than `chunk_points` parameter points is split into chunk jobs (results/{run}/chunks/…) whose
 # results are merged into the same panel files — on a cluster each chunk is its own job.  A run
 # with `continue_from` starts every point from the stored end state of that run's panels.
-from qorepro.workflow.engines import engine_for
-
-
-def n_chunks(figure):
-    cp = config.get("chunk_points", 0)
-    spec = figure_record(RUN, figure)
-    return max(1, -(-engine_for(spec.model).n_points(spec) // cp)) if cp else 1
-
-
-def continued_panels(figure):
-    def inputs(wc):
-        base = continued_run(wc.run, figure)
-        return run_panel_files(base, figure) if base else []
-
-    return inputs
-
-
-def base_dir_arg(figure):
-    def arg(wc):
-        base = continued_run(wc.run, figure)
-        return f"--base-dir results/{data_run(base, figure)}/data/{figure}" if base else ""
-
-    return arg
-
-
-_SWEEP_CMD = (
-    _SWEEP_ENV + "{PY} -m qorepro.workflow sweep --params {input.params} {params.base} "
-    f"--backend {ENGINE.get('backend', 'auto')} --batch-size {ENGINE.get('batch_size', 'auto')}"
-)
-
 for _fig in config["figures"]:
     _k = n_chunks(_fig)
     if _k == 1:
@@ -47,8 +17,8 @@ for _fig in config["figures"]:
             output:
                 panel_files(_fig),
             params:
-                outdir=f"results/{{run}}/data/{_fig}",
-                base=base_dir_arg(_fig),
+                args=sweep_args(_fig, lambda wc, output, f=_fig: ["--outdir", f"results/{wc.run}/data/{f}"]),
+                env=SWEEP_ENV,
             log:
                 f"results/{{run}}/logs/sweep/{_fig}.log",
             benchmark:
@@ -57,8 +27,10 @@ for _fig in config["figures"]:
             resources:
                 mem_mb=4000,
                 runtime=120,
-            shell:
-                _SWEEP_CMD + " --outdir {params.outdir} 2> {log}"
+            conda:
+                ENV
+            script:
+                "../scripts/stage.py"
 
     else:
 
@@ -72,8 +44,11 @@ for _fig in config["figures"]:
             output:
                 temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}.npz"),
             params:
-                n=_k,
-                base=base_dir_arg(_fig),
+                args=sweep_args(
+                    _fig,
+                    lambda wc, output, k=_k: ["--chunk", wc.chunk, "--n-chunks", k, "--npz", output[0]],
+                ),
+                env=SWEEP_ENV,
             wildcard_constraints:
                 chunk=r"\d+",
             log:
@@ -84,8 +59,10 @@ for _fig in config["figures"]:
             resources:
                 mem_mb=4000,
                 runtime=120,
-            shell:
-                _SWEEP_CMD + " --chunk {wildcards.chunk} --n-chunks {params.n} --npz {output} 2> {log}"
+            conda:
+                ENV
+            script:
+                "../scripts/stage.py"
 
         rule:
             name:
@@ -96,10 +73,12 @@ for _fig in config["figures"]:
             output:
                 panel_files(_fig),
             params:
-                outdir=f"results/{{run}}/data/{_fig}",
+                args=lambda wc, input, f=_fig: ["merge", "--params", input.params,
+                                                "--outdir", f"results/{wc.run}/data/{f}", *input.chunks],
             log:
                 f"results/{{run}}/logs/sweep/{_fig}.merge.log",
             localrule: True
-            shell:
-                "{PY} -m qorepro.workflow merge --params {input.params} --outdir {params.outdir} "
-                "{input.chunks} 2> {log}"
+            conda:
+                ENV
+            script:
+                "../scripts/stage.py"

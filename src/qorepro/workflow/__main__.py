@@ -82,6 +82,18 @@ def main(argv=None) -> int:
     au.add_argument("--tol", type=float, default=0.01)
     au.add_argument("--csv", required=True)
     au.add_argument("--md", required=True)
+    rp = sub.add_parser("report", help="HTML pages shown inline in Snakemake's report")
+    rp.add_argument("kind", choices=["claims", "table1", "provenance", "figure"])
+    rp.add_argument("--run", required=True)
+    rp.add_argument("--out", required=True)
+    rp.add_argument("--summary", help="claims: the compact summary for the report's front page")
+    rp.add_argument("--claims", help="claims csv")
+    rp.add_argument("--table", help="table1 csv")
+    rp.add_argument("--figure", nargs="+", default=[], help="figure (figure) or figures (provenance)")
+    rp.add_argument("--png")
+    rp.add_argument("--stability", nargs="+", default=[])
+    rp.add_argument("--params", nargs="+", default=[])
+    rp.add_argument("--descriptions", help="workflow/report/figures.yaml")
     args = ap.parse_args(argv)
 
     if args.stage == "sweep":
@@ -121,6 +133,20 @@ def main(argv=None) -> int:
         datasets = dict(d.split("=", 1) for d in args.dataset)
         rows = run_claims(args.claims, datasets, args.run, args.csv, args.md, measure=args.measure)
         print("claims:", dict(Counter(r["verdict"] for r in rows)))
+    elif args.stage == "report":
+        from . import report
+        if args.kind == "claims":
+            report.claims_page(args.claims, args.run, args.out, args.summary)
+        elif args.kind == "table1":
+            report.table1_page(args.table, args.run, args.out)
+        elif args.kind == "provenance":
+            report.provenance_page(args.run, args.figure, args.stability, args.params, args.out)
+        else:
+            import yaml
+            with open(args.descriptions, encoding="utf-8") as fh:
+                descriptions = yaml.safe_load(fh) or {}
+            report.figure_card(args.figure[0], args.png, args.stability[0], args.params[0], args.claims,
+                               descriptions, args.out)
     elif args.stage == "audit":
         from . import audits
         runs = {}

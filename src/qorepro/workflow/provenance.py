@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 
+from . import cf
 from .record import FigureSpec, jsonable
 
 
@@ -53,7 +54,10 @@ def data_checksums(ds) -> dict:
 
 
 def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine_info: dict | None = None):
-    """Attach the provenance attributes to a panel dataset (in place; returns it)."""
+    """Attach the provenance attributes to a panel dataset (in place; returns it), after making
+    its variables CF-1.10 conformant (:func:`qorepro.workflow.cf.conform`), so that the data
+    checksums cover what is written."""
+    cf.conform(ds)
     p = spec.panels[pname] if pname in spec.panels else None
     ds.attrs.update({
         "Conventions": "CF-1.10",

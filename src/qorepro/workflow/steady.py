@@ -13,10 +13,14 @@ mechanical covariance of each series, for Wigner projections).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 import logging
 import os
 
 import numpy as np
+
+if TYPE_CHECKING:  # xarray is imported where it is used (lazy in the DAG process)
+    import xarray as xr
 
 from .. import __version__
 from ..models import MODELS

@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import TYPE_CHECKING
 import logging
 import os
 import sys
 
 import numpy as np
 
+if TYPE_CHECKING:  # xarray is imported where it is used (lazy in the DAG process)
+    import xarray as xr
+
 from .. import __version__, units
 from ..grid import axis_overrides, concat_params, grid_params, slice_params
 from ..models import MODELS
 from ..models.lai2025 import InitialState
 from ..settings import CertificationSettings, SolverSettings, TWASettings
-from . import provenance
+from . import cf, provenance
 from .record import ConfigError, FigureSpec, PanelSpec, axis_values, panel_axes
 
 log = logging.getLogger(__name__)
@@ -231,8 +235,10 @@ def _evaluate(spec: FigureSpec, allp, traces, *, sl=None, start=None, batch_size
     st = None if start is None else (start[0], start[1][:, sl], start[2][sl])
     log.info("figure %s%s: %d parameter points (traces=%s, continued from t = %s τ), backend %s",
              spec.figure, label, p.batch_size, traces, "0" if st is None else st[0], backend.platform())
+    from .jobs import TERMINAL
     return evaluate(p, _initial(spec), settings, cert, batch_size=batch_size, traces=traces, start=st,
-                    model=spec.model_object, progress_file=sys.stderr)
+                    model=spec.model_object, progress_file=[sys.stderr, TERMINAL],
+                    progress_desc=f"{spec.run}/{spec.figure}{label}")
 
 
 def _engine_info(batch_size: int) -> dict:
@@ -376,10 +382,11 @@ def write_panels(spec: FigureSpec, prts, res: dict, t_tau, outdir: str, engine: 
 
 
 def write_netcdf(ds: xr.Dataset, path: str) -> str:
-    """Write atomically: a ``.part`` file renamed into place; nothing is left on failure."""
+    """Write atomically: a ``.part`` file renamed into place; nothing is left on failure.
+    Coordinates are encoded as CF wants them (:func:`qorepro.workflow.cf.encoding`)."""
     tmp = path + ".part"
     try:
-        ds.to_netcdf(tmp)
+        ds.to_netcdf(tmp, encoding=cf.encoding(ds))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
