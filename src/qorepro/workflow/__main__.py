@@ -15,6 +15,8 @@ def _setup_logging(log_path):
         handlers.append(logging.FileHandler(log_path, mode="w"))
     logging.basicConfig(level=logging.INFO, handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # JAX reports at INFO that it probed for a TPU: noise in every sweep log
+    logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
 def _batch_size(value: str, backend_name: str) -> int:

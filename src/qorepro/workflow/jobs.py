@@ -58,17 +58,26 @@ def run_logged(args, log: str) -> None:
 def execute_notebook(snakemake) -> None:
     """papermill-execute ``input.notebook`` into ``output.notebook`` with the run's paths as
     parameters (the notebook's ``parameters`` cell), on a kernel reached over IPC sockets."""
+    import shutil
+    import tempfile
+
     import papermill
     from jupyter_client.manager import AsyncKernelManager
+
+    sockets = tempfile.mkdtemp(prefix="qorepro-kernel-")   # private: parallel plot jobs never share one
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kwargs):
             kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(sockets, "kernel"))
             super().__init__(*args, **kwargs)
 
     inp, out = snakemake.input, snakemake.output
     parameters = {"run": snakemake.wildcards.run, "params_json": inp.params, "stability_json": inp.stability,
                   "data_dir": snakemake.params.data_dir, "out_pdf": out.pdf, "out_png": out.png}
-    with logged(snakemake.log[0]):
-        papermill.execute_notebook(inp.notebook, out.notebook, parameters=parameters, kernel_name="python3",
-                                   cwd=".", progress_bar=True, kernel_manager_class=IPCKernelManager)
+    try:
+        with logged(snakemake.log[0]):
+            papermill.execute_notebook(inp.notebook, out.notebook, parameters=parameters, kernel_name="python3",
+                                       cwd=".", progress_bar=True, kernel_manager_class=IPCKernelManager)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)

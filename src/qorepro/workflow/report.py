@@ -105,13 +105,16 @@ def claims_page(claims_csv: str, run: str, out_html: str, out_summary: str) -> N
               "<code>config/claims.yaml</code>.</p>")
     _write(out_html, _page(f"Claims audit — run {run}",
                            f"<p>{_counts(rows)}</p>{legend}{claims_table(rows)}"))
-    lines = "".join(f"<tr><td><b>{_e(r['id'])}</b></td>{_verdict_cell(r['verdict'])}<td>{_e(r['source'])}</td></tr>"
-                    for r in rows)
+    # compact (the front page is a narrow column beside the rule graph): one row per verdict
+    lines = "".join(
+        f"<tr>{_verdict_cell(v)}<td>{', '.join(_e(r['id']) for r in rows if r['verdict'] == v) or '—'}</td></tr>"
+        for v in CLAIM_VERDICTS)
     _write(out_summary,
            f"<div class='claims-summary'><style>{STYLE.replace('body{', '.claims-summary{')}</style>"
-           f"<p><b>Claims audit of run {_e(run)}</b>: {_counts(rows)} "
-           "(details, measured numbers and thresholds: <i>3. Claims audit</i>).</p>"
-           f"<table><tr><th>id</th><th>verdict</th><th>source</th></tr>{lines}</table></div>\n")
+           f"<p><b>Claims audit of run {_e(run)}</b>: {len(rows)} claims of the papers checked on this run's "
+           "data (each claim with its source, measured numbers, thresholds and deciding method: "
+           "<i>3. Claims audit</i>; per figure: the figure's card in <i>1. Figures</i>).</p>"
+           f"<table><tr><th>verdict</th><th>claims</th></tr>{lines}</table></div>\n")
 
 
 def table1_page(table_csv: str, run: str, out_html: str) -> None:
