@@ -10,15 +10,12 @@
 #
 # Stages live in workflow/rules/*.smk; figure definitions in config/config.yaml (figures:);
 # physics in src/qorepro; plotting notebooks in notebooks/<figure>.ipynb.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
-
-
-validate(config, "config/schema.yaml", set_default=True)
 
 
 report: "workflow/report/workflow.rst"
