@@ -33,11 +33,13 @@ rule all:
         f"{R}/tables/table1.md",
         f"{R}/claims.csv",
         f"{R}/claims.md",
+        f"{R}/MANIFEST",
 
 
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/verify.smk"
 include: "workflow/rules/referee.smk"
 include: "workflow/rules/targets.smk"
