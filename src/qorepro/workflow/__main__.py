@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -94,6 +95,11 @@ def main(argv=None) -> int:
     except ProvenanceError as e:        # one line naming the file, no traceback
         print(f"provenance check failed: {e}", file=sys.stderr)
         return 1
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"{args.stage} failed: {e.strerror}: {e.filename}", file=sys.stderr)
+        return 1
 
 
 def _run(ap, args) -> int:
@@ -105,12 +111,14 @@ def _run(ap, args) -> int:
         _setup_logging(args.log)
         from .engines import engine_for
         from .record import FigureSpec
+        from .timedomain import remove_partial
         spec = FigureSpec.load(args.params)
         engine = engine_for(spec.model)
         execution = {"base_dir": args.base_dir, "batch_size": _batch_size(args.batch_size, args.backend)}
         if args.chunk is None:
             if not args.outdir:
                 ap.error("sweep: --outdir is required unless --chunk/--npz are given")
+            remove_partial(args.outdir)
             engine.compute_figure(spec, args.outdir, **execution)
         else:
             engine.compute_chunk(spec, args.chunk, args.n_chunks, args.npz, **execution)
@@ -118,7 +126,9 @@ def _run(ap, args) -> int:
         _setup_logging(None)
         from .engines import engine_for
         from .record import FigureSpec
+        from .timedomain import remove_partial
         spec = FigureSpec.load(args.params)
+        remove_partial(args.outdir)
         engine_for(spec.model).merge_chunks(spec, args.npz, args.outdir)
     elif args.stage == "certify":
         from .certification import write_summary

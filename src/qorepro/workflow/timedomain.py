@@ -13,6 +13,7 @@ which is exactly the uninterrupted integration (fixed steps), at a fraction of t
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import logging
 import os
@@ -406,16 +407,43 @@ def write_panels(spec: FigureSpec, prts, res: dict, t_tau, outdir: str, engine: 
 
 
 def write_netcdf(ds: xr.Dataset, path: str) -> str:
-    """Write atomically: a ``.part`` file renamed into place; nothing is left on failure."""
+    """Write atomically: a ``.part`` file renamed into place; nothing is left on failure, and a
+    full disk is reported as such (netCDF4 says only "NetCDF: HDF error")."""
     tmp = path + ".part"
     try:
         ds.to_netcdf(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(e, Exception) and _disk_full(path, ds, e):
+            raise OSError(errno.ENOSPC, "No space left on device", path) from e
         raise
     return path
+
+
+def _disk_full(path: str, ds, e: Exception) -> bool:
+    """Whether a failed write was (most likely) a full disk: ENOSPC itself, or less room left on
+    the file system than the dataset needs (HDF5 hides the errno)."""
+    import shutil
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    try:
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
+    except OSError:
+        return False
+    return free < 2 * ds.nbytes + (1 << 20)
+
+
+def remove_partial(outdir: str) -> list:
+    """Remove what a killed write left in ``outdir`` (``*.part`` files; only the job that owns
+    the directory writes there).  Returns the removed paths."""
+    import glob
+    stale = glob.glob(os.path.join(outdir, "*.part"))
+    for p in stale:
+        os.remove(p)
+        log.warning("removed %s, left by an interrupted run", p)
+    return stale
 
 
 def _sagnac_panel(p: PanelSpec, params) -> xr.Dataset:
