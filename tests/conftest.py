@@ -1,6 +1,6 @@
 import pytest
 
-from tiny_run import copy_project, run_all
+from shared_run import copy_project, run_all
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def test_tiny_run_logs(tiny_project):
 
 
 def test_default_profile_shows_failed_logs():
-    from tiny_run import ROOT
+    from shared_run import ROOT
 
     profile = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text())
     assert profile["show-failed-logs"] is True

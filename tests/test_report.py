@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from qorepro.workflow import report
-from tiny_run import FIGURES
+from shared_run import FIGURES
 
 
 def chromium() -> str:

@@ -18,6 +18,8 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from .workflow.provenance import open_verified  # noqa: E402
+
 LABELS = {
     "S_Q": r"$S_Q$", "S_C": r"$S_C$", "E_N": r"$E_N$", "G_a": r"$G_a/\omega_1$",
     "G_m": r"$G_m/\omega_1$", "Delta_a": r"$\Delta_a/\omega_1$", "Delta_m": r"$\Delta_m/\omega_1$",
@@ -90,7 +92,7 @@ def plot_figure(params_json: str, stability_json: str, data_dir: str):
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
     flat = list(axes.ravel())
     for pname, p in panels.items():
-        ds = _physical(xr.load_dataset(os.path.join(data_dir, f"{pname}.nc")), rec)
+        ds = _physical(open_verified(os.path.join(data_dir, f"{pname}.nc"), params_json, pname), rec)
         k = n_axes(p)
         axs, flat = flat[:k], flat[k:]
         DRAW[p["kind"]](axs, ds, p)
