@@ -1,5 +1,4 @@
 import pytest
-
 from shared_run import copy_project, run_all
 
 

@@ -1,7 +1,6 @@
 """Every claim evaluator on synthetic datasets: a case where the claim holds (reproduced), one
 where it fails (not_reproduced), and one whose deciding points are not certified (inconclusive)."""
 import numpy as np
-import pytest
 import xarray as xr
 
 from qorepro import claims
@@ -272,8 +271,9 @@ def test_every_evaluator_is_tested():
 
 
 def test_claims_file_references_known_evaluators_and_panels():
-    import yaml
     from pathlib import Path
+
+    import yaml
     root = Path(__file__).resolve().parents[1]
     spec = yaml.safe_load((root / "config" / "claims.yaml").read_text())
     cfg = yaml.safe_load((root / "config" / "config.yaml").read_text())

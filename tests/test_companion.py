@@ -7,10 +7,9 @@ import scipy.integrate as si
 import scipy.linalg as sl
 
 from qorepro import measures, units
+from qorepro.hurwitz import characteristic_coefficients_batch, hurwitz_determinants_batch, steady_state_verdict
 from qorepro.models import jiao2020 as J20
 from qorepro.models import jiao2022 as J22
-from qorepro.hurwitz import (characteristic_coefficients_batch, hurwitz_determinants_batch,
-                             steady_state_verdict)
 from qorepro.steady_state import lyapunov, lyapunov_kron
 
 

@@ -9,9 +9,9 @@ import shutil
 import subprocess
 
 import pytest
+from shared_run import FIGURES
 
 from qorepro.workflow import report
-from shared_run import FIGURES
 
 
 def chromium() -> str:

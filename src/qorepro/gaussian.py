@@ -29,7 +29,7 @@ import numpy as np
 from . import backend  # noqa: F401  (float64 before any array is made)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def triangle(d: int):
     """(rows, cols) of the upper triangle of a d×d matrix and the (d, d) map back into it."""
     iu = np.triu_indices(d)
@@ -78,7 +78,7 @@ def moment_field(model, c, Qp):
     return vf
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jacobian(model):
     J = jax.jacfwd(model.mean_field_rhs)
     return jax.jit(jax.vmap(J, in_axes=(1, 0)))
@@ -103,6 +103,6 @@ def field(model, x, c) -> np.ndarray:
     return _bucketed(_rhs(model), x, c)[..., :np.shape(x)[-1]]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rhs(model):
     return jax.jit(model.mean_field_rhs)

@@ -7,7 +7,7 @@ workflow resolves grids with it while the DAG is built.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

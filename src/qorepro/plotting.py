@@ -15,7 +15,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from .workflow.provenance import open_verified  # noqa: E402

@@ -27,7 +27,7 @@ METHODS = {name: getattr(diffrax, cls) for name, cls in TABLEAUX.items()}
 ORDER = {"dopri8": 8, "tsit5": 5, "dopri5": 5}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tableau(method: str):
     """(a, b): the lower-triangular stage coefficients (tuple of tuples, a[i] used for stage
     i+1) and the solution weights, as Python floats, trailing zero-weight stages dropped."""

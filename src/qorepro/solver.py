@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import jax
 import jax.numpy as jnp
@@ -34,9 +34,7 @@ import numpy as np
 from . import backend, gaussian, measures, rk  # noqa: F401  (backend: float64)
 from .batching import bucket as batch_bucket
 from .batching import pad as _pad
-
 from .settings import METHODS, SolverSettings  # noqa: F401  (re-exported)
-
 
 #: window features evaluated at every window sample (uncertainty check: every 4th)
 UNCERTAINTY_EVERY = 4
@@ -58,8 +56,8 @@ class Trajectory:
     t_tau: np.ndarray
     S_Q: np.ndarray
     S_C: np.ndarray
-    means: Optional[np.ndarray]
-    covariance: Optional[np.ndarray]
+    means: np.ndarray | None
+    covariance: np.ndarray | None
     x_final: np.ndarray
     V_final: np.ndarray
     t_window_tau: np.ndarray
@@ -79,7 +77,7 @@ class Trajectory:
         return w.mean(axis=0), w.min(axis=0), w.max(axis=0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _step(model, method: str):
     """One compiled Runge–Kutta step of the moment equations, ``step(y, c, Qp, dt)``.
 
@@ -96,7 +94,7 @@ def run_steps(model, method, y, c, Qp, dt, n):
     return jax.lax.fori_loop(0, n, lambda _, yy: one(yy, c, Qp, dt), y)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _programs(model, method: str):
     """The compiled pieces of a run for one model and tableau (cached per process)."""
     j, k = model.mechanical_modes
@@ -154,9 +152,9 @@ CHUNK_TAU = 10.0
 
 
 def integrate(model, params, initial=None, settings: SolverSettings = SolverSettings(), *,
-              traces: bool = False, keep_means: Optional[bool] = None, keep_covariance: bool = False,
-              start: Optional[tuple] = None,
-              progress: Optional[Callable[[int], None]] = None) -> Trajectory:
+              traces: bool = False, keep_means: bool | None = None, keep_covariance: bool = False,
+              start: tuple | None = None,
+              progress: Callable[[int], None] | None = None) -> Trajectory:
     """Integrate mean fields and covariance for every point of a batched parameter set.
 
     Parameters
@@ -281,6 +279,6 @@ def integrate_scipy_point(model, params, initial=None, settings: SolverSettings 
     return out + (Vs,) if covariance else out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _point_functions(model):
     return jax.jit(model.mean_field_rhs), jax.jit(jax.jacfwd(model.mean_field_rhs))

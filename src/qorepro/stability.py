@@ -20,17 +20,23 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import gaussian, measures
-from .hurwitz import (characteristic_coefficients, characteristic_coefficients_batch,  # noqa: F401
-                      eigen_stable, hurwitz_determinants, hurwitz_determinants_batch, hurwitz_stable,
-                      steady_state_verdict)
-from .settings import CERTIFIED, VERDICTS, CertificationSettings  # noqa: F401  (re-exported)
 from .batching import bucket as batch_bucket
 from .batching import pad as _pad
+from .hurwitz import (  # noqa: F401
+    characteristic_coefficients,
+    characteristic_coefficients_batch,
+    eigen_stable,
+    hurwitz_determinants,
+    hurwitz_determinants_batch,
+    hurwitz_stable,
+    steady_state_verdict,
+)
+from .settings import CERTIFIED, VERDICTS, CertificationSettings  # noqa: F401  (re-exported)
 from .solver import _step, run_steps
 
 
 # ---------------------------------------------------------------------------- fixed points
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _newton(model, iterations: int = 30):
     """Batched Newton iteration on the full mean-field equations (compiled per model)."""
     f = model.mean_field_rhs
@@ -133,7 +139,7 @@ def detect_period(t_tau: np.ndarray, signal: np.ndarray):
     return period, spread, count
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _period_programs(model, method: str):
     j, k = model.mechanical_modes
     d = 2 * model.n_modes

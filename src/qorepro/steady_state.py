@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 #: relative residual ‖AV + VAᵀ + D‖/‖D‖ above which the eigenbasis solution is replaced by
 #: the Kronecker solve (ill-conditioned eigenvectors near exceptional points)
 RESIDUAL_RTOL = 1e-10
@@ -69,8 +68,8 @@ def certified_covariance(A: np.ndarray, D: np.ndarray, entangled_modes=None) -> 
     stable (there is none to describe); a stable point whose V violates the uncertainty
     relation gets the verdict ``unphysical_covariance`` (kept, but not certified).
     """
-    from .measures import uncertainty_min_eigenvalue
     from .hurwitz import steady_state_verdict
+    from .measures import uncertainty_min_eigenvalue
     verdict, max_re, theta = steady_state_verdict(A)
     V = np.full(A.shape, np.nan)
     umin = np.full(A.shape[:-2], np.nan)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import xarray as xr
@@ -21,8 +21,8 @@ import xarray as xr
 from . import __version__
 from .grid import DIRECTIONS, axis_overrides, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
 from .models import lai2025
-from .solver import SolverSettings, integrate
 from .settings import ATTRACTORS
+from .solver import SolverSettings, integrate
 from .stability import CERTIFIED, VERDICTS, CertificationSettings, certify
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,11 @@ VARIABLES = {
 }
 
 
-def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] = None,
+def evaluate(params: lai2025.LaiParams, initial: lai2025.InitialState | None = None,
              settings: SolverSettings = SolverSettings(),
              cert_settings: CertificationSettings = CertificationSettings(), *,
-             batch_size: int = 64, traces: bool = False, start: Optional[tuple] = None,
-             progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
+             batch_size: int = 64, traces: bool = False, start: tuple | None = None,
+             progress: Callable[[int, int], None] | None = None, model=lai2025.MODEL,
              progress_file=None, progress_desc: str = "sweep"):
     """Integrate and certify every point of a batched parameter set, ``batch_size`` at a time.
 
@@ -137,11 +137,11 @@ def evaluate(params: lai2025.LaiParams, initial: Optional[lai2025.InitialState] 
 
 
 def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiParams(),
-          initial: Optional[lai2025.InitialState] = None,
+          initial: lai2025.InitialState | None = None,
           settings: SolverSettings = SolverSettings(),
           cert_settings: CertificationSettings = CertificationSettings(), *,
           batch_size: int = 64, traces: bool = False,
-          progress: Optional[Callable[[int, int], None]] = None, model=lai2025.MODEL,
+          progress: Callable[[int, int], None] | None = None, model=lai2025.MODEL,
           progress_file=None) -> xr.Dataset:
     """Compute every point of the grid spanned by ``axes`` and return a Dataset.
 

@@ -156,7 +156,7 @@ def point_keys(seed: int, point_ids) -> jax.Array:
     return jax.vmap(lambda i: jr.fold_in(base, i))(jnp.asarray(point_ids, dtype=jnp.uint32))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _program(model, solver_name: str, n: int, m: int, n_steps: int, n_rec: int, i_rec: int,
              i_win: int, stride: int):
     """The compiled ensemble run for n points × m trajectories (cached per shape)."""

@@ -9,6 +9,11 @@ rule certify:
         data=lambda wc: run_panel_files(wc.run, wc.figure),
     output:
         "results/{run}/stability/{figure}.json",
+    log:
+        "results/{run}/logs/certify/{figure}.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "certify",
@@ -20,10 +25,5 @@ rule certify:
             output[0],
             *input.data,
         ],
-    log:
-        "results/{run}/logs/certify/{figure}.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"

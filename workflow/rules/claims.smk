@@ -15,6 +15,11 @@ rule claims_of_run:
             subcategory="{run}",
         ),
         md="results/{run}/claims.md",
+    log:
+        "results/{run}/logs/claims.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "claims",
@@ -28,11 +33,6 @@ rule claims_of_run:
             "--md",
             output.md,
         ],
-    log:
-        "results/{run}/logs/claims.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 

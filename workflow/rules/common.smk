@@ -129,11 +129,29 @@ def continued_run(run, figure):
 
 # editing physics code reruns the sweeps; editing plotting code or a notebook reruns plots only
 _SRC = os.path.dirname(os.path.abspath(qorepro.__file__))
-_COMMON_ENGINE = ["units.py", "arrays.py", "settings.py", "grid.py", "hurwitz.py", "measures.py", "stability.py",
-                  "models/__init__.py", "workflow/record.py", "workflow/provenance.py", "workflow/engines.py"]
+_COMMON_ENGINE = [
+    "units.py",
+    "arrays.py",
+    "settings.py",
+    "grid.py",
+    "hurwitz.py",
+    "measures.py",
+    "stability.py",
+    "models/__init__.py",
+    "workflow/record.py",
+    "workflow/provenance.py",
+    "workflow/engines.py",
+]
 _KIND_ENGINE = {
-    "time_domain": ["backend.py", "batching.py", "rk.py", "gaussian.py", "solver.py", "sweep.py",
-                    "workflow/timedomain.py"],
+    "time_domain": [
+        "backend.py",
+        "batching.py",
+        "rk.py",
+        "gaussian.py",
+        "solver.py",
+        "sweep.py",
+        "workflow/timedomain.py",
+    ],
     "steady_state": ["steady_state.py", "workflow/steady.py"],
 }
 
@@ -200,8 +218,15 @@ def sweep_args(figure, *extra):
 
     def args(wc, output):
         base = continued_run(wc.run, figure)
-        out = ["sweep", "--params", params_file(wc.run, figure),
-               "--backend", ENGINE.get("backend", "auto"), "--batch-size", ENGINE.get("batch_size", "auto")]
+        out = [
+            "sweep",
+            "--params",
+            params_file(wc.run, figure),
+            "--backend",
+            ENGINE.get("backend", "auto"),
+            "--batch-size",
+            ENGINE.get("batch_size", "auto"),
+        ]
         if base:
             out += ["--base-dir", f"results/{data_run(base, figure)}/data/{figure}"]
         for e in extra:
@@ -209,7 +234,6 @@ def sweep_args(figure, *extra):
         return out
 
     return args
-
 
 
 # --- claims (claims.smk)
@@ -245,14 +269,11 @@ def dataset_args(run):
     return [a for k, p in claim_datasets(run).items() for a in ("--dataset", f"{k}={p}")]
 
 
-
 # --- report (report.smk): figures in the papers' order, the pages of a run
 FIGURE_DESCRIPTIONS = os.path.join(workflow.basedir, "workflow", "report", "figures.yaml")
 with open(FIGURE_DESCRIPTIONS, encoding="utf-8") as _fh:
     _DESCRIBED = list(yaml.load(_fh, Loader=yaml.CSafeLoader) or {})
-FIGURE_ORDER = [f for f in _DESCRIBED if f in config["figures"]] + [
-    f for f in config["figures"] if f not in _DESCRIBED
-]
+FIGURE_ORDER = [f for f in _DESCRIBED if f in config["figures"]] + [f for f in config["figures"] if f not in _DESCRIBED]
 
 
 def figure_subcategory(wildcards):

@@ -19,8 +19,6 @@ rule plot:
             labels=figure_labels("figure"),
         ),
         notebook="results/{run}/notebooks/{figure}.ipynb",
-    params:
-        data_dir=lambda wc: f"results/{data_run(wc.run, wc.figure)}/data/{wc.figure}",
     log:
         "results/{run}/logs/plot/{figure}.log",
     wildcard_constraints:
@@ -28,6 +26,8 @@ rule plot:
     localrule: True  # a few seconds of matplotlib: not worth a cluster job
     conda:
         ENV
+    params:
+        data_dir=lambda wc: f"results/{data_run(wc.run, wc.figure)}/data/{wc.figure}",
     script:
         "../scripts/plot_notebook.py"
 
@@ -40,6 +40,11 @@ rule make_table1:
     output:
         csv="results/{run}/tables/table1.csv",
         md="results/{run}/tables/table1.md",
+    log:
+        "results/{run}/logs/table1.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "table1",
@@ -56,10 +61,5 @@ rule make_table1:
             "--md",
             output.md,
         ],
-    log:
-        "results/{run}/logs/table1.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"

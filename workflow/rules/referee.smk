@@ -4,7 +4,7 @@
 VARIANTS = list(config.get("variants", {}))
 WINDOW_RUNS = [v for v in ("window-50-70", RUN, "window-980-1000") if v == RUN or v in VARIANTS]
 IC_RUNS = [v for v in (RUN, "ic-inphase", "ic-antiphase") if v == RUN or v in VARIANTS]
-AUDIT_FIGURES = LAI_FIGURES      # the S_Q panels of every Lai paper/SI figure
+AUDIT_FIGURES = LAI_FIGURES  # the S_Q panels of every Lai paper/SI figure
 AUDIT_CODE = [os.path.join(_SRC, "workflow", "audits.py")]
 
 
@@ -29,6 +29,11 @@ rule audit_claims_by_run:
             category="5. Referee audits",
         ),
         md=f"results/audits/{RUN}/claims_by_run.md",
+    log:
+        f"results/audits/{RUN}/logs/claims_by_run.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "audit",
@@ -41,11 +46,6 @@ rule audit_claims_by_run:
             "--md",
             output.md,
         ],
-    log:
-        f"results/audits/{RUN}/logs/claims_by_run.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 
@@ -58,6 +58,11 @@ rule audit_claims_floquet:
     output:
         csv=f"results/audits/{RUN}/claims_floquet.csv",
         md=f"results/audits/{RUN}/claims_floquet.md",
+    log:
+        f"results/audits/{RUN}/logs/claims_floquet.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "claims",
@@ -73,11 +78,6 @@ rule audit_claims_floquet:
             "--md",
             output.md,
         ],
-    log:
-        f"results/audits/{RUN}/logs/claims_floquet.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 
@@ -93,6 +93,11 @@ rule audit_initial_conditions:
             caption="../report/audits.rst",
             category="5. Referee audits",
         ),
+    log:
+        f"results/audits/{RUN}/logs/initial_conditions.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "audit",
@@ -111,11 +116,6 @@ rule audit_initial_conditions:
             "--md",
             output.md,
         ],
-    log:
-        f"results/audits/{RUN}/logs/initial_conditions.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 
@@ -131,6 +131,11 @@ rule audit_floquet:
             caption="../report/audits.rst",
             category="5. Referee audits",
         ),
+    log:
+        f"results/audits/{RUN}/logs/floquet_vs_window.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "audit",
@@ -144,11 +149,6 @@ rule audit_floquet:
             "--md",
             output.md,
         ],
-    log:
-        f"results/audits/{RUN}/logs/floquet_vs_window.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 

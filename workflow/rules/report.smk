@@ -16,6 +16,11 @@ rule report_claims:
             subcategory="{run}",
         ),
         summary="results/{run}/report/claims_summary.html",
+    log:
+        "results/{run}/logs/report/claims.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "report",
@@ -29,11 +34,6 @@ rule report_claims:
             "--summary",
             output.summary,
         ],
-    log:
-        "results/{run}/logs/report/claims.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 
@@ -48,13 +48,13 @@ rule report_table1:
             category="2. Table I",
             subcategory="{run}",
         ),
-    params:
-        args=lambda wc, input, output: ["report", "table1", "--run", wc.run, "--table", input.csv, "--out", output[0]],
     log:
         "results/{run}/logs/report/table1.log",
     localrule: True
     conda:
         ENV
+    params:
+        args=lambda wc, input, output: ["report", "table1", "--run", wc.run, "--table", input.csv, "--out", output[0]],
     script:
         "../scripts/stage.py"
 
@@ -70,6 +70,11 @@ rule report_provenance:
             category="4. Provenance",
             subcategory="{run}",
         ),
+    log:
+        "results/{run}/logs/report/provenance.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "report",
@@ -85,11 +90,6 @@ rule report_provenance:
             "--out",
             output[0],
         ],
-    log:
-        "results/{run}/logs/report/provenance.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"
 
@@ -109,6 +109,13 @@ rule report_figure:
             subcategory=figure_subcategory,
             labels=figure_labels("card: what it shows, claims"),
         ),
+    log:
+        "results/{run}/logs/report/{figure}.log",
+    wildcard_constraints:
+        figure="|".join(FIGURES + REFEREE),
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "report",
@@ -130,12 +137,5 @@ rule report_figure:
             "--out",
             output[0],
         ],
-    log:
-        "results/{run}/logs/report/{figure}.log",
-    wildcard_constraints:
-        figure="|".join(FIGURES + REFEREE),
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"

@@ -16,19 +16,19 @@ for _fig in config["figures"]:
                 base=continued_panels(_fig),
             output:
                 panel_files(_fig),
-            params:
-                args=sweep_args(_fig, lambda wc, output, f=_fig: ["--outdir", f"results/{wc.run}/data/{f}"]),
-                env=SWEEP_ENV,
             log:
                 f"results/{{run}}/logs/sweep/{_fig}.log",
             benchmark:
                 f"results/{{run}}/benchmarks/sweep/{_fig}.tsv"
+            conda:
+                ENV
             threads: 1
             resources:
                 mem_mb=4000,
                 runtime=120,
-            conda:
-                ENV
+            params:
+                args=sweep_args(_fig, lambda wc, output, f=_fig: ["--outdir", f"results/{wc.run}/data/{f}"]),
+                env=SWEEP_ENV,
             script:
                 "../scripts/stage.py"
 
@@ -43,24 +43,24 @@ for _fig in config["figures"]:
                 base=continued_panels(_fig),
             output:
                 temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}.npz"),
+            log:
+                f"results/{{run}}/logs/sweep/{_fig}.chunk{{chunk}}.log",
+            benchmark:
+                f"results/{{run}}/benchmarks/sweep/{_fig}.chunk{{chunk}}.tsv"
+            wildcard_constraints:
+                chunk=r"\d+",
+            conda:
+                ENV
+            threads: 1
+            resources:
+                mem_mb=4000,
+                runtime=120,
             params:
                 args=sweep_args(
                     _fig,
                     lambda wc, output, k=_k: ["--chunk", wc.chunk, "--n-chunks", k, "--npz", output[0]],
                 ),
                 env=SWEEP_ENV,
-            wildcard_constraints:
-                chunk=r"\d+",
-            log:
-                f"results/{{run}}/logs/sweep/{_fig}.chunk{{chunk}}.log",
-            benchmark:
-                f"results/{{run}}/benchmarks/sweep/{_fig}.chunk{{chunk}}.tsv"
-            threads: 1
-            resources:
-                mem_mb=4000,
-                runtime=120,
-            conda:
-                ENV
             script:
                 "../scripts/stage.py"
 
@@ -72,13 +72,19 @@ for _fig in config["figures"]:
                 chunks=[f"results/{{run}}/chunks/{_fig}/{i}.npz" for i in range(_k)],
             output:
                 panel_files(_fig),
-            params:
-                args=lambda wc, input, f=_fig: ["merge", "--params", input.params,
-                                                "--outdir", f"results/{wc.run}/data/{f}", *input.chunks],
             log:
                 f"results/{{run}}/logs/sweep/{_fig}.merge.log",
             localrule: True
             conda:
                 ENV
+            params:
+                args=lambda wc, input, f=_fig: [
+                    "merge",
+                    "--params",
+                    input.params,
+                    "--outdir",
+                    f"results/{wc.run}/data/{f}",
+                    *input.chunks,
+                ],
             script:
                 "../scripts/stage.py"

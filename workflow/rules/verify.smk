@@ -15,6 +15,11 @@ rule manifest:
             category="4. Provenance",
             subcategory="{run}",
         ),
+    log:
+        "results/{run}/logs/manifest.log",
+    localrule: True
+    conda:
+        ENV
     params:
         args=lambda wc, input, output: [
             "manifest",
@@ -27,10 +32,5 @@ rule manifest:
             "--panels",
             *input.panels,
         ],
-    log:
-        "results/{run}/logs/manifest.log",
-    localrule: True
-    conda:
-        ENV
     script:
         "../scripts/stage.py"

@@ -26,9 +26,8 @@ two methods disagree on certified points (more than 3 TWA error bars).
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
 
 import numpy as np
 import xarray as xr

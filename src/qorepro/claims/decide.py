@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 import xarray as xr
 
@@ -32,7 +32,7 @@ def _decide(fn, datasets, th, mask_var, unmasked):
     return ("reproduced" if h_cert else "not_reproduced"), m_cert, ""
 
 
-def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: Optional[dict] = None) -> ClaimResult:
+def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: dict | None = None) -> ClaimResult:
     """Verdict of one claim on its datasets (see :mod:`qorepro.claims.base` for the logic).
 
     ``verdict`` requires certified points (stable *and* valid linearisation);

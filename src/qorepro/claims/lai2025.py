@@ -4,12 +4,11 @@ Contract: ``(data: Data, thresholds: dict) -> (holds: bool | None, measured: dic
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from .base import (Data, _all_at_least, _all_below, _argmax_coord, _both, _nanmax,  # noqa: F401
-                   _nearest, _r)
+from .base import Data, _all_at_least, _all_below, _argmax_coord, _both, _nanmax, _nearest, _r  # noqa: F401
 
 # signature: (data: Data, th: dict) -> (holds: bool | None, measured: dict)
 

@@ -69,7 +69,7 @@ class LaiParams:
     omega1_MHz: float = 10.0   #: ω₁/2π in MHz: the frequency unit (SI Table I: 10, experiment 15.25)
     radius_mm: float = 1.1     #: silica sphere radius r in mm (enters Λ; experiment: 0.2)
 
-    def replace(self, **changes) -> "LaiParams":
+    def replace(self, **changes) -> LaiParams:
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise KeyError(f"unknown LaiParams field(s): {sorted(unknown)}")
@@ -148,7 +148,7 @@ class Coefficients(NamedTuple):
     def n(self) -> int:
         return int(np.shape(self.omega1)[0])
 
-    def take(self, idx) -> "Coefficients":
+    def take(self, idx) -> Coefficients:
         """The coefficients of the points ``idx`` (an index array or slice)."""
         return Coefficients(*(np.asarray(v)[idx] for v in self))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections import Counter
 
 import xarray as xr

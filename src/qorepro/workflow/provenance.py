@@ -72,7 +72,7 @@ def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine
         "title": f"{spec.figure} panel {pname}: {(p.title if p else '') or spec.title}",
         "institution": "qorepro reproducibility pipeline",
         "source": source,
-        "history": f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}: "
+        "history": f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')}: "
                    f"python -m qorepro.workflow ({' '.join(sys.argv[1:])})",
         "references": references,
         "figure": spec.figure,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -71,17 +71,17 @@ class PanelSpec:
     name: str
     kind: str
     axes: dict
-    x: Optional[str]
-    y: Optional[str]
-    over: Optional[str]
+    x: str | None
+    y: str | None
+    over: str | None
     fixed: dict
     series: dict
-    reference: Optional[dict]
+    reference: dict | None
     variables: list
     traces: bool
     title: str = ""
     #: steady-state revival panels: the axis the reference case is maximised over
-    reference_over: Optional[str] = None
+    reference_over: str | None = None
 
     def to_record(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
@@ -90,7 +90,7 @@ class PanelSpec:
         return d
 
     @classmethod
-    def from_record(cls, name: str, d: dict) -> "PanelSpec":
+    def from_record(cls, name: str, d: dict) -> PanelSpec:
         return cls(name=name, **d)
 
     @property
@@ -117,14 +117,14 @@ class FigureSpec:
     panels: dict            # name → PanelSpec
     plot: dict = field(default_factory=dict)
     #: time-domain models only
-    initial_state: Optional[dict] = None
-    certification: Optional[dict] = None
+    initial_state: dict | None = None
+    certification: dict | None = None
     #: steady-state models only
-    parameter_units: Optional[dict] = None
+    parameter_units: dict | None = None
     #: continue every point from the stored end state of this run's data (time-domain)
-    continue_from: Optional[dict] = None
+    continue_from: dict | None = None
     #: the truncated-Wigner ensemble's settings where the run computes it (time-domain)
-    twa: Optional[dict] = None
+    twa: dict | None = None
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_record(self) -> dict:
@@ -133,7 +133,7 @@ class FigureSpec:
         return jsonable({k: v for k, v in d.items() if v is not None})
 
     @classmethod
-    def from_record(cls, d: dict) -> "FigureSpec":
+    def from_record(cls, d: dict) -> FigureSpec:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -145,7 +145,7 @@ class FigureSpec:
         return json.dumps(self.to_record(), sort_keys=True, indent=1)
 
     @classmethod
-    def load(cls, path: str) -> "FigureSpec":
+    def load(cls, path: str) -> FigureSpec:
         with open(path) as fh:
             return cls.from_record(json.load(fh))
 

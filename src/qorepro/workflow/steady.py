@@ -13,9 +13,9 @@ mechanical covariance of each series, for Wigner projections).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # xarray is imported where it is used (lazy in the DAG proces
     import xarray as xr
 
 from .. import __version__
-from ..models import MODELS
 from ..grid import DIRECTIONS
+from ..models import MODELS
 from ..settings import CERTIFIED
 from . import provenance
 from .record import ConfigError, FigureSpec, PanelSpec, axis_n, axis_values, panel_axes

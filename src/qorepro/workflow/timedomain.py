@@ -15,10 +15,10 @@ from __future__ import annotations
 import copy
 import errno
 import json
-from typing import TYPE_CHECKING
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -257,7 +257,7 @@ def _start_states(spec: FigureSpec, prts, base_dir: str):
 
 def _evaluate(spec: FigureSpec, allp, traces, *, sl=None, start=None, batch_size=256, label=""):
     from .. import backend
-    from ..sweep import evaluate       # the compiled engine: imported by compute jobs only
+    from ..sweep import evaluate  # the compiled engine: imported by compute jobs only
     settings = solver_settings(spec.solver)
     cert = CertificationSettings(**spec.certification)
     n = allp.batch_size
@@ -373,6 +373,7 @@ def merge_chunks(spec: FigureSpec, npz_paths, outdir: str) -> dict:
 def write_panels(spec: FigureSpec, prts, res: dict, t_tau, outdir: str, engine: dict) -> dict:
     """Split the per-point results back into panels and write one NetCDF file per panel."""
     import xarray as xr
+
     from ..sweep import assemble
     model = spec.model_object
     base = model.Params(**spec.parameters)
