@@ -13,12 +13,19 @@ def test_progress_lines_have_rate_and_eta():
     out = io.StringIO()
     b = bar(100, "point·τ", "run/fig", out, mininterval=0)
     for _ in range(4):
-        time.sleep(0.01)          # the bar shows nothing before its first update (no line without a rate)
+        time.sleep(0.01)
         b.update(25)
     b.close()
     lines = out.getvalue().splitlines()
     assert lines and all(re.search(r"ETA \d\d:\d\d, [\d.]+[kMG]?point·τ/s\]$", ln) for ln in lines), lines
     assert lines[-1].startswith("run/fig: 100%") and len(lines) == len(set(lines))
+    # a job faster than the update interval still logs its final line, with its rate
+    out = io.StringIO()
+    b = bar(10, "point·τ", "run/fast", out)
+    time.sleep(0.01)
+    b.update(10)
+    b.close()
+    assert out.getvalue().count("\n") == 1 and re.search(r"100% .*point·τ/s\]$", out.getvalue().strip())
 
 
 def test_tiny_run_logs(tiny_project):

@@ -21,7 +21,8 @@ class LineStream:
     def write(self, text: str) -> int:
         for part in text.replace("\r", "\n").split("\n"):
             part = part.strip()
-            if part and part != self._last:
+            # before the first update tqdm knows no rate ("ETA ?"): such a line says nothing
+            if part and part != self._last and "ETA ?" not in part:
                 self._last = part
                 for s in self.streams:
                     s.write(part + "\n")
@@ -37,6 +38,5 @@ def bar(total: float, unit: str, desc: str, *streams, mininterval: float = 5.0):
     from tqdm import tqdm
 
     target = LineStream(*streams)
-    # delay: no line before the first update, so every line has a rate and an ETA
     return tqdm(total=total, unit=unit, desc=desc, file=target, disable=not target.streams,
-                mininterval=mininterval, delay=1e-3, bar_format=BAR_FORMAT, unit_scale=True, ascii=True)
+                mininterval=mininterval, bar_format=BAR_FORMAT, unit_scale=True, ascii=True)
