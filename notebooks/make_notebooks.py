@@ -232,7 +232,15 @@ def panel_cells(fig, name, p, model):
     kind = p["kind"]
     letters = LETTERS.get(fig, {}).get(name, name)
     what = DESCRIBE.get(kind, kind)
-    title = f"**Panel {name}** — {kind}: {what}"
+    vs = p.get("variables") or ([_model_default_var(model)] if kind in ("line", "map", "trace") else [])
+    axes_ = [a for a in (_axis(p, "x"), _axis(p, "y")) if a]
+    title = f"**Panel {name}** — {kind}, {what}"
+    if vs and axes_:
+        title += f": {', '.join(vs)} versus {' and '.join(axes_)}"
+    if p.get("series"):
+        title += f"; series {', '.join(p['series'])}"
+    if p.get("fixed"):
+        title += f"; fixed {', '.join(f'{k} = {v}' for k, v in p['fixed'].items())}"
     if kind == "line":
         return [(title, line_cell(fig, name, p, model, letters))]
     if kind == "map":
