@@ -212,17 +212,18 @@ def wigner_cells(fig, name, p, model):
             "    P.vacuum(ax)",
             "    ax.set_xlabel(tex[quad[i]], labelpad=1)",
             "    ax.set_ylabel(tex[quad[j]], labelpad=1)",
-            "    if not physical:",
+            "    if not physical and k == 1:",
             "        P.unphysical_tag(ax)",
             f'    P.panel_letter(ax, f"{letter}{{k}}")',
-            f'axes["{letter}3"].set_title(label, loc="right", fontsize=7.5, color="{color}")']))
+            f'axes["{letter}3"].set_title(label.replace(" (", "\\n("), loc="right", fontsize=7, color="{color}")']))
     cells.append("\n".join([
         "# (c) reduced covariance matrix V_μν of the two oscillators, left and right input",
         'vmax = float(abs(ds["V_mech"]).max())',
         'for key, s in (("c1", "left"), ("c2", "right")):',
         "    d = ds.sel(series=s)",
         '    P.covariance_matrix(axes[key], d["V_mech"], [tex[q] for q in quad], vmax=vmax)',
-        '    axes[key].set_title(", ".join(filter(None, [f"{s} input", P.verdict_text(d)])), loc="right", fontsize=7.5)',
+        '    axes[key].set_title(f"{s} input", loc="right", fontsize=7.5)',
+        '    axes[key].set_xlabel(P.verdict_text(d), color="crimson", fontsize=7)',
         "    P.panel_letter(axes[key], key)"]))
     return cells
 

@@ -37,8 +37,8 @@ def test_points_without_a_value_are_not_drawn_and_are_counted():
     drawn = np.concatenate([ln.get_xydata() for ln in ax.get_lines()])
     assert not np.isin(drawn[:, 0], [1.0, 3.0]).any(), "a point without a value was drawn"
     assert not (drawn[:, 1] == 0).any(), "a missing value was drawn as zero"
-    leg = P.legend(ax)
-    assert any("2 points without a value" in t.get_text() for t in leg.get_texts())
+    P.legend(ax)
+    assert ax.get_title(loc="right").startswith("2 points without a value")
     plt.close(fig)
 
 

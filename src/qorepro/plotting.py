@@ -44,7 +44,8 @@ STYLE = {
 }
 PNG_DPI = 200
 HATCH_COLOR = "crimson"
-NO_VALUE_COLOR = "0.85"
+NO_VALUE_COLOR = "white"
+NO_VALUE_HATCH = "0.55"
 
 
 def color(i: int) -> str:
@@ -306,9 +307,9 @@ def legend(ax, outside: bool = False, **kw):
         handles.append(Line2D([], [], marker="o", ls="none", color="0.3", mfc="white", ms=4.4))
         labs.append("not certified (open)")
     missing = getattr(ax, "_qo_missing", 0)
-    if missing:
-        handles.append(Line2D([], [], ls="none"))
-        labs.append(f"{missing} point{'s' if missing > 1 else ''} without a value (omitted)")
+    if missing:       # noted above the axes, not in the legend (which would grow over the data)
+        ax.set_title(f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn", loc="right",
+                     fontsize=6.5, color="0.35")
     if not handles:
         return None
     if outside:
@@ -345,19 +346,21 @@ def density(ax, x, y, values, certified=None, *, label="", cmap="viridis", diver
         ax.figure.colorbar(m, ax=ax, label=label, pad=0.02)
     if certified is not None:
         hatch(ax, xe, ye, np.asarray(certified, dtype=bool) | ~np.isfinite(values))
+    hatch(ax, xe, ye, np.isfinite(values), pattern="xxx", color=NO_VALUE_HATCH)
     ax._qo_map_missing = getattr(ax, "_qo_map_missing", 0) + int((~np.isfinite(values)).sum())
     return m
 
 
-def hatch(ax, xe, ye, ok) -> None:
-    """Hatch the cells where ``ok[ix, iy]`` is False."""
-    bad = np.argwhere(~ok)
+def hatch(ax, xe, ye, ok, pattern="////", color=HATCH_COLOR) -> None:
+    """Hatch the cells where ``ok[ix, iy]`` is False (not certified: red slashes; no value:
+    grey crosses)."""
+    bad = np.argwhere(~np.asarray(ok, dtype=bool))
     if not len(bad):
         return
     rects = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j]) for i, j in bad]
-    ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=HATCH_COLOR, hatch="////", lw=0,
-                                      zorder=3))
-    ax._qo_map_hatched = True
+    ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=color, hatch=pattern, lw=0, zorder=3))
+    if color == HATCH_COLOR:
+        ax._qo_map_hatched = True
 
 
 VERDICT_COLORS = ["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#e6ab02", "#666666"]
@@ -533,9 +536,9 @@ def map_note(fig) -> str | None:
                if getattr(a, "_qo_map_missing", 0)}
     parts = []
     if hatched:
-        parts.append("Maps: hatched cells are not certified")
+        parts.append("Maps: cells hatched in red are not certified")
     if missing:
-        parts.append("grey cells have no value (" + ", ".join(f"{k}: {v}" for k, v in missing.items()) + ")")
+        parts.append("cells crossed in grey have no value (" + ", ".join(f"{k}: {v}" for k, v in missing.items()) + ")")
     return "; ".join(parts) + "." if parts else None
 
 
@@ -588,5 +591,5 @@ def is_physical(d) -> bool:
 
 
 def unphysical_tag(ax) -> None:
-    ax.text(0.98, 0.02, "unphysical:\nV + iΩ/2 ≱ 0", transform=ax.transAxes, ha="right", va="bottom",
+    ax.text(0.03, 0.03, "unphysical:\nV + iΩ/2 ≱ 0", transform=ax.transAxes, ha="left", va="bottom",
             fontsize=6, color="crimson")
