@@ -193,7 +193,7 @@ def test_every_notebook_executes_on_the_tiny_run(tmp_path):
     shutil.copy(ROOT / "tests" / "workflow" / "tiny.yaml", tmp_path / "tiny.yaml")
     run = tmp_path / "results" / "test-tiny"
     targets = [f"results/test-tiny/figures/{f}.png" for f in NOTEBOOKS]
-    r = subprocess.run([sys.executable, "-m", "snakemake", "-c2", "--configfile", "tiny.yaml", *targets],
+    r = subprocess.run([sys.executable, "-m", "snakemake", *targets, "-c2", "--configfile", "tiny.yaml"],
                        cwd=tmp_path, capture_output=True, text=True)
     failed = [f for f in NOTEBOOKS if not (run / "figures" / f"{f}.png").exists()]
     logs = "\n".join((run / "logs" / "plot" / f"{f}.log").read_text()[-1500:] for f in failed
