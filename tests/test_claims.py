@@ -382,3 +382,56 @@ def test_physical_everywhere_and_max_above():
     check("physical_everywhere", {}, {"f/a": mk(0.0)}, {"f/a": mk(-0.1)}, certification=False)
     check("max_above", {"variable": "E_N", "above": 1e-3}, {"f/a": mk(0.0)}, {"f/a": mk(0.0, en=0.0)},
           {"f/a": mk(-0.1)})
+
+
+def _with_twa(ds, twa, err):
+    """Attach truncated-Wigner values S_Q_twa ± err (same shape as S_Q) and mark every point
+    uncertified, so the beyond-linearisation decision uses the TWA values."""
+    out = ds.copy(deep=True)
+    out["S_Q_twa"] = (ds["S_Q"].dims, np.asarray(twa, float))
+    out["S_Q_twa_err"] = (ds["S_Q"].dims, np.broadcast_to(err, ds["S_Q"].shape).astype(float))
+    out["certified"] = xr.zeros_like(ds["certified"])
+    return out
+
+
+def test_statistical_values_are_equal_within_their_error_bars():
+    """Ω = 0: left and right are the same equations; their TWA values differ only by sampling
+    noise, so "identical" means within 3 standard errors of the difference — not within the
+    1e-9 meant for deterministic values.  A real difference (here 0.05 at 0.002 error) fails."""
+    bump = lambda c: 0.3 * np.exp(-((X - c) / 0.1) ** 2)
+    rng = np.random.default_rng(1)
+    spin = line("Delta_a", X, {"left": bump(-0.7), "right": bump(-1.3)})
+    static = line("Delta_a", X, {"left": bump(-1.0), "right": bump(-1.0)})
+    noisy = bump(-1.0)[None] + 0.002 * rng.standard_normal((2, X.size))
+    shifted = noisy + np.array([[0.0], [0.05]])
+    claim = {"id": "X", "evaluator": "direction_dependence", "datasets": ["s/a", "s/b"],
+             "test": {"spinning": "s/b", "static": "s/a"}}
+    spin_twa = _with_twa(spin, spin["S_Q"].values, 0.002)
+    same = claims.evaluate(claim, {"s/a": _with_twa(static, noisy, 0.002), "s/b": spin_twa}, TH)
+    differ = claims.evaluate(claim, {"s/a": _with_twa(static, shifted, 0.002), "s/b": spin_twa}, TH)
+    assert same.verdict_beyond_linearization == "reproduced" and same.decided_by == "twa"
+    assert differ.verdict_beyond_linearization == "not_reproduced"
+
+
+def test_split_ensembles_are_not_compared_for_equality():
+    """A point whose ensemble is split between attractors (a few trajectories on the other
+    branch) has an S_Q that hinges on that count; it is left out of the Ω = 0 equality test
+    and counted, instead of failing the claim."""
+    bump = lambda c: 0.3 * np.exp(-((X - c) / 0.1) ** 2)
+    spin = line("Delta_a", X, {"left": bump(-0.7), "right": bump(-1.3)})
+    static = line("Delta_a", X, {"left": bump(-1.0), "right": bump(-1.0)})
+    vals = np.array([bump(-1.0), bump(-1.0)])
+    vals[1, 6] = 3e-4                                  # right: 1 % on the anti-phase branch
+    st = _with_twa(static, vals, 1e-4)
+    census = np.zeros(vals.shape + (3,))
+    census[..., 0] = 1.0
+    census[1, 6] = [0.99, 0.01, 0.0]
+    st["census_twa"] = (("series", "Delta_a", "attractor"), census)
+    claim = {"id": "X", "evaluator": "direction_dependence", "datasets": ["s/a", "s/b"],
+             "test": {"spinning": "s/b", "static": "s/a"}}
+    r = claims.evaluate(claim, {"s/a": st, "s/b": _with_twa(spin, spin["S_Q"].values, 0.002)}, TH)
+    assert r.verdict_beyond_linearization == "reproduced"
+    assert r.measured["beyond_linearization"]["n_static_points_split_ensemble"] == 1
+    st["census_twa"] = (("series", "Delta_a", "attractor"), np.where(census > 0.5, 1.0, 0.0))
+    r = claims.evaluate(claim, {"s/a": st, "s/b": _with_twa(spin, spin["S_Q"].values, 0.002)}, TH)
+    assert r.verdict_beyond_linearization == "not_reproduced"      # same census: a real difference

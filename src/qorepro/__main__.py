@@ -1,5 +1,8 @@
 """Command line: ``python -m qorepro baseline`` — the paper's baseline point, computed.
 
+``python -m qorepro verify results/<run>`` re-checks a finished run offline (its MANIFEST and
+the provenance of every panel file).
+
 Computes the baseline (SI Table I, Fig. 1 caption, Ω = 0) for K = 0 and K = ∓2×10⁻⁵ (CD / OD
 field directions):
 
@@ -93,6 +96,20 @@ def baseline(args) -> int:
     return 0
 
 
+def verify(run_dir: str) -> int:
+    """``python -m qorepro verify results/<run>``: exit 0 and one summary line when the run
+    verifies, else exit 1 and one line naming the first file that does not."""
+    from .workflow.provenance import ProvenanceError, verify_run
+    try:
+        r = verify_run(run_dir)
+    except ProvenanceError as e:
+        print(f"verification FAILED: {e}", file=sys.stderr)
+        return 1
+    print(f"run {r['run']} verified: {r['files']} files match {run_dir}/MANIFEST, "
+          f"{r['panels']} panel files match their params records and checksums")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m qorepro", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -106,7 +123,11 @@ def main(argv=None) -> int:
     b.add_argument("--window", type=float, default=20.0, help="late-window length in τ (default 20)")
     b.add_argument("--out", default="results/baseline/engine/baseline.nc")
     b.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    v = sub.add_parser("verify", help="re-check a run offline: MANIFEST sha256s and every panel's provenance")
+    v.add_argument("run_dir", help="results/<run>")
     args = ap.parse_args(argv)
+    if args.cmd == "verify":
+        return verify(args.run_dir)
     if not (np.isfinite(args.t_end) and np.isfinite(args.window)) or args.window <= 0 or args.window > args.t_end:
         ap.error("--window must be in (0, t_end] and both finite")
     from .settings import TWASettings

@@ -146,9 +146,10 @@ def load_panels(data_dir: str, params_json: str, stability_json: str | None = No
     """Load every panel file of a figure, each verified against its provenance record.
 
     This is the only place where the notebooks read data: the check
-    (:func:`qorepro.workflow.provenance.verify_dataset`) stays in one place.
+    (:func:`qorepro.workflow.provenance.open_verified`: readable, data equal to its checksums,
+    computed from this record for this panel) stays in one place.
     """
-    from .workflow.provenance import verify_dataset
+    from .workflow.provenance import open_verified
     from .workflow.record import FigureSpec
 
     with open(params_json) as fh:
@@ -156,9 +157,7 @@ def load_panels(data_dir: str, params_json: str, stability_json: str | None = No
     spec = FigureSpec.load(params_json)
     panels = {}
     for name in rec["panels"]:
-        path = os.path.join(data_dir, f"{name}.nc")
-        ds = xr.load_dataset(path)
-        verify_dataset(ds, path, spec, name)
+        ds = open_verified(os.path.join(data_dir, f"{name}.nc"), spec, name)
         panels[name] = _physical(ds, rec)
     stab = {}
     if stability_json:

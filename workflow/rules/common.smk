@@ -5,14 +5,18 @@ import os
 import sys
 
 import yaml
-from snakemake.utils import validate as _validate
 
 import qorepro
 from qorepro.models import MODELS
-from qorepro.workflow.spec import ConfigError, check_config, figure_panels, resolve_figure, variant_config
+from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure, variant_config
+from qorepro.workflow.validation import check_targets, cli_targets, validate_config
 
+# every check (schema, finite numbers, figure names, windows after presets, sizes) before any job
+SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
+with open(os.path.join(workflow.basedir, "config", "config.yaml")) as _fh:
+    BASE_FIGURES = list(yaml.load(_fh, Loader=yaml.CSafeLoader)["figures"])
 try:
-    check_config(config)
+    validate_config(config, SCHEMA, BASE_FIGURES)
 except ConfigError as e:
     raise WorkflowError(f"invalid configuration: {e}")
 
@@ -36,15 +40,17 @@ def run_config(run):
         path = config["variants"][run]
         try:
             with open(path) as fh:
-                overlay = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+                overlay = yaml.load(fh, Loader=yaml.CSafeLoader)
             if not isinstance(overlay, dict):
-                raise ConfigError("the file must hold a mapping of configuration keys")
+                raise ConfigError("the file is empty or does not hold a mapping of configuration keys")
             if overlay.get("continue_from") == "main":
                 overlay["continue_from"] = RUN
             merged = variant_config(config, run, overlay)
-            _validate(merged, os.path.join(workflow.basedir, "config", "schema.yaml"), set_default=True)
-            check_config(merged)
-        except (ConfigError, WorkflowError, OSError, yaml.YAMLError) as e:
+            validate_config(merged, SCHEMA, BASE_FIGURES)
+        except yaml.MarkedYAMLError as e:
+            where = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
+            raise WorkflowError(f"invalid variant {run!r} ({path}{where}): {e.problem}")
+        except (ConfigError, OSError, yaml.YAMLError) as e:
             raise WorkflowError(f"invalid variant {run!r} ({path}): {e}")
         _RUN_CONFIGS[run] = merged
     return _RUN_CONFIGS[run]

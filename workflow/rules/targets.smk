@@ -43,3 +43,11 @@ rule jiao2022:
     input:
         figure_files(figures_of("jiao2022")),
     localrule: True
+
+
+# an unknown target name is refused with the nearest rule name (Snakemake would only say
+# "No rule to produce …")
+try:
+    check_targets(cli_targets(sys.argv), {r.name for r in workflow.rules})
+except ConfigError as e:
+    raise WorkflowError(str(e))

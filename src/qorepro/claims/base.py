@@ -95,6 +95,28 @@ class Data:
             da = da.where(cert) if set(cert.dims) <= set(da.dims) else da
         return da.sel(**sel) if sel else da
 
+    def err(self, key: str, var: str = "S_Q", **sel) -> xr.DataArray:
+        """The statistical error (one standard error) of what :meth:`get` returns: 0 for the
+        deterministic Gaussian values, ``<var>_twa_err`` where the TWA value is used."""
+        ds = self.ds[key]
+        zero = xr.zeros_like(ds[var], dtype=float)
+        if self.beyond and f"{var}_twa_err" in ds:
+            zero = xr.where(ds["certified"].astype(bool), zero, ds[f"{var}_twa_err"])
+        return zero.sel(**sel) if sel else zero
+
+    def mixed(self, key: str, **sel) -> xr.DataArray:
+        """Where :meth:`get` uses a TWA value whose ensemble is split between attractors (more
+        than one class of the census populated).  There the ensemble S_Q hinges on the count
+        of the rare class (a handful of trajectories in M), a Poisson fluctuation the jackknife
+        error of one sample does not bound — two samples of the same equations can differ by
+        more than their error bars."""
+        ds = self.ds[key]
+        out = xr.zeros_like(ds["S_Q"], dtype=bool)
+        if self.beyond and "census_twa" in ds:
+            split = (ds["census_twa"] > 0).sum("attractor") > 1
+            out = split & ~ds["certified"].astype(bool) & np.isfinite(ds["S_Q_twa"])
+        return out.sel(**sel) if sel else out
+
     def coord(self, key: str, name: str) -> np.ndarray:
         return self.ds[key][name].values
 

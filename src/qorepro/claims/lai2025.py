@@ -29,20 +29,29 @@ def sigma_linear_opposite(d: Data, th):
 
 def direction_dependence(d: Data, th):
     """Ω≠0: S_Q(left) and S_Q(right) differ (one synchronized where the other is not);
-    Ω=0: identical within ``equal_tol``."""
+    Ω=0: identical within ``equal_tol`` (plus three standard errors of the difference where
+    the values are statistical, i.e. truncated-Wigner ensembles; points where either ensemble
+    is split between attractors are not compared, see :meth:`Data.mixed`)."""
     on = d.get(th["spinning"])
     off = d.get(th["static"])
+    e_off = d.err(th["static"])
+    split = d.mixed(th["static"])
+    split = split.sel(series="left").values | split.sel(series="right").values
+    tol_off = th["equal_tol"] + 3 * np.hypot(e_off.sel(series="left").values, e_off.sel(series="right").values)
     dl, dr = on.sel(series="left").values, on.sel(series="right").values
     one_way = ((dl >= th["S_sync"]) & (dr < th["S_zero"])) | ((dr >= th["S_sync"]) & (dl < th["S_zero"]))
     valid = ~(np.isnan(dl) | np.isnan(dr))
     diff_off = np.abs(off.sel(series="left").values - off.sel(series="right").values)
-    diff_off = diff_off[~np.isnan(diff_off)]
+    compare = ~np.isnan(diff_off) & ~split
     h_on = None if not valid.any() else bool(one_way[valid].any())
-    h_off = None if diff_off.size == 0 else bool(diff_off.max() <= th["equal_tol"])
-    return _both(h_on, h_off), {
+    h_off = None if not compare.any() else bool(np.all(diff_off[compare] <= tol_off[compare]))
+    measured = {
         "n_one_way_points_spinning": int(one_way[valid].sum()) if valid.any() else 0,
         "max_abs_diff_spinning": _r(np.nanmax(np.abs(dl - dr)) if valid.any() else np.nan),
-        "max_abs_diff_static": _r(diff_off.max() if diff_off.size else np.nan)}
+        "max_abs_diff_static": _r(diff_off[compare].max() if compare.any() else np.nan)}
+    if split.any():
+        measured["n_static_points_split_ensemble"] = int(split.sum())
+    return _both(h_on, h_off), measured
 
 
 def trace_late_window(d: Data, th):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -75,6 +76,11 @@ def main(argv=None) -> int:
     k.add_argument("--md", required=True)
     k.add_argument("--measure", default="S_Q",
                    help="variable used as S_Q (e.g. S_Q_floquet for the long-time audit)")
+    mf = sub.add_parser("manifest", help="verify a run's panel files and write its MANIFEST (sha256 of each)")
+    mf.add_argument("--run-dir", required=True)
+    mf.add_argument("--out", required=True)
+    mf.add_argument("--records", nargs="*", default=[])
+    mf.add_argument("--panels", nargs="*", default=[])
     au = sub.add_parser("audit", help="referee audits across runs")
     au.add_argument("kind", choices=["claims-by-run", "initial-conditions", "floquet"])
     au.add_argument("--run", action="append", default=[], help="NAME=PATH (claims csv or data dir)")
@@ -83,17 +89,36 @@ def main(argv=None) -> int:
     au.add_argument("--csv", required=True)
     au.add_argument("--md", required=True)
     args = ap.parse_args(argv)
+    from .provenance import ProvenanceError
+    try:
+        return _run(ap, args)
+    except ProvenanceError as e:        # one line naming the file, no traceback
+        print(f"provenance check failed: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"{args.stage} failed: {e.strerror}: {e.filename}", file=sys.stderr)
+        return 1
 
-    if args.stage == "sweep":
+
+def _run(ap, args) -> int:
+    if args.stage == "manifest":
+        from .provenance import write_manifest
+        out = write_manifest(args.run_dir, args.records, args.panels, args.out)
+        print(f"{out}: {len(args.records)} params records and {len(args.panels)} panel files verified")
+    elif args.stage == "sweep":
         _setup_logging(args.log)
         from .engines import engine_for
         from .record import FigureSpec
+        from .timedomain import remove_partial
         spec = FigureSpec.load(args.params)
         engine = engine_for(spec.model)
         execution = {"base_dir": args.base_dir, "batch_size": _batch_size(args.batch_size, args.backend)}
         if args.chunk is None:
             if not args.outdir:
                 ap.error("sweep: --outdir is required unless --chunk/--npz are given")
+            remove_partial(args.outdir)
             engine.compute_figure(spec, args.outdir, **execution)
         else:
             engine.compute_chunk(spec, args.chunk, args.n_chunks, args.npz, **execution)
@@ -101,7 +126,9 @@ def main(argv=None) -> int:
         _setup_logging(None)
         from .engines import engine_for
         from .record import FigureSpec
+        from .timedomain import remove_partial
         spec = FigureSpec.load(args.params)
+        remove_partial(args.outdir)
         engine_for(spec.model).merge_chunks(spec, args.npz, args.outdir)
     elif args.stage == "certify":
         from .certification import write_summary

@@ -8,7 +8,8 @@ import json
 import os
 
 import numpy as np
-import xarray as xr
+
+from .provenance import open_verified
 
 
 def claims_by_run(claims_csvs: dict, out_csv: str, out_md: str) -> list[dict]:
@@ -86,7 +87,7 @@ def initial_conditions(run_dirs: dict, figures, tol: float, out_csv: str, out_md
             fig, panel = key.split("/")
             p = os.path.join(_fig_dir(run_dirs[r], fig), panel + ".nc")
             if os.path.exists(p):
-                dss[r] = xr.load_dataset(p)
+                dss[r] = open_verified(p)
         first = dss[runs[0]]
         if len(dss) < 2 or "S_Q" not in first or "t" in first.dims or "period_tau" not in first:
             continue
@@ -141,7 +142,7 @@ def floquet_vs_window(data_dir: str, figures, out_csv: str, out_md: str) -> dict
     """Window-mean S_Q next to the periodic-covariance (Floquet) S_Q on stable limit cycles."""
     rows = []
     for key, path in _panels(data_dir, figures).items():
-        ds = xr.load_dataset(path)
+        ds = open_verified(path)
         if "S_Q_floquet" not in ds or "t" in ds.dims:
             continue
         w, f = ds["S_Q"].values.ravel(), ds["S_Q_floquet"].values.ravel()

@@ -5,10 +5,9 @@ import json
 from collections import Counter
 
 import numpy as np
-import xarray as xr
 
 from ..settings import CERTIFIED, VERDICTS
-from .provenance import verify_dataset
+from .provenance import open_verified
 from .record import FigureSpec
 
 NUMBERS = ("fp_max_re_eig", "floquet_max_nontrivial", "period_tau", "linearization_ratio",
@@ -26,34 +25,33 @@ def summarise(figure: str, paths: dict, params: str | None = None) -> dict:
     not_listed = 0
     spec = FigureSpec.load(params) if params else None
     for pname, path in paths.items():
-        with xr.open_dataset(path) as ds:
-            verify_dataset(ds, path, spec, pname)
-            if "verdict" not in ds:
-                out["panels"][pname] = {"n_points": 0, "counts": {}, "note": "analytic, no dynamics"}
-                continue
-            verdict = ds["verdict"].load()
-            names, n = np.unique(np.asarray(verdict.values, dtype=str), return_counts=True)
-            counts = {str(k): int(v) for k, v in zip(names, n)}
-            total.update(counts)
-            out["panels"][pname] = {"n_points": int(verdict.size), "counts": counts,
-                                    "n_certified": int(sum(counts.get(v, 0) for v in CERTIFIED))}
-            bad = np.atleast_1d(~ds["certified"].astype(bool).transpose(*verdict.dims).values)
-            where = np.argwhere(bad)
-            room = max(0, MAX_LISTED - len(out["non_certified"]))
-            not_listed += max(0, len(where) - room)
-            values = {k: ds[k].values for k in NUMBERS if k in ds and ds[k].dims == verdict.dims}
-            coords = {d: ds[d].values for d in verdict.dims}
-            vv = np.atleast_1d(verdict.values)
-            for idx in where[:room]:
-                idx = tuple(idx) if verdict.dims else ()
-                entry = {"panel": pname, "verdict": str(vv[idx] if verdict.dims else verdict.values)}
-                for d, i in zip(verdict.dims, idx):
-                    val = coords[d][i]
-                    entry[d] = str(val) if isinstance(val, str) else float(val)
-                for k, arr in values.items():
-                    x = float(arr[idx])
-                    entry[k] = None if np.isnan(x) else x
-                out["non_certified"].append(entry)
+        ds = open_verified(path, spec, pname)
+        if "verdict" not in ds:
+            out["panels"][pname] = {"n_points": 0, "counts": {}, "note": "analytic, no dynamics"}
+            continue
+        verdict = ds["verdict"].load()
+        names, n = np.unique(np.asarray(verdict.values, dtype=str), return_counts=True)
+        counts = {str(k): int(v) for k, v in zip(names, n)}
+        total.update(counts)
+        out["panels"][pname] = {"n_points": int(verdict.size), "counts": counts,
+                                "n_certified": int(sum(counts.get(v, 0) for v in CERTIFIED))}
+        bad = np.atleast_1d(~ds["certified"].astype(bool).transpose(*verdict.dims).values)
+        where = np.argwhere(bad)
+        room = max(0, MAX_LISTED - len(out["non_certified"]))
+        not_listed += max(0, len(where) - room)
+        values = {k: ds[k].values for k in NUMBERS if k in ds and ds[k].dims == verdict.dims}
+        coords = {d: ds[d].values for d in verdict.dims}
+        vv = np.atleast_1d(verdict.values)
+        for idx in where[:room]:
+            idx = tuple(idx) if verdict.dims else ()
+            entry = {"panel": pname, "verdict": str(vv[idx] if verdict.dims else verdict.values)}
+            for d, i in zip(verdict.dims, idx):
+                val = coords[d][i]
+                entry[d] = str(val) if isinstance(val, str) else float(val)
+            for k, arr in values.items():
+                x = float(arr[idx])
+                entry[k] = None if np.isnan(x) else x
+            out["non_certified"].append(entry)
     if not_listed:
         out["non_certified_not_listed"] = not_listed
     out["counts"] = dict(total)

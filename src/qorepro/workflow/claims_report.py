@@ -11,6 +11,7 @@ import yaml
 
 from .. import __version__
 from ..claims import VERDICTS, evaluate, format_measured
+from .provenance import open_verified
 
 
 def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: str,
@@ -30,7 +31,8 @@ def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: 
         datasets = {}
         for key in claim["datasets"]:
             if key not in cache:
-                ds = xr.load_dataset(paths[key])
+                # verified against the params record beside it (results/<run>/params/<figure>.json)
+                ds = open_verified(paths[key], None, key.split("/")[1])
                 if measure != "S_Q" and measure in ds:
                     ds["S_Q"] = ds[measure].fillna(ds["S_Q"]) if "S_Q" in ds else ds[measure]
                     ds.attrs["S_Q_substituted_by"] = measure

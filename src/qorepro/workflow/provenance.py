@@ -9,12 +9,20 @@ to, its parameters, panel specification, solver and engine settings, and
 
 :func:`verify_dataset` recomputes both and compares them with the record a consumer holds;
 a mismatch raises :class:`ProvenanceError` naming the file and the first field that differs.
+Every consumer opens panel files through :func:`open_verified` (the params record is given,
+or found beside the data: ``<run>/data/<figure>/<panel>.nc`` → ``<run>/params/<figure>.json``).
+
+Per run, ``results/<run>/MANIFEST`` lists the sha256 of every file the run's results were
+made from (params records and panel files; ``sha256sum -c`` reads it from ``results/``);
+:func:`write_manifest` verifies every panel before writing it and :func:`verify_run`
+(``python -m qorepro verify results/<run>``) re-checks a run offline.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
 import json
+import os
 import sys
 
 import numpy as np
@@ -143,3 +151,94 @@ def _first_difference(attrs, spec: FigureSpec, panel) -> str:
 def _short(v, n=80):
     s = json.dumps(v, sort_keys=True, default=str) if not isinstance(v, str) else v
     return s if len(s) <= n else s[:n] + "…"
+
+
+# ------------------------------------------------------------------------- consumption
+def record_beside(path: str) -> str:
+    """The params record of a panel file laid out as ``<run>/data/<figure>/<panel>.nc``."""
+    fig_dir = os.path.dirname(os.path.abspath(path))
+    run_dir = os.path.dirname(os.path.dirname(fig_dir))
+    return os.path.join(run_dir, "params", os.path.basename(fig_dir) + ".json")
+
+
+def open_verified(path: str, record=None, panel: str | None = None):
+    """Load a panel file into memory after checking it: readable, its data equal to its own
+    checksums, computed from ``record`` (a :class:`FigureSpec`, a path to a params record, or
+    None: the record beside the data) for ``panel`` (default: the file's name).
+
+    Raises :class:`ProvenanceError` with the file and the first thing that differs."""
+    import xarray as xr
+    panel = panel or os.path.splitext(os.path.basename(path))[0]
+    if not isinstance(record, FigureSpec):
+        rpath = record or record_beside(path)
+        try:
+            record = FigureSpec.load(rpath)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ProvenanceError(f"{path}: its params record {rpath} cannot be read ({_oneline(e)})") from None
+    try:
+        ds = xr.load_dataset(path)
+    except Exception as e:          # a truncated or foreign file: netCDF4/HDF5 raise many kinds
+        raise ProvenanceError(f"{path}: not a readable NetCDF file ({_oneline(e)}); rerun its sweep") from None
+    verify_dataset(ds, path, record, panel)
+    return ds
+
+
+def _oneline(e) -> str:
+    return " ".join(f"{type(e).__name__}: {e}".split())[:200]
+
+
+# ---------------------------------------------------------------------------- manifest
+MANIFEST = "MANIFEST"
+
+
+def sha256_file(path: str, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(run_dir: str, records: list, panels: list, out: str | None = None) -> str:
+    """Verify every panel file against its params record, then write ``<run_dir>/MANIFEST``:
+    one ``<sha256>  <path>`` line per file, paths relative to the results folder
+    (the parent of ``run_dir``), records first."""
+    results = os.path.dirname(os.path.abspath(run_dir))
+    for p in panels:
+        open_verified(p)
+    lines = [f"{sha256_file(p)}  {os.path.relpath(os.path.abspath(p), results)}"
+             for p in list(records) + list(panels)]
+    out = out or os.path.join(run_dir, MANIFEST)
+    tmp = out + ".part"
+    try:
+        with open(tmp, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return out
+
+
+def verify_run(run_dir: str) -> dict:
+    """Re-check a run offline: every file of its MANIFEST still has its sha256, and every panel
+    file in it verifies against its params record.  Returns counts; raises ProvenanceError
+    naming the first file that fails."""
+    results = os.path.dirname(os.path.abspath(run_dir))
+    mpath = os.path.join(run_dir, MANIFEST)
+    if not os.path.exists(mpath):
+        raise ProvenanceError(f"{mpath}: no manifest; build it with `snakemake {os.path.relpath(mpath)}`")
+    n_files = n_panels = 0
+    with open(mpath) as fh:
+        entries = [line.rstrip("\n").split("  ", 1) for line in fh if line.strip()]
+    for digest_, rel in entries:
+        path = os.path.join(results, rel)
+        if not os.path.exists(path):
+            raise ProvenanceError(f"{path}: listed in {mpath} but missing")
+        if sha256_file(path) != digest_:
+            raise ProvenanceError(f"{path}: sha256 differs from {mpath} (changed since the run was verified)")
+        n_files += 1
+        if path.endswith(".nc"):
+            open_verified(path)
+            n_panels += 1
+    return {"run": os.path.basename(os.path.abspath(run_dir)), "files": n_files, "panels": n_panels}

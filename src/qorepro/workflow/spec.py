@@ -22,15 +22,10 @@ def model_of(fspec: dict) -> str:
 
 def check_config(config: dict) -> None:
     """Relational checks beyond the JSON schema; raise :class:`ConfigError` naming the key."""
-    s = config["solver"]
-    lo, hi = s["window_tau"]
-    if not (0 <= lo < hi <= s["t_end_tau"]):
-        raise ConfigError(f"solver.window_tau = {s['window_tau']}: need 0 <= start < end <= "
-                          f"solver.t_end_tau = {s['t_end_tau']}")
-    try:
-        solver_settings(s)
-    except ValueError as e:
-        raise ConfigError(f"solver: {e}") from None
+    _check_solver(config["solver"], "solver")
+    for name, pre in config["presets"].items():      # the solver as each preset merges it
+        if pre.get("solver"):
+            _check_solver({**config["solver"], **pre["solver"]}, f"presets.{name}.solver")
     if config["preset"] not in config["presets"]:
         raise ConfigError(f"preset = {config['preset']!r} is not one of presets: {sorted(config['presets'])}")
     try:
@@ -45,6 +40,17 @@ def check_config(config: dict) -> None:
             raise ConfigError(e.args[0]) from None
     for fig, fspec in config["figures"].items():
         engine_for(model_of(fspec)).check_figure(fig, {**fspec, "model": model_of(fspec)}, config)
+
+
+def _check_solver(s: dict, key: str) -> None:
+    lo, hi = s["window_tau"]
+    if not (0 <= lo < hi <= s["t_end_tau"]):
+        raise ConfigError(f"{key}.window_tau = {s['window_tau']}: need 0 <= start < end <= "
+                          f"t_end_tau = {s['t_end_tau']}")
+    try:
+        solver_settings(s)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{key}: {e}") from None
 
 
 def deep_merge(base: dict, overlay: dict) -> dict:

@@ -23,7 +23,7 @@ from ..models import MODELS
 from ..grid import DIRECTIONS
 from ..settings import CERTIFIED
 from . import provenance
-from .record import ConfigError, FigureSpec, PanelSpec, axis_values, panel_axes
+from .record import ConfigError, FigureSpec, PanelSpec, axis_n, axis_values, panel_axes
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Ly
 
 #: panel kinds of the steady-state engine
 KINDS = ("line", "map", "revival", "fizeau", "wigner")
+#: variables a map panel may name besides the model's VARIABLES
+MAP_EXTRAS = ("verdict", "theta", "Theta5", "Theta6", "Delta_E_N")
 
 
 def base_parameters(config: dict, model: str) -> dict:
@@ -250,6 +252,34 @@ def check_figure(fig: str, fspec: dict, config: dict) -> None:
             raise ConfigError(f"{where}: a revival panel needs `over` or `reference_over`")
         if "Delta_E_N" in p.get("variables", []) and set(p.get("series") or {}) != {"left", "right"}:
             raise ConfigError(f"{where}: Delta_E_N needs exactly the series left and right")
+        if p["kind"] in ("line", "map"):
+            allowed = tuple(MODELS[model].VARIABLES) + (MAP_EXTRAS if p["kind"] == "map" else ())
+            for v in p.get("variables", []):
+                if v not in allowed:
+                    raise ConfigError(f"{where}.variables: {v!r} is not a variable of a {p['kind']} panel of "
+                                      f"{model}; known: {', '.join(allowed)}")
+
+
+def planned_points(fspec: dict, config: dict) -> int:
+    """Parameter points of a figure, counted from its configuration (no grid is built)."""
+    preset = config["preset"]
+    pre = config["presets"][preset]
+    total = 0
+    for p in fspec["panels"].values():
+        default_n = pre["map_points"] if p["kind"] in ("map", "revival") else pre["line_points"]
+        axes = {ax["axis"]: axis_n(ax, default_n, preset) for ax in panel_axes(p)}
+        rover = p.get("reference_over", p.get("over"))
+        if rover:
+            axes[rover["axis"]] = axis_n(rover, pre["line_points"], preset)
+        grid = [p[k]["axis"] for k in ("x", "y", "over") if k in p] if p["kind"] == "revival" else \
+            [p[k]["axis"] for k in ("x", "y") if k in p]
+        m = 1
+        for a in grid:
+            m *= axes[a]
+        total += m * len(p.get("series") or {"default": {}})
+        if p["kind"] == "revival" and rover:
+            total += axes[rover["axis"]]
+    return total
 
 
 def resolve(config: dict, figure: str, base=None) -> FigureSpec:

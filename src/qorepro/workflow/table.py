@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import json
 
-import xarray as xr
-
 from .. import units
+from .provenance import open_verified
+from .record import FigureSpec
 
 ROWS = [
     ("omega2", "ω₂/ω₁", "second mechanical frequency"),
@@ -44,20 +44,20 @@ def build_table(record: dict, baseline_nc: str, experimental: dict, sagnac_kHz: 
     rows.append({"symbol": "r", "quantity": "silica sphere radius (mm)", "simulation": p["radius_mm"],
                  "experimental": experimental.get("radius_mm", "not shown"), "kind": "parameter"})
     geo = dict(radius_m=p["radius_mm"] * units.MM)
-    with xr.open_dataset(baseline_nc) as ds:
-        r = ds.squeeze()
-        derived = [
-            ("Λ", "Sagnac factor ζ r ω_c (1 − ζ⁻²)/c", float(units.sagnac_factor(**geo))),
-            ("σ_a/ω₁", f"Sagnac–Fizeau shift at Ω = {sagnac_kHz:g}×10³ rad/s, left input",
-             float(units.sagnac_shift(sagnac_kHz, 1, omega1_rad_s=2e6 * 3.141592653589793 * p["omega1_MHz"],
-                                      **geo))),
-            ("N_a", "mean photon number (window mean)", float(r.N_a)),
-            ("N_m", "mean magnon number (window mean)", float(r.N_m)),
-            ("G_a/ω₁", "g_a√N_a (window mean; Table I: simulation 0–0.2, experiment 0–0.1)", float(r.G_a)),
-            ("G_m/ω₁", "g_m√N_m (window mean; Table I: simulation 0–0.2, experiment 0–0.1)", float(r.G_m)),
-            ("S_Q", "window-mean S_Q at the baseline point", float(r.S_Q)),
-            ("verdict", "stability verdict of the baseline point", str(r.verdict.values)),
-        ]
+    ds = open_verified(baseline_nc, FigureSpec.from_record(record), "baseline")
+    r = ds.squeeze()
+    derived = [
+        ("Λ", "Sagnac factor ζ r ω_c (1 − ζ⁻²)/c", float(units.sagnac_factor(**geo))),
+        ("σ_a/ω₁", f"Sagnac–Fizeau shift at Ω = {sagnac_kHz:g}×10³ rad/s, left input",
+         float(units.sagnac_shift(sagnac_kHz, 1, omega1_rad_s=2e6 * 3.141592653589793 * p["omega1_MHz"],
+                                  **geo))),
+        ("N_a", "mean photon number (window mean)", float(r.N_a)),
+        ("N_m", "mean magnon number (window mean)", float(r.N_m)),
+        ("G_a/ω₁", "g_a√N_a (window mean; Table I: simulation 0–0.2, experiment 0–0.1)", float(r.G_a)),
+        ("G_m/ω₁", "g_m√N_m (window mean; Table I: simulation 0–0.2, experiment 0–0.1)", float(r.G_m)),
+        ("S_Q", "window-mean S_Q at the baseline point", float(r.S_Q)),
+        ("verdict", "stability verdict of the baseline point", str(r.verdict.values)),
+    ]
     for sym, meaning, val in derived:
         rows.append({"symbol": sym, "quantity": meaning, "simulation": val, "experimental": "",
                      "kind": "derived"})

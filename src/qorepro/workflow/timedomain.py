@@ -13,6 +13,7 @@ which is exactly the uninterrupted integration (fixed steps), at a fraction of t
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ from ..models import MODELS
 from ..models.lai2025 import InitialState
 from ..settings import CertificationSettings, SolverSettings, TWASettings
 from . import provenance
-from .record import ConfigError, FigureSpec, PanelSpec, axis_values, panel_axes
+from .record import ConfigError, FigureSpec, PanelSpec, axis_n, axis_values, panel_axes
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,14 @@ GAUSSIAN_TRACE_VARS = ("S_Q_t", "S_C_t", "X_b1", "Y_b1", "X_b2", "Y_b2")   # con
 TRACE_VARS = GAUSSIAN_TRACE_VARS + ("S_Q_t_twa", "S_C_t_twa")             # the ensemble starts at t = 0
 #: panel kinds this engine draws from computed points (sagnac is analytic; table is one point)
 KINDS = ("line", "map", "trace", "sagnac", "revival", "table")
+#: what a panel's `variables` may name, per kind (the per-point variables of
+#: :data:`qorepro.sweep.VARIABLES` without extra dimensions; listed here so that the DAG process
+#: need not import the compiled engine — tests check the two agree)
+_POINT_VARIABLES = ("S_Q", "S_Q_min", "S_Q_max", "S_C", "E_N", "squeezing_dB", "G_a", "G_m", "N_a", "N_m",
+                    "S_Q_floquet", "fp_max_re_eig", "period_tau", "floquet_max_nontrivial",
+                    "linearization_ratio", "uncertainty_min_eig", "oscillation", "phase_diffusion")
+PLOT_VARIABLES = {"line": _POINT_VARIABLES, "map": _POINT_VARIABLES + ("theta", "verdict"),
+                  "trace": ("S_Q", "S_Q_t", "S_C_t", "X_b", "Y_b")}
 
 
 # --------------------------------------------------------------------------- configuration
@@ -72,6 +81,28 @@ def check_figure(fig: str, fspec: dict, config: dict) -> None:
                 raise ConfigError(f"{where}.{key}: {e.args[0]}") from None
         if pspec["kind"] == "revival" and not ("over" in pspec and "reference" in pspec):
             raise ConfigError(f"{where}: a revival panel needs `over` and `reference`")
+        allowed = PLOT_VARIABLES.get(pspec["kind"])
+        for v in pspec.get("variables", []) if allowed else []:
+            if v not in allowed:
+                raise ConfigError(f"{where}.variables: {v!r} is not a variable of a {pspec['kind']} panel of "
+                                  f"{model.name}; known: {', '.join(allowed)}")
+
+
+def planned_points(fspec: dict, config: dict) -> int:
+    """Parameter points of a figure, counted from its configuration (no grid is built):
+    what :func:`n_points` gives once resolved, plus the analytic Sagnac panels."""
+    preset = config["preset"]
+    pre = config["presets"][preset]
+    total = 0
+    for p in fspec["panels"].values():
+        default_n = pre["map_points"] if p["kind"] in ("map", "revival") else pre["line_points"]
+        m = 1
+        for ax in panel_axes(p):
+            m *= axis_n(ax, default_n, preset)
+        total += m * len(p.get("series") or {"default": {}})
+        if p["kind"] == "revival" and "over" in p:
+            total += axis_n(p["over"], default_n, preset)
+    return total
 
 
 def resolve(config: dict, figure: str, base: FigureSpec | None = None) -> FigureSpec:
@@ -376,16 +407,43 @@ def write_panels(spec: FigureSpec, prts, res: dict, t_tau, outdir: str, engine: 
 
 
 def write_netcdf(ds: xr.Dataset, path: str) -> str:
-    """Write atomically: a ``.part`` file renamed into place; nothing is left on failure."""
+    """Write atomically: a ``.part`` file renamed into place; nothing is left on failure, and a
+    full disk is reported as such (netCDF4 says only "NetCDF: HDF error")."""
     tmp = path + ".part"
     try:
         ds.to_netcdf(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(e, Exception) and _disk_full(path, ds, e):
+            raise OSError(errno.ENOSPC, "No space left on device", path) from e
         raise
     return path
+
+
+def _disk_full(path: str, ds, e: Exception) -> bool:
+    """Whether a failed write was (most likely) a full disk: ENOSPC itself, or less room left on
+    the file system than the dataset needs (HDF5 hides the errno)."""
+    import shutil
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    try:
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
+    except OSError:
+        return False
+    return free < 2 * ds.nbytes + (1 << 20)
+
+
+def remove_partial(outdir: str) -> list:
+    """Remove what a killed write left in ``outdir`` (``*.part`` files; only the job that owns
+    the directory writes there).  Returns the removed paths."""
+    import glob
+    stale = glob.glob(os.path.join(outdir, "*.part"))
+    for p in stale:
+        os.remove(p)
+        log.warning("removed %s, left by an interrupted run", p)
+    return stale
 
 
 def _sagnac_panel(p: PanelSpec, params) -> xr.Dataset:
