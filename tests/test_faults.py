@@ -327,8 +327,8 @@ def test_plot_refuses_damaged_data(run, fault):
     from qorepro import plotting
     path = inject(run, "figS11", "a", fault)
     with pytest.raises(ProvenanceError) as e:
-        plotting.plot_figure(str(run / "params" / "figS11.json"), str(run / "stability" / "figS11.json"),
-                             str(run / "data" / "figS11"))
+        plotting.load_panels(str(run / "data" / "figS11"), str(run / "params" / "figS11.json"),
+                             str(run / "stability" / "figS11.json"))
     assert first_line(e.value).startswith(str(path)) and DATA_FAULTS[fault][1] in str(e.value)
 
 

@@ -1,61 +1,169 @@
-"""Plotting helpers for the figure notebooks (one call per figure: :func:`plot_figure`).
+"""Small shared helpers for the figure notebooks (``notebooks/<figure>.ipynb``).
 
-Every panel draws the late-window mean of its variable with the min–max band where the
-dataset has one (and, dotted, S_Q's Floquet long-time limit on stable limit cycles), and marks points whose stability verdict is not certified: red crosses on
-line plots, hatched cells on maps, dashed traces with the verdict in the legend.  Nothing
-uncertified is drawn as if it were physics.
+A notebook loads its panels with :func:`load_panels` (the one place where a panel file is read
+and checked against its provenance record), lays out the figure with :func:`figure` and then
+draws each panel in its own cell with the helpers below.  Conventions every figure shares:
+
+* certified points (a stable fixed point or a Floquet-stable limit cycle) are filled markers,
+  points that are not certified are **open markers in the series' own colour**; points without a
+  value (no stable steady state, no data) are never drawn — their count is noted in the legend;
+* map cells that are not certified are hatched; cells without a value show the grey background;
+* an axis whose numbers are very small or large carries its power of ten in the label
+  ("K/ω₁ (10⁻⁵)") instead of matplotlib's offset text, so nothing collides with panel letters;
+* a legend that would cover data is moved outside its axes (:func:`finish`).
+
+Nothing here draws a whole figure: that is the notebook's job, one cell per panel.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
+import textwrap
+from dataclasses import dataclass, field
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .workflow.provenance import open_verified  # noqa: E402
+# ------------------------------------------------------------------------------ style
+STYLE = {
+    "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "legend.fontsize": 7.5,
+    "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.formatter.useoffset": False,
+    "axes.formatter.use_mathtext": True, "legend.frameon": True, "legend.framealpha": 0.85,
+    "legend.edgecolor": "0.8", "lines.linewidth": 1.3, "savefig.dpi": 200, "pdf.fonttype": 42,
+    "axes.prop_cycle": matplotlib.cycler(color=["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                                "#9467bd", "#8c564b", "#17becf"]),
+}
+PNG_DPI = 200
+HATCH_COLOR = "crimson"
+NO_VALUE_COLOR = "white"
+NO_VALUE_HATCH = "0.55"
+
+
+def color(i: int) -> str:
+    """The i-th series colour (the same series keeps its colour in every panel)."""
+    return STYLE["axes.prop_cycle"].by_key()["color"][i % 7]
+
+
+def apply_style() -> None:
+    plt.rcParams.update(STYLE)
+
 
 LABELS = {
     "S_Q": r"$S_Q$", "S_C": r"$S_C$", "E_N": r"$E_N$", "G_a": r"$G_a/\omega_1$",
     "G_m": r"$G_m/\omega_1$", "Delta_a": r"$\Delta_a/\omega_1$", "Delta_m": r"$\Delta_m/\omega_1$",
     "K": r"$K/\omega_1$", "kappa_a": r"$\kappa_a/\omega_1$", "kappa_m": r"$\kappa_m/\omega_1$",
     "gamma": r"$\gamma_j/\omega_1$", "chi": r"$\chi/\omega_1$", "rho": r"$\rho=m_j/m_0$",
-    "n_th": r"$\bar n_j$", "Omega": r"$\Omega$ ($10^3$ rad/s)", "sigma_a": r"$\sigma_a/\omega_1$",
-    "t": r"$t/\tau$", "revival": r"revival factor $\Lambda$", "theta": r"$\theta_2$",
-    "squeezing_dB": "two-mode squeezing below vacuum (dB)", "S_Q_floquet": r"$S_Q$ (Floquet)",
+    "n_th": r"$\bar n_j$", "Omega": r"$\Omega$ (kHz $\equiv 10^3$ rad/s)", "sigma_a": r"$\sigma_a/\omega_1$",
+    "t": r"$t/\tau$", "revival": r"revival factor $\Lambda$", "theta": r"$\theta_2$ at the fixed point",
+    "squeezing_dB": "two-mode squeezing below vacuum (dB)",
     # companion models (Jiao et al. 2020, 2022)
-    "Delta_c": r"$\Delta_c/\omega_m$", "J": r"$J$ (MHz = $10^6$ rad/s)", "T": r"$T$ (mK)", "Q": r"$Q$",
+    "Delta_c": r"$\Delta_c/\omega_m$", "J": r"$J$ (MHz)", "T": r"$T$ (mK)", "Q": r"$Q$",
     "P": r"$P$ (mW)", "N_driven": r"$N_j=|\alpha_j|^2$ (driven mode)", "G_driven": r"$|G_j|/\omega_m$",
-    "Delta_E_N": r"$\Delta E_N = E_N(\mathrm{left}) - E_N(\mathrm{right})$", "Theta5": r"$\Theta_5$",
-    "Theta6": r"$\Theta_6$", "Delta_F_MHz": r"$\Delta_F$ (MHz = $10^6$ rad/s)",
-    "Delta": r"$\Delta/\omega_{m,l}$", "Omega_l": r"$\Omega_l$ ($10^6$ rad/s)",
-    "Omega_r": r"$\Omega_r$ ($10^6$ rad/s)",
+    "Delta_E_N": r"$\Delta E_N = E_{N}(\mathrm{left}) - E_{N}(\mathrm{right})$", "Theta5": r"$\Theta_5$ (a.u.)",
+    "Theta6": r"$\Theta_6$ (a.u.)", "Delta_F_MHz": r"$\Delta_F$ (MHz)",
+    "Delta": r"$\Delta/\omega_{m,l}$", "Omega_l": r"$\Omega_l$ (MHz)", "Omega_r": r"$\Omega_r$ (MHz)",
 }
-#: labels of companion-model axes whose names mean something else in the Lai model
-STEADY_LABELS = {"chi": r"$\chi = \omega_{m,r}/\omega_{m,l}$"}
+#: labels of companion-model names that mean something else in the Lai model
+STEADY_LABELS = {"chi": r"$\chi = \omega_{m,r}/\omega_{m,l}$", "Omega": r"$\Omega$ (kHz)",
+                 "revival": r"revival factor"}
 #: axes drawn on a logarithmic scale
 LOG_AXES = ("Q",)
-UNCERT = dict(marker="x", color="crimson", linestyle="none", markersize=7, zorder=5)
-HATCH = dict(fill=False, hatch="///", edgecolor="crimson", linewidth=0.0)
-
-
-def n_axes(panel: dict) -> int:
-    v = panel["variables"]
-    if panel["kind"] == "trace" and "X_b" in v:
-        return 3
-    if panel["kind"] == "map" and len(v) > 1:
-        return len(v)
-    if panel["kind"] == "wigner":
-        return len(WIGNER_PAIRS) + 2
-    return 1
-
-
 #: axes whose coordinate is a frequency in units of ω₁ (convertible to MHz)
 FREQUENCY_AXES = ("Delta_a", "Delta_m", "K", "kappa_a", "kappa_m", "gamma", "chi", "omega2")
+
+#: how a series override (record names: model parameters) is written in a legend: name → (symbol, unit)
+_SERIES_NAMES = {
+    "lai2025": {"K": (r"K/\omega_1", ""), "n1": (r"\bar n_j", ""), "n_th": (r"\bar n_j", ""),
+                "Omega_kHz": (r"\Omega", " kHz"), "chi": (r"\chi/\omega_1", ""),
+                "Delta_m": (r"\Delta_m/\omega_1", ""), "Delta_a": (r"\Delta_a/\omega_1", "")},
+    "jiao2020": {"Omega_kHz": (r"\Omega", " kHz"), "J_MHz": ("J", " MHz"), "T_mK": ("T", " mK"),
+                 "P_mW": ("P", " mW"), "Q": ("Q", ""), "Delta_c": (r"\Delta_c/\omega_m", "")},
+    "jiao2022": {"Omega_l_MHz": (r"\Omega_l", " MHz"), "Omega_r_MHz": (r"\Omega_r", " MHz"),
+                 "chi": (r"\chi", ""), "T_mK": ("T", " mK"), "P_mW": ("P", " mW"),
+                 "Delta": (r"\Delta/\omega_{m,l}", "")},
+}
+#: record keys that repeat another one in a legend (the second phonon's thermal number)
+_SERIES_SKIP = ("n2",)
+_UNIT_SUFFIX = {"_MHz": " MHz", "_kHz": " kHz", "_mK": " mK", "_mW": " mW"}
+
+
+def _series_name(key: str, model: str):
+    if key in _SERIES_NAMES.get(model, {}):
+        return _SERIES_NAMES[model][key]
+    for suf, unit in _UNIT_SUFFIX.items():
+        if key.endswith(suf):
+            return key[: -len(suf)].replace("_", r"\_"), unit
+    return key.replace("_", r"\_"), ""
+
+
+def fmt_number(v) -> str:
+    """A number as the paper prints it: 0, 0.97, 76, −2×10⁻⁵ (mathtext, without $)."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    e = math.floor(math.log10(abs(v)))
+    if -3 < e < 4:
+        return f"{v:g}"
+    m = v / 10 ** e
+    ms = f"{m:.3g}"
+    return (f"{ms}\\times10^{{{e}}}" if ms not in ("1", "-1") else f"{'-' if m < 0 else ''}10^{{{e}}}")
+
+
+# ------------------------------------------------------------------------------ loading
+@dataclass
+class FigureData:
+    """A figure's record, its panel datasets and its stability summary."""
+
+    record: dict
+    panels: dict
+    stability: dict = field(default_factory=dict)
+
+    @property
+    def model(self) -> str:
+        return self.record.get("model", "lai2025")
+
+    def spec(self, panel: str) -> dict:
+        return self.record["panels"][panel]
+
+    def series_labels(self, panel: str) -> dict:
+        """Human-readable legend label per series of a panel (None for a lone default series)."""
+        return series_labels(self.spec(panel).get("series") or {}, self.model)
+
+    def label(self, name: str) -> str:
+        return axis_label(name, next(iter(self.panels.values())) if self.panels else None, self.model)
+
+
+def load_panels(data_dir: str, params_json: str, stability_json: str | None = None) -> FigureData:
+    """Load every panel file of a figure, each verified against its provenance record.
+
+    This is the only place where the notebooks read data: the check
+    (:func:`qorepro.workflow.provenance.open_verified`: readable, data equal to its checksums,
+    computed from this record for this panel) stays in one place.
+    """
+    from .workflow.provenance import open_verified
+    from .workflow.record import FigureSpec
+
+    with open(params_json) as fh:
+        rec = json.load(fh)
+    spec = FigureSpec.load(params_json)
+    panels = {}
+    for name in rec["panels"]:
+        ds = open_verified(os.path.join(data_dir, f"{name}.nc"), spec, name)
+        panels[name] = _physical(ds, rec)
+    stab = {}
+    if stability_json:
+        with open(stability_json) as fh:
+            stab = json.load(fh)
+    return FigureData(rec, panels, stab)
 
 
 def _physical(ds, rec):
@@ -70,253 +178,417 @@ def _physical(ds, rec):
     return ds
 
 
-def _axis_label(name, ds):
-    if "parameter_units" in ds.attrs and name in STEADY_LABELS:    # companion-model axis names
+def axis_label(name: str, ds=None, model: str = "lai2025") -> str:
+    if model != "lai2025" and name in STEADY_LABELS:
         return STEADY_LABELS[name]
-    if name in ds.coords and ds[name].attrs.get("physical"):
+    if ds is not None and name in ds.coords and ds[name].attrs.get("physical"):
         return LABELS.get(name, name).replace(r"/\omega_1", "/2\\pi").rstrip("$") + r"$ (MHz)"
     return LABELS.get(name, name)
 
 
-def plot_figure(params_json: str, stability_json: str, data_dir: str):
-    """Draw every panel of a figure from its NetCDF files; return the Figure."""
-    with open(params_json) as fh:
-        rec = json.load(fh)
-    with open(stability_json) as fh:
-        stab = json.load(fh)
-    panels = rec["panels"]
-    total = sum(n_axes(p) for p in panels.values())
-    ncols = min(3, total)
-    nrows = -(-total // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
-    flat = list(axes.ravel())
-    for pname, p in panels.items():
-        ds = _physical(open_verified(os.path.join(data_dir, f"{pname}.nc"), params_json, pname), rec)
-        k = n_axes(p)
-        axs, flat = flat[:k], flat[k:]
-        DRAW[p["kind"]](axs, ds, p)
-        axs[0].set_title(f"({pname}) {p.get('title', '')}".strip(), loc="left", fontsize=10)
-    for ax in flat:
-        ax.set_visible(False)
-    n_pts, n_ok = stab.get("n_points", 0), stab.get("n_certified", 0)
-    how = (f"window t/τ ∈ {rec['solver']['window_tau']}" if "window_tau" in rec["solver"]
-           else f"model {rec['model']}, steady state")
-    fig.suptitle(f"{rec['figure']}: {rec['title']}\nrun {rec['run']}, preset {rec['preset']}, "
-                 f"{how}, {n_ok}/{n_pts} points certified", fontsize=10)
-    for ax in fig.axes:
-        for name, setter in (("x", ax.set_xscale), ("y", ax.set_yscale)):
-            label = getattr(ax, f"get_{name}label")()
-            if any(label == LABELS[a] for a in LOG_AXES):
-                setter("log")
-    fig.tight_layout()
-    return fig
+def series_labels(series: dict, model: str = "lai2025") -> dict:
+    """Legend labels from the series' overrides: the quantities that differ between the series,
+    with the paper's symbols and units ("CD, K/ω₁ = −2×10⁻⁵", "Ω = 8 kHz, left input")."""
+    if not series or list(series) == ["default"]:
+        return {k: None for k in series} or {"default": None}
+    keys = []
+    for ov in series.values():
+        keys += [k for k in ov if k not in keys and k not in _SERIES_SKIP]
+    varying = [k for k in keys if len(series) == 1 or len({json.dumps(ov.get(k)) for ov in series.values()}) > 1]
+    varying = [k for k in varying if k != "direction"] + (["direction"] if "direction" in varying else [])
+    out = {}
+    for name, ov in series.items():
+        words = [w for w in name.replace("(", " ").replace(")", " ").replace(",", " ").split()
+                 if not any(c in w for c in "=<>") and w not in ("left", "right")]
+        parts = [" ".join(words)] if words else []
+        for k in varying:
+            if k not in ov:
+                continue
+            if k == "direction":
+                d = ov[k]
+                parts.append(f"{d if isinstance(d, str) else ('left' if float(d) > 0 else 'right')} input")
+            else:
+                sym, unit = _series_name(k, model)
+                parts.append(f"${sym} = {fmt_number(ov[k])}${unit}")
+        out[name] = ", ".join(parts) or name
+    return out
 
 
-def save(fig, pdf: str, png: str) -> None:
-    for path in (pdf, png):
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(pdf)
-    fig.savefig(png, dpi=110)
+# ------------------------------------------------------------------------------ layout
+def figure(mosaic, width: float | None = None, row_height: float = 2.6, title: str | None = None):
+    """A figure with one axes per mosaic key (the paper's arrangement), constrained layout.
+
+    ``mosaic`` is a list of rows of keys, or a list of such blocks (each block a subfigure with
+    its own columns, stacked vertically)."""
+    blocks = mosaic if isinstance(mosaic[0][0], (list, tuple)) else [mosaic]
+    nrows = sum(len(b) for b in blocks)
+    ncols = max(len(r) for b in blocks for r in b)
+    width = width or min(7.2, 2.6 * ncols + 0.6)
+    fig = plt.figure(figsize=(width, row_height * nrows + (0.45 if title else 0)), layout="constrained")
+    subs = [fig] if len(blocks) == 1 else fig.subfigures(len(blocks), 1, height_ratios=[len(b) for b in blocks])
+    axes = {}
+    for sub, block in zip(subs, blocks):
+        axes.update(sub.subplot_mosaic(block))
+    if title:
+        fig.suptitle("\n".join(textwrap.wrap(title, 95)), fontsize=8.5)
+    return fig, axes
 
 
-# ------------------------------------------------------------------------------ panel kinds
-def _line(axs, ds, p):
-    ax = axs[0]
-    x = p["x"]
-    xv = ds[x].values
-    cert = ds["certified"].values.astype(bool)
-    marked = floq_marked = twa_marked = False
-    for vi, var in enumerate(p["variables"]):
-        for si, s in enumerate(ds.series.values):
-            y = ds[var].sel(series=s).values
-            ok = cert[si]
-            label = (var if len(p["variables"]) > 1 else "") + ("" if s == "default" else f" {s}")
-            line, = ax.plot(xv, y, "-", lw=1.2, label=label.strip() or None)
-            if var == "S_Q" and "S_Q_min" in ds:
-                ax.fill_between(xv, ds["S_Q_min"].sel(series=s).values, ds["S_Q_max"].sel(series=s).values,
-                                color=line.get_color(), alpha=0.2, lw=0)
-            ax.plot(xv[ok], y[ok], "o", ms=3, color=line.get_color())
-            if f"{var}_twa" in ds:
-                ax.errorbar(xv, ds[f"{var}_twa"].sel(series=s).values, yerr=ds[f"{var}_twa_err"].sel(series=s).values,
-                            fmt="s", ms=3.5, mfc="none", color=line.get_color(), capsize=2, lw=0.8,
-                            label=None if twa_marked else "truncated Wigner (±1σ)")
-                twa_marked = True
-            if var == "S_Q" and "S_Q_floquet" in ds:
-                yf = ds["S_Q_floquet"].sel(series=s).values
-                if np.isfinite(yf).any():
-                    ax.plot(xv, yf, ":", lw=1.0, color=line.get_color(),
-                            label=None if floq_marked else "Floquet long-time limit")
-                    floq_marked = True
-            if (~ok).any():
-                # points without a value (no stable steady state) are marked on the zero line
-                ax.plot(xv[~ok], np.nan_to_num(y[~ok], nan=0.0), **UNCERT,
-                        label=None if marked else "not certified")
-                marked = True
-    ax.set_xlabel(_axis_label(x, ds))
-    ax.set_ylabel(", ".join(LABELS.get(v, v) for v in p["variables"]))
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
+def panel_letter(ax, letter: str) -> None:
+    """The panel letter, bold, above the axes' top-left corner (on every axes of a panel)."""
+    ax.set_title(letter, loc="left", fontweight="bold", fontsize=10)
 
 
-def _edges(c):
+# ------------------------------------------------------------------------------ lines
+def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls="-", marker="o"):
+    """One series: a line through the points that have a value, filled markers where certified,
+    open markers (same colour) where not; ``band=(lo, hi)`` shades the window's min–max,
+    ``twa=(value, err)`` adds truncated-Wigner values with ±1σ bars.  Points without a value
+    are left out and counted on the axes (see :func:`legend`)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    cert = np.broadcast_to(np.asarray(certified, dtype=bool), y.shape)
+    has = np.isfinite(y)
+    (ln,) = ax.plot(x[has], y[has], ls, color=color, label=label, zorder=2)
+    c = ln.get_color()
+    if band is not None:
+        lo, hi = (np.asarray(b, dtype=float) for b in band)
+        ax.fill_between(x, lo, hi, where=np.isfinite(lo) & np.isfinite(hi), color=c, alpha=0.18, lw=0, zorder=1)
+    dense = len(x) > 60          # fine grids: the line alone shows the certified points
+    if not dense:
+        ax.plot(x[has & cert], y[has & cert], marker, ls="none", ms=3.2, color=c, zorder=3)
+    open_ = has & ~cert
+    if open_.any():
+        ax.plot(x[open_], y[open_], marker, ls="none", ms=2.6 if dense else 4.4, mfc="white", mec=c,
+                mew=0.6 if dense else 1.0, zorder=4)
+        ax._qo_uncertified = True
+    if twa is not None:
+        v, e = (np.asarray(a, dtype=float) for a in twa)
+        ok = np.isfinite(v)
+        first = not getattr(ax, "_qo_twa", False)
+        ax.errorbar(x[ok], v[ok], yerr=np.where(np.isfinite(e), e, 0)[ok], fmt="D", ms=3, color=c, alpha=0.75,
+                    capsize=2, lw=0.8, zorder=5, label="truncated Wigner (±1σ)" if first else None)
+        ax._qo_twa = True
+    ax._qo_missing = getattr(ax, "_qo_missing", 0) + int((~has).sum())
+    return ln
+
+
+def trace(ax, t, y, certified: bool, *, label=None, color=None, verdict=None, lw=0.9, ls=None):
+    """A time trace: solid when the run is certified, dashed (verdict in the label) when not."""
+    if not certified and verdict:
+        why = "not certified: " + str(verdict).replace("_", " ")
+        label = f"{label}\n({why})" if label else why
+    return ax.plot(np.asarray(t), np.asarray(y), ls or ("-" if certified else "--"), lw=lw, color=color,
+                   label=label)[0]
+
+
+def window(ax, window_tau, label="averaging window") -> None:
+    lo, hi = json.loads(window_tau) if isinstance(window_tau, str) else window_tau
+    ax.axvspan(lo, hi, color="0.5", alpha=0.15, lw=0, label=label)
+
+
+def labels(ax, x: str | None = None, y: str | None = None, data: FigureData | None = None) -> None:
+    """Axis labels with units from the quantity names (log scale where the quantity is)."""
+    model = data.model if data else "lai2025"
+    ds = next(iter(data.panels.values())) if data and data.panels else None
+    for name, setl, sets in ((x, ax.set_xlabel, ax.set_xscale), (y, ax.set_ylabel, ax.set_yscale)):
+        if name:
+            setl(axis_label(name, ds, model) if name in LABELS or name in STEADY_LABELS else name)
+            if name in LOG_AXES:
+                sets("log")
+
+
+def legend(ax, outside: bool = False, **kw):
+    """The axes' legend, plus 'open marker = not certified' and the count of points without a
+    value when there are such.  :func:`finish` moves it outside when it covers data."""
+    handles, labs = ax.get_legend_handles_labels()
+    if getattr(ax, "_qo_uncertified", False):
+        handles.append(Line2D([], [], marker="o", ls="none", color="0.3", mfc="white", ms=4.4))
+        labs.append("not certified (open)")
+    missing = getattr(ax, "_qo_missing", 0)
+    if missing:       # noted above the axes, not in the legend (which would grow over the data)
+        ax.set_title(f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn", loc="right",
+                     fontsize=6.5, color="0.35")
+    if not handles:
+        return None
+    if outside:
+        kw = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0, **kw}
+    return ax.legend(handles, labs, **kw)
+
+
+# ------------------------------------------------------------------------------ maps
+def edges(c):
     c = np.asarray(c, dtype=float)
     if c.size == 1:
         return np.array([c[0] - 0.5, c[0] + 0.5])
+    if np.all(c > 0) and c.size > 2 and np.allclose(np.diff(np.log(c)), np.log(c[1] / c[0])):   # log grid
+        lc = np.log(c)
+        mid = (lc[:-1] + lc[1:]) / 2
+        return np.exp(np.concatenate([[2 * lc[0] - mid[0]], mid, [2 * lc[-1] - mid[-1]]]))
     mid = (c[:-1] + c[1:]) / 2
     return np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]])
 
 
-def _map_one(ax, ds, x, y, values, cert, label, fig_cbar=True, cmap="viridis"):
-    xe, ye = _edges(ds[x].values), _edges(ds[y].values)
+def density(ax, x, y, values, certified=None, *, label="", cmap="viridis", diverging=False, colorbar=True):
+    """A density map of ``values[ix, iy]`` over the grid ``x × y``; cells not certified are
+    hatched, cells without a value show the grey background (counted in the legend)."""
+    values = np.asarray(values, dtype=float)
+    xe, ye = edges(x), edges(y)
     lim = {}
-    if cmap == "coolwarm" and np.isfinite(values).any():     # diverging: white at zero
-        v = float(np.nanmax(np.abs(values))) or 1.0
-        lim = dict(vmin=-v, vmax=v)
+    if diverging:
+        v = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+        lim = dict(vmin=-(v or 1.0), vmax=v or 1.0)
+        cmap = cmap if cmap != "viridis" else "coolwarm"
+    ax.set_facecolor(NO_VALUE_COLOR)
     m = ax.pcolormesh(xe, ye, values.T, cmap=cmap, shading="flat", **lim)
-    plt.colorbar(m, ax=ax, label=label)
-    for i in range(len(xe) - 1):
-        for j in range(len(ye) - 1):
-            if not cert[i, j]:
-                ax.add_patch(Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j], **HATCH))
-    if (~cert).any():
-        ax.legend(handles=[Patch(**HATCH, label="not certified")], fontsize=7, loc="upper right")
-    ax.set_xlabel(_axis_label(x, ds))
-    ax.set_ylabel(_axis_label(y, ds))
+    if colorbar:
+        ax.figure.colorbar(m, ax=ax, label=label, pad=0.02)
+    if certified is not None:
+        hatch(ax, xe, ye, np.asarray(certified, dtype=bool) | ~np.isfinite(values))
+    hatch(ax, xe, ye, np.isfinite(values), pattern="xxx", color=NO_VALUE_HATCH)
+    ax._qo_map_missing = getattr(ax, "_qo_map_missing", 0) + int((~np.isfinite(values)).sum())
+    return m
 
 
-def _map(axs, ds, p):
-    x, y = p["x"], p["y"]
-    d = ds.isel(series=0).transpose(x, y, ...)
-    cert = d["certified"].values.astype(bool)
-    for ax, var in zip(axs, p["variables"]):
-        if var in ("Theta5", "Theta6", "Delta_E_N"):
-            ok = d["certified_both"].values.astype(bool) if var == "Delta_E_N" else cert
-            _map_one(ax, ds, x, y, d[var].values, ok, LABELS[var], cmap="coolwarm")
-        elif var == "theta":
-            _map_one(ax, ds, x, y, d["theta"].sel(k=2).values, cert, r"$\theta_2$ at the fixed point",
-                     cmap="coolwarm")
-        elif var == "verdict":
-            _verdict_map(ax, ds, x, y, d["verdict"].values)
-        else:
-            _map_one(ax, ds, x, y, d[var].values, cert, LABELS.get(var, var))
-
-
-def _verdict_map(ax, ds, x, y, verdict):
-    from .stability import VERDICTS
-    codes = np.vectorize(lambda v: VERDICTS.index(v) if v in VERDICTS else -1)(verdict)
-    xe, ye = _edges(ds[x].values), _edges(ds[y].values)
-    cmap = matplotlib.colors.ListedColormap(["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#e6ab02", "#666666"])
-    ax.pcolormesh(xe, ye, codes.T, cmap=cmap, vmin=-0.5, vmax=len(VERDICTS) - 0.5, shading="flat")
-    present = sorted(set(codes.ravel().tolist()) - {-1})
-    ax.legend(handles=[Patch(color=cmap(c), label=VERDICTS[c]) for c in present], fontsize=6)
-    ax.set_xlabel(_axis_label(x, ds))
-    ax.set_ylabel(_axis_label(y, ds))
-    ax.set_title("stability verdict", fontsize=9, loc="right")
-
-
-def _trace(axs, ds, p):
-    vars_ = p["variables"]
-    if "X_b" in vars_:
-        for s in ds.series.values:
-            d = ds.sel(series=s)
-            tag = _verdict_tag(d)
-            ls = "-" if bool(d["certified"]) else "--"
-            for j in (1, 2):
-                axs[0].plot(ds.t, d[f"X_b{j}"], ls, lw=0.8, label=f"⟨X_b{j}⟩ {s}{tag}")
-                axs[1].plot(ds.t, d[f"Y_b{j}"], ls, lw=0.8, label=f"⟨Y_b{j}⟩ {s}{tag}")
-                axs[2].plot(d[f"X_b{j}"], d[f"Y_b{j}"], ls, lw=0.6, label=f"j = {j}")
-        axs[0].set_ylabel(r"$\langle X_{bj}\rangle$")
-        axs[1].set_ylabel(r"$\langle Y_{bj}\rangle$")
-        axs[2].set_xlabel(r"$\langle X_{bj}\rangle$")
-        axs[2].set_ylabel(r"$\langle Y_{bj}\rangle$")
-        for ax in axs[:2]:
-            ax.set_xlabel(LABELS["t"])
-        for ax in axs:
-            ax.legend(fontsize=6)
+def hatch(ax, xe, ye, ok, pattern="////", color=HATCH_COLOR) -> None:
+    """Hatch the cells where ``ok[ix, iy]`` is False (not certified: red slashes; no value:
+    grey crosses)."""
+    bad = np.argwhere(~np.asarray(ok, dtype=bool))
+    if not len(bad):
         return
-    ax = axs[0]
-    var = "S_C_t" if "S_C_t" in vars_ else "S_Q_t"
-    for s in ds.series.values:
-        d = ds.sel(series=s)
-        ls = "-" if bool(d["certified"]) else "--"
-        line, = ax.plot(ds.t, d[var], ls, lw=0.8, label=f"{s}{_verdict_tag(d)}")
-        if f"{var}_twa" in d:
-            ax.plot(ds.t, d[f"{var}_twa"], ":", lw=1.0, color=line.get_color(), label=f"{s}, truncated Wigner")
-    lo, hi = json.loads(ds.attrs["window_tau"])
-    ax.axvspan(lo, hi, color="grey", alpha=0.15, lw=0, label="averaging window")
-    ax.set_xlabel(LABELS["t"])
-    ax.set_ylabel(LABELS.get(var[:-2], var))
-    ax.legend(fontsize=7)
+    rects = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j]) for i, j in bad]
+    ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=color, hatch=pattern, lw=0, zorder=3))
+    if color == HATCH_COLOR:
+        ax._qo_map_hatched = True
 
 
-def _verdict_tag(d):
-    v = str(d["verdict"].values)
-    return "" if bool(d["certified"]) else f" (not certified: {v})"
+VERDICT_COLORS = ["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#e6ab02", "#666666"]
 
 
-def _sagnac(axs, ds, p):
-    """Sagnac–Fizeau shift versus Ω per input direction: σ_a (Lai) or Δ_F (Jiao 2020)."""
-    ax = axs[0]
-    x = p["x"]
-    var = "sigma_a" if "sigma_a" in ds else "Delta_F_MHz"
-    for s in ds.series.values:
-        ax.plot(ds[x], ds[var].sel(series=s), label=f"{s} input")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel(_axis_label(x, ds))
-    ax.set_ylabel(LABELS[var])
-    ax.legend(fontsize=7)
+def verdict_map(ax, x, y, verdict):
+    """Categorical map of the stability verdicts (legend names the verdicts present)."""
+    from .settings import VERDICTS
+    codes = np.vectorize(lambda v: VERDICTS.index(v) if v in VERDICTS else -1)(np.asarray(verdict, dtype=str))
+    cmap = matplotlib.colors.ListedColormap(VERDICT_COLORS)
+    ax.pcolormesh(edges(x), edges(y), np.ma.masked_less(codes, 0).T, cmap=cmap, vmin=-0.5,
+                  vmax=len(VERDICTS) - 0.5, shading="flat")
+    present = sorted(set(codes.ravel().tolist()) - {-1})
+    ax.legend(handles=[Patch(color=cmap(c), label=VERDICTS[c].replace("_", " ")) for c in present],
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, title="verdict")
 
 
-def _revival(axs, ds, p):
-    x, y = p["x"], p["y"]
-    d = ds.isel(series=0).transpose(x, y, ...)
-    cert = d["revival_certified_fraction"].values >= 1.0
-    _map_one(axs[0], ds, x, y, d["revival"].values, cert, LABELS["revival"], cmap="magma")
+def revival_trust(ds, var: str, over: str | None):
+    """Where the revival factor (max of ``var`` over ``over`` / the reference maximum) rests on
+    certified points only: the maximum and the reference maximum both certified."""
+    cert = ds["certified"].astype(bool)
+    v = ds[var]
+    if over and over in v.dims:
+        vv = v.fillna(-np.inf)
+        idx = vv.argmax(over)
+        ok = cert.isel({over: idx}) & np.isfinite(v.max(over))
+    else:
+        ok = cert & np.isfinite(v)
+    ref, cref = f"{var}_reference", "certified_reference"
+    if ref in ds and cref in ds:
+        r = ds[ref].fillna(-np.inf).values
+        ok = ok & bool(ds[cref].values[int(np.argmax(r))])
+    return ok & np.isfinite(ds["revival"])
 
 
-def _table(axs, ds, p):
-    ax = axs[0]
-    ax.axis("off")
-    r = ds.squeeze()
-    ax.text(0, 1, "\n".join(f"{k} = {float(r[k]):.4g}" for k in ("S_Q", "N_a", "N_m", "G_a", "G_m"))
-            + f"\nverdict: {r.verdict.values}", va="top", family="monospace")
+# ------------------------------------------------------------------------------ Wigner (Jiao 2022 Fig. 4)
+_CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 200)), np.sin(np.linspace(0, 2 * np.pi, 200))])
 
 
-#: quadrature pairs of the two mechanical modes shown as Wigner projections (Jiao 2022 Fig. 4)
-WIGNER_PAIRS = ((0, 1), (2, 3), (0, 2), (1, 3), (0, 3), (1, 2))
+def wigner_ellipse(ax, V, i: int, j: int, *, label=None, color=None, ls="-"):
+    """1/e contour of the (i, j) marginal of a Gaussian Wigner function with covariance V:
+    ψᵀΣ⁻¹ψ = 2 for the 2×2 marginal covariance Σ."""
+    S = np.asarray(V, dtype=float)[np.ix_([i, j], [i, j])]
+    if not np.isfinite(S).all():
+        return None
+    w, U = np.linalg.eigh(S)
+    pts = U @ (np.sqrt(2 * np.clip(w, 0, None))[:, None] * _CIRCLE)
+    return ax.plot(pts[0], pts[1], ls, color=color, label=label)[0]
 
 
-def _wigner(axs, ds, p):
-    """1/e contours of the 2-D marginals of W(ψ) (eq. 23): ψᵀΣ⁻¹ψ = 2 for the marginal
-    covariance Σ; vacuum (Σ = I/2) dashed."""
-    names = [str(v) for v in ds["mrow"].values]
-    t = np.linspace(0, 2 * np.pi, 200)
-    circle = np.stack([np.cos(t), np.sin(t)])
-    for ax, (i, j) in zip(axs, WIGNER_PAIRS):
-        for s, ls in zip(ds.series.values, ("-", "-.", ":")):
-            V = ds["V_mech"].sel(series=s).values
-            S = V[np.ix_([i, j], [i, j])]
-            if not np.isfinite(S).all():
-                continue
-            w, U = np.linalg.eigh(S)
-            pts = U @ (np.sqrt(2 * w)[:, None] * circle)
-            ax.plot(pts[0], pts[1], ls, label=f"{s} input{_verdict_tag(ds.sel(series=s))}")
-        ax.plot(circle[0], circle[1], "k--", lw=0.8, label="vacuum")
-        ax.set_aspect("equal")
-        ax.set_xlabel(names[i])
-        ax.set_ylabel(names[j])
-        ax.legend(fontsize=6)
-    for ax, s in zip(axs[len(WIGNER_PAIRS):], ds.series.values):
-        V = ds["V_mech"].sel(series=s).values
-        m = ax.imshow(V, cmap="coolwarm", vmin=-np.nanmax(np.abs(V)), vmax=np.nanmax(np.abs(V)))
-        for a in range(V.shape[0]):
-            for b in range(V.shape[1]):
-                ax.text(b, a, f"{V[a, b]:.2f}", ha="center", va="center", fontsize=7)
-        ax.set_xticks(range(len(names)), names)
-        ax.set_yticks(range(len(names)), names)
-        ax.set_title(f"V_μν, {s} input", fontsize=9)
-        plt.colorbar(m, ax=ax)
+def vacuum(ax, label="vacuum") -> None:
+    """The vacuum's 1/e circle (dashed) and square, equal axes holding every contour."""
+    ax.plot(_CIRCLE[0], _CIRCLE[1], "k--", lw=0.8, label=label)
+    r = 1.1 * max(float(np.nanmax(np.abs(ln.get_xydata()))) for ln in ax.get_lines())
+    ax.set_xlim(-r, r)
+    ax.set_ylim(-r, r)
+    ax.set_aspect("equal", adjustable="box")
 
 
-DRAW = {"fizeau": _sagnac, "wigner": _wigner, "line": _line, "map": _map, "trace": _trace, "sagnac": _sagnac, "revival": _revival,
-        "table": _table}
+def covariance_matrix(ax, V, names, *, vmax=None, colorbar=True):
+    """The covariance matrix as a diverging heat map with its entries printed."""
+    V = np.asarray(V, dtype=float)
+    vmax = vmax or float(np.nanmax(np.abs(V)))
+    m = ax.imshow(V, cmap="coolwarm", vmin=-vmax, vmax=vmax)
+    for a in range(V.shape[0]):
+        for b in range(V.shape[1]):
+            ax.text(b, a, f"{V[a, b]:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_yticks(range(len(names)), names)
+    if colorbar:
+        ax.figure.colorbar(m, ax=ax, pad=0.02)
+    return m
+
+
+# ------------------------------------------------------------------------------ finishing
+def _scale_axis(axis, setter_label, getter_label) -> None:
+    """Replace matplotlib's offset/scientific notation by a power of ten in the label."""
+    if axis.get_scale() != "linear":
+        return
+    lo, hi = axis.get_view_interval()
+    m = max(abs(lo), abs(hi))
+    if not np.isfinite(m) or m == 0:
+        return
+    p = math.floor(math.log10(m))
+    if -3 < p < 4:
+        return
+    f = 10.0 ** p
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / f:.3g}".replace("-", "\u2212")))
+    lab = getter_label()
+    setter_label(f"{lab} ($10^{{{p}}}$)" if lab else f"$\\times10^{{{p}}}$")
+
+
+def tidy_offsets(fig) -> None:
+    for ax in fig.axes:
+        _scale_axis(ax.xaxis, ax.set_xlabel, ax.get_xlabel)
+        _scale_axis(ax.yaxis, ax.set_ylabel, ax.get_ylabel)
+
+
+def _data_points(ax) -> np.ndarray:
+    """Display coordinates of the data drawn on an axes (lines, markers, band outlines)."""
+    pts = []
+    for ln in ax.get_lines():
+        xy = ln.get_xydata()
+        if len(xy) and ln.get_label() not in ("vacuum",):
+            xy = np.asarray(xy, dtype=float)
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            if len(xy) > 1 and ln.get_linestyle() not in ("None", "none", ""):
+                # densify segments so a legend placed between two points also counts
+                t = np.linspace(0, 1, 6)[:, None, None]
+                xy = (xy[:-1][None] * (1 - t) + xy[1:][None] * t).reshape(-1, 2)
+            pts.append(ln.get_transform().transform(xy) if len(xy) else np.empty((0, 2)))
+    for coll in ax.collections:
+        if isinstance(coll, PatchCollection):
+            continue
+        for path in coll.get_paths():
+            v = path.vertices
+            v = v[np.isfinite(v).all(axis=1)]
+            if len(v):
+                pts.append(coll.get_transform().transform(v))
+    return np.concatenate(pts) if pts else np.empty((0, 2))
+
+
+def legend_covers_data(ax) -> bool:
+    leg = ax.get_legend()
+    if leg is None:
+        return False
+    bb = leg.get_window_extent()
+    ab = ax.get_window_extent()
+    if not ab.overlaps(bb):
+        return False
+    p = _data_points(ax)
+    inside = (p[:, 0] >= bb.x0) & (p[:, 0] <= bb.x1) & (p[:, 1] >= bb.y0) & (p[:, 1] <= bb.y1)
+    return bool(inside.any())
+
+
+_LOCS = ("upper right", "upper left", "lower right", "lower left", "center right", "center left",
+         "upper center", "lower center")
+
+
+def place_legend(ax) -> str:
+    """Move the axes' legend to a corner where it covers no data; failing that, give the axes
+    headroom (linear y) and try again; failing that, put it outside on the right.
+    Returns where it went."""
+    leg = ax.get_legend()
+    if leg is None or leg.get_bbox_to_anchor() is not ax.bbox:   # anchored elsewhere on purpose
+        return "kept"
+    renderer = ax.figure.canvas.get_renderer()
+    if leg.get_window_extent(renderer).width > 0.9 * ax.get_window_extent(renderer).width:
+        attempts = 0                                  # wider than the axes: no corner will do
+    else:
+        attempts = 3
+    lo, hi = ax.get_ylim()
+    for attempt in range(attempts):
+        for loc in _LOCS:
+            leg.set_loc(loc)
+            leg.draw(renderer)
+            if not legend_covers_data(ax):
+                return loc
+        if ax.get_yscale() != "linear":
+            break
+        top = ax.get_ylim()[1]
+        ax.set_ylim(lo, top + 0.3 * (hi - lo))
+    ax.set_ylim(lo, hi)
+    leg.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
+    leg.set_loc("upper left")
+    return "outside"
+
+
+def map_note(fig) -> str | None:
+    """One footnote for the maps: hatched = not certified, grey = no value (with counts)."""
+    hatched = [a for a in fig.axes if getattr(a, "_qo_map_hatched", False)]
+    missing = {a.get_title(loc="left") or "?": a._qo_map_missing for a in fig.axes
+               if getattr(a, "_qo_map_missing", 0)}
+    parts = []
+    if hatched:
+        parts.append("Maps: cells hatched in red are not certified")
+    if missing:
+        parts.append("cells crossed in grey have no value (" + ", ".join(f"{k}: {v}" for k, v in missing.items()) + ")")
+    return "; ".join(parts) + "." if parts else None
+
+
+def finish(fig, data: FigureData | None = None, note: str | None = None) -> None:
+    """Shared last step: powers of ten into the labels, legends off the data, the map footnote."""
+    tidy_offsets(fig)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        if legend_covers_data(ax):
+            place_legend(ax)
+    note = " ".join(filter(None, [map_note(fig), note]))
+    if note:
+        fig.supxlabel(note, fontsize=7, color="0.3")
+
+
+def save(fig, pdf: str, png: str) -> None:
+    """Vector PDF and a PNG at :data:`PNG_DPI`."""
+    for path in (pdf, png):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(pdf)
+    fig.savefig(png, dpi=PNG_DPI)
+
+
+def certified_summary(data: FigureData) -> str:
+    s = data.stability
+    if not s:
+        return ""
+    return f"{s.get('n_certified', 0)}/{s.get('n_points', 0)} points certified"
+
+
+def subtitle(data: FigureData) -> str:
+    """One line under the title: run, preset, window or steady state, certified count."""
+    rec = data.record
+    how = (f"window t/τ ∈ {rec['solver']['window_tau']}" if "window_tau" in rec.get("solver", {})
+           else f"model {rec['model']}, steady state")
+    return f"{rec['figure']}: {rec['title']} — run {rec['run']}, preset {rec['preset']}, {how}, " \
+           f"{certified_summary(data)}"
+
+
+def verdict_text(d) -> str:
+    """'' for a certified point, else 'not certified: <verdict>' (a single-point dataset)."""
+    if bool(d["certified"]):
+        return ""
+    return "not certified: " + str(d["verdict"].item()).replace("_", " ")
+
+
+def is_physical(d) -> bool:
+    """Whether a steady state's covariance satisfies the uncertainty relation."""
+    return str(d["verdict"].item()) != "unphysical_covariance"
+
+
+def unphysical_tag(ax) -> None:
+    ax.text(0.03, 0.03, "unphysical:\nV + iΩ/2 ≱ 0", transform=ax.transAxes, ha="left", va="bottom",
+            fontsize=6, color="crimson")

@@ -1,0 +1,208 @@
+"""The figure helpers (qorepro.plotting) and the per-figure notebooks that use them."""
+import json
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+import yaml
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from qorepro import plotting as P  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+NOTEBOOKS = [f for f in CONFIG["figures"] if f != "table1"]
+PARAMETERS = ("run", "params_json", "stability_json", "data_dir", "out_pdf", "out_png")
+
+
+def _markers(ax):
+    """(x, y, facecolour, edgecolour) of every marker-only line on an axes."""
+    out = []
+    for ln in ax.get_lines():
+        if ln.get_linestyle() in ("None", "none", "") and ln.get_marker() not in ("None", "none", ""):
+            for x, y in ln.get_xydata():
+                out.append((x, y, ln.get_markerfacecolor(), ln.get_markeredgecolor()))
+    return out
+
+
+def test_points_without_a_value_are_not_drawn_and_are_counted():
+    fig, ax = plt.subplots()
+    x = np.arange(6.0)
+    y = np.array([0.1, np.nan, 0.3, np.nan, 0.5, 0.6])
+    P.line(ax, x, y, np.ones(6, bool), label="s")
+    drawn = np.concatenate([ln.get_xydata() for ln in ax.get_lines()])
+    assert not np.isin(drawn[:, 0], [1.0, 3.0]).any(), "a point without a value was drawn"
+    assert not (drawn[:, 1] == 0).any(), "a missing value was drawn as zero"
+    P.legend(ax)
+    assert ax.get_title(loc="right").startswith("2 points without a value")
+    plt.close(fig)
+
+
+def test_uncertified_points_are_open_markers_in_the_series_colour():
+    fig, ax = plt.subplots()
+    x = np.arange(5.0)
+    cert = np.array([True, False, True, False, True])
+    a = P.line(ax, x, x ** 2, cert, label="A", color=P.color(0))
+    b = P.line(ax, x, x + 10, ~cert, label="B", color=P.color(1))
+    marks = _markers(ax)
+    to_rgba = matplotlib.colors.to_rgba
+    for ln, ys, ok in ((a, x ** 2, cert), (b, x + 10, ~cert)):
+        c = to_rgba(ln.get_color())
+        for xi, yi, good in zip(x, ys, ok):
+            m = [mk for mk in marks if mk[0] == xi and mk[1] == yi]
+            assert m, (xi, yi)
+            face, edge = to_rgba(m[0][2]), to_rgba(m[0][3])
+            assert edge == c, "marker edge is the series' colour"
+            assert (face == c) if good else (face == to_rgba("white")), (xi, good)
+    assert a.get_color() != b.get_color()
+    leg = P.legend(ax)
+    assert "not certified (open)" in [t.get_text() for t in leg.get_texts()]
+    plt.close(fig)
+
+
+def test_series_labels_are_readable_with_units():
+    lai = P.series_labels({"CD": {"K": -2e-5}, "K=0": {"K": 0.0}, "OD": {"K": 2e-5}})
+    assert lai == {"CD": r"CD, $K/\omega_1 = -2\times10^{-5}$", "K=0": r"$K/\omega_1 = 0$",
+                   "OD": r"OD, $K/\omega_1 = 2\times10^{-5}$"}
+    n = P.series_labels({"n=0": {"n1": 0.0, "n2": 0.0}, "n=10": {"n1": 10.0, "n2": 10.0}})
+    assert n["n=10"] == r"$\bar n_j = 10$"
+    j20 = P.series_labels({"Ω=8 left": {"Omega_kHz": 8.0, "direction": 1.0},
+                           "Ω=0 right": {"Omega_kHz": 0.0, "direction": -1.0}}, "jiao2020")
+    assert j20["Ω=8 left"] == r"$\Omega = 8$ kHz, left input"
+    assert P.series_labels({"default": {}}) == {"default": None}
+
+
+def test_small_numbers_carry_their_power_of_ten_in_the_label():
+    fig, ax = plt.subplots()
+    ax.plot([-5e-5, 5e-5], [1e9, 3e9])
+    P.labels(ax, x="K", y="S_Q")
+    P.finish(fig)
+    assert ax.get_xlabel().endswith("($10^{-5}$)")
+    assert ax.get_ylabel().endswith("($10^{9}$)")
+    fig.canvas.draw()
+    assert ax.xaxis.get_offset_text().get_text() == "" and ax.yaxis.get_offset_text().get_text() == ""
+    plt.close(fig)
+
+
+def test_finish_moves_a_legend_off_the_data():
+    fig, ax = plt.subplots(figsize=(3, 2.5))
+    x = np.linspace(0, 1, 30)
+    for k in range(4):                      # curves through every corner of the axes
+        ax.plot(x, (x if k % 2 else 1 - x) + 0.01 * k, label=f"curve {k}")
+    ax.legend(loc="upper right")
+    assert P.legend_covers_data(ax)
+    P.finish(fig)
+    fig.canvas.draw()
+    assert not P.legend_covers_data(ax)
+    plt.close(fig)
+
+
+def test_revival_hatching_only_where_its_maximum_is_not_certified():
+    import xarray as xr
+    S = np.zeros((2, 2, 3))
+    S[..., 1] = 0.3                          # maximum at over-index 1
+    cert = np.ones((2, 2, 3), bool)
+    cert[0, 0, 1] = False                    # ... uncertified at one point
+    cert[1, 1, 0] = False                    # uncertified, but not where the maximum is
+    ds = xr.Dataset({"S_Q": (("n_th", "K", "Delta_m"), S), "certified": (("n_th", "K", "Delta_m"), cert),
+                     "revival": (("n_th", "K"), np.ones((2, 2))),
+                     "S_Q_reference": (("Delta_m",), [0.1, 0.4, 0.2]),
+                     "certified_reference": (("Delta_m",), [False, True, True])})
+    ok = P.revival_trust(ds, "S_Q", over="Delta_m").transpose("n_th", "K").values
+    assert ok.tolist() == [[False, True], [True, True]]
+    ds["certified_reference"][1] = False
+    assert not P.revival_trust(ds, "S_Q", over="Delta_m").any()
+
+
+def test_save_writes_vector_pdf_and_png_of_at_least_150_dpi(tmp_path):
+    from PIL import Image
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    P.save(fig, str(tmp_path / "f.pdf"), str(tmp_path / "f.png"))
+    assert (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF"
+    dpi = Image.open(tmp_path / "f.png").info.get("dpi", (0, 0))[0]
+    assert P.PNG_DPI >= 150 and round(dpi) >= 150
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("figure", NOTEBOOKS)
+def test_notebook_draws_each_panel_in_its_own_cell(figure):
+    nb = nbformat.read(ROOT / "notebooks" / f"{figure}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    for name in PARAMETERS:
+        assert f"{name} = " in params[0].source, name
+    src = "\n".join(c.source for c in code)
+    assert "plot_figure" not in src, "no one-call-per-figure dispatcher"
+    assert src.count("P.load_panels(") == 1, "panels are loaded through the one verifying helper"
+    for panel in CONFIG["figures"][figure]["panels"]:
+        cells = [c for c in code if f'data.panels["{panel}"]' in c.source]
+        assert len(cells) == 1, f"{figure}: panel {panel} is drawn in exactly one cell"
+
+
+def test_generator_writes_the_committed_layout():
+    """notebooks/make_notebooks.py knows every figure's panel arrangement and writes valid notebooks."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_notebooks", ROOT / "notebooks" / "make_notebooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for figure in NOTEBOOKS:
+        nb = mod.notebook(figure, CONFIG["figures"][figure])
+        nbformat.validate(nb)
+        mosaic = mod.LAYOUT[figure][0]
+        keys = {k for row in (mosaic if isinstance(mosaic[0][0], str) else sum(mosaic, [])) for k in row}
+        src = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        for k in keys:
+            assert f'"{k}"' in src or f"{k[0]}{{k}}" in src, f"{figure}: axes {k} is never drawn"
+
+
+def test_load_panels_verifies_provenance(tmp_path, monkeypatch):
+    """A panel file whose data changed after it was computed is refused by load_panels."""
+    import xarray as xr
+
+    from qorepro.workflow.provenance import ProvenanceError, data_checksums
+    ds = xr.Dataset({"S_Q": (("x",), np.array([0.1, 0.2]))}, coords={"x": [0.0, 1.0]})
+    ds.attrs.update(data_checksums=json.dumps(data_checksums(ds)), record_digest="0" * 64, panel="a")
+    ds["S_Q"][0] = 0.5
+    d = tmp_path / "data"
+    d.mkdir()
+    ds.to_netcdf(d / "a.nc")
+    (tmp_path / "p.json").write_text(json.dumps({"figure": "figX", "panels": {"a": {}}}))
+    from qorepro.workflow import record
+    # any record will do: the checksums are compared first
+    monkeypatch.setattr(record.FigureSpec, "load", classmethod(lambda cls, path: cls.__new__(cls)))
+    with pytest.raises(ProvenanceError, match="checksum mismatch"):
+        P.load_panels(str(d), str(tmp_path / "p.json"))
+
+
+def test_every_notebook_executes_on_the_tiny_run(tmp_path):
+    """Every figure notebook runs through the plot rule (papermill) on the tiny configuration and
+    writes a vector PDF and a PNG of at least 150 dpi."""
+    import shutil
+    import subprocess
+    import sys
+
+    from PIL import Image
+    for name in ("Snakefile", "workflow", "config", "notebooks", "profiles"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    shutil.copy(ROOT / "tests" / "workflow" / "tiny.yaml", tmp_path / "tiny.yaml")
+    run = tmp_path / "results" / "test-tiny"
+    targets = [f"results/test-tiny/figures/{f}.png" for f in NOTEBOOKS]
+    r = subprocess.run([sys.executable, "-m", "snakemake", *targets, "-c2", "--configfile", "tiny.yaml"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    failed = [f for f in NOTEBOOKS if not (run / "figures" / f"{f}.png").exists()]
+    logs = "\n".join((run / "logs" / "plot" / f"{f}.log").read_text()[-1500:] for f in failed
+                     if (run / "logs" / "plot" / f"{f}.log").exists())
+    assert r.returncode == 0 and not failed, f"{failed}\n{r.stderr[-2000:]}\n{logs}"
+    for f in NOTEBOOKS:
+        assert (run / "figures" / f"{f}.pdf").read_bytes()[:4] == b"%PDF"
+        assert round(Image.open(run / "figures" / f"{f}.png").info["dpi"][0]) >= 150
+        executed = nbformat.read(run / "notebooks" / f"{f}.ipynb", as_version=4)
+        assert not [c for c in executed.cells if c.cell_type == "code"
+                    and any(o.get("output_type") == "error" for o in c.get("outputs", []))], f
