@@ -206,3 +206,15 @@ def test_every_notebook_executes_on_the_tiny_run(tmp_path):
         executed = nbformat.read(run / "notebooks" / f"{f}.ipynb", as_version=4)
         assert not [c for c in executed.cells if c.cell_type == "code"
                     and any(o.get("output_type") == "error" for o in c.get("outputs", []))], f
+
+
+def test_a_long_right_title_is_wrapped_clear_of_the_panel_letter():
+    fig, axes = P.figure([["a", "b", "c"]])
+    ax = axes["c"]
+    ax.plot([0, 1], [0, 1])
+    P.panel_letter(ax, "b3")
+    ax.set_title("limit cycle from the zero start — not certified: linearization invalid", loc="right", fontsize=7)
+    P.finish(fig)
+    r = fig.canvas.get_renderer()
+    assert not ax._left_title.get_window_extent(r).overlaps(ax._right_title.get_window_extent(r))
+    assert "\n" in ax._right_title.get_text()

@@ -540,16 +540,40 @@ def map_note(fig) -> str | None:
     return "; ".join(parts) + "." if parts else None
 
 
+def _untangle_titles(ax, renderer) -> None:
+    """Wrap an axes' right-hand title (a verdict, a case) onto more lines where it would run into
+    the panel letter on the left."""
+    left, right = ax._left_title, ax._right_title
+    if not (left.get_text() and right.get_text()):
+        return
+    lb, rb = left.get_window_extent(renderer), right.get_window_extent(renderer)
+    if not lb.overlaps(rb):
+        return
+    text = right.get_text().replace("\n", " ")
+    room = ax.get_window_extent(renderer).width - lb.width - 8
+    per_char = rb.width / max(1, max(len(t) for t in right.get_text().split("\n")))
+    right.set_text("\n".join(textwrap.wrap(text, max(8, int(room / per_char)))))
+
+
 def finish(fig, data: FigureData | None = None, note: str | None = None) -> None:
-    """Shared last step: powers of ten into the labels, legends off the data, the map footnote."""
+    """Shared last step: powers of ten into the labels, the map footnote, titles clear of the
+    panel letters, legends off the data — checked after the constrained layout has settled the
+    axes sizes (a legend placed before the layout shrinks an axes can cover data after it)."""
     tidy_offsets(fig)
-    fig.canvas.draw()
-    for ax in fig.axes:
-        if legend_covers_data(ax):
-            place_legend(ax)
     note = " ".join(filter(None, [map_note(fig), note]))
     if note:
         fig.supxlabel(note, fontsize=7, color="0.3")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        _untangle_titles(ax, renderer)
+    for _ in range(3):
+        fig.canvas.draw()
+        covering = [ax for ax in fig.axes if legend_covers_data(ax)]
+        if not covering:
+            break
+        for ax in covering:
+            place_legend(ax)
 
 
 def save(fig, pdf: str, png: str) -> None:
