@@ -8,3 +8,10 @@ def tiny_project(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("tiny-all"))
     run_all(project)
     return project
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """A fresh copy of the workflow files and the tiny configuration, for tests that run
+    Snakemake themselves."""
+    return copy_project(tmp_path)

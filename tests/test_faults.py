@@ -164,15 +164,6 @@ def test_plot_variables_are_the_engines_variables():
 
 
 # ------------------------------------------------------------- the same through Snakemake
-@pytest.fixture()
-def project(tmp_path):
-    for name in ("Snakefile", "workflow", "config", "notebooks", "profiles"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    shutil.copy(ROOT / "tests" / "workflow" / "tiny.yaml", tmp_path / "tiny.yaml")
-    return tmp_path
-
-
 def smk(cwd, *args):
     return subprocess.run(SNAKEMAKE + list(args), cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"}, timeout=300)

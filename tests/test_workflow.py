@@ -5,7 +5,6 @@ so it never touches the project's own results/.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +19,6 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 FIGS = ["fig1", "fig2", "fig3"] + [f"figS{i}" for i in range(1, 12)]
 JIAO = ([f"jiao2020_{f}" for f in ("fig1", "fig2", "fig3", "figS2", "figS3", "figS4")]
         + [f"jiao2022_{f}{v}" for f in ("fig2", "fig3", "fig4") for v in ("", "_cascaded_noise")])
-
-
-@pytest.fixture()
-def project(tmp_path):
-    for name in ("Snakefile", "workflow", "config", "notebooks", "profiles"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    shutil.copy(ROOT / "tests" / "workflow" / "tiny.yaml", tmp_path / "tiny.yaml")
-    return tmp_path
 
 
 def smk(project, *args, check=True):
