@@ -90,7 +90,7 @@ class Data:
             cert = ds["certified"].astype(bool)
             da = xr.where(cert, da, ds[f"{var}_twa"]).assign_attrs(da.attrs)
         elif self.masked and self.mask_var in ds and var not in ("verdict", "certified", "dynamically_stable"):
-            cert = self._accepted(ds) if self.beyond else ds[self.mask_var].astype(bool)
+            cert = ds[self.mask_var].astype(bool)     # beyond: dynamically_stable (mean-field quantities)
             da = da.where(cert) if set(cert.dims) <= set(da.dims) else da
         return da.sel(**sel) if sel else da
 
