@@ -317,7 +317,7 @@ def check_continuations(configs: dict, where: dict) -> None:
     for start in configs:
         chain = [start]
         while (nxt := configs[chain[-1]].get("continue_from")):
-            key = f"{where.get(chain[-1], 'config')}: continue_from"
+            key = f"{where[chain[-1]]}: continue_from" if chain[-1] in where else "continue_from"
             if nxt not in configs:
                 raise ConfigError(f"{key} = {nxt!r} is neither this run nor one of its variants "
                                   f"({', '.join(sorted(configs))}){suggest(nxt, configs)}")
