@@ -24,8 +24,14 @@ import yaml
 
 from qorepro.workflow.record import ConfigError
 from qorepro.workflow.spec import deep_merge
-from qorepro.workflow.validation import (SEED_LIMIT, check_claims_file, check_variants, load_yaml,
-                                         parameter_ranges, validate_config)
+from qorepro.workflow.validation import (
+    SEED_LIMIT,
+    check_claims_file,
+    check_variants,
+    load_yaml,
+    parameter_ranges,
+    validate_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = str(ROOT / "config" / "schema.yaml")
