@@ -234,6 +234,14 @@ def test_duplicate_key_in_a_variant_file_is_refused(tmp_path):
     assert msg == f"variants.v ({var}): {var}, line 2: duplicate key 'solver' (first given on line 1)", msg
 
 
+def test_a_variants_own_claims_file_is_checked(tmp_path):
+    claims = write(tmp_path / "c.yaml", claims_text({**CLAIM, "evaluator": "nope"}))
+    var = write(tmp_path / "v.yaml", yaml.safe_dump({"claims_file": claims}))
+    cfg = validate_config({**tiny_config(), "variants": {"v": var}}, SCHEMA, BASE_FIGURES)
+    msg = refused(check_variants, cfg, SCHEMA, BASE_FIGURES)
+    assert msg.startswith(f"variants.v ({var}): {claims}: claims[0] (X1).evaluator: no evaluator 'nope'"), msg
+
+
 # ----------------------------------------------------------------------------- claims file
 CLAIM = {"id": "X1", "source": "here", "claim": "S_Q is finite", "datasets": ["fig2/c"],
          "evaluator": "trace_late_window"}
@@ -430,6 +438,16 @@ def test_verify_refuses_a_product_the_manifest_does_not_cover(vrun):
     (vrun / "figures").mkdir()
     (vrun / "figures" / "fig2.pdf").write_bytes(b"%PDF")
     assert_refused(verify(vrun), "incomplete", "figures/fig2.pdf reads fig2")
+
+
+def test_verify_does_not_ask_the_manifest_for_referee_figures(vrun):
+    """Referee figures are verified where they are consumed and not listed (verify.smk)."""
+    from qorepro.workflow.spec import resolve_figure
+    cfg = validate_config(tiny_config(), SCHEMA, BASE_FIGURES)
+    (vrun / "params" / "refR1.json").write_text(resolve_figure(cfg, "refR1").to_json() + "\n")
+    (vrun / "figures").mkdir()
+    (vrun / "figures" / "refR1.pdf").write_bytes(b"%PDF")
+    assert verify(vrun).returncode == 0
 
 
 def test_verify_refuses_a_claims_table_reading_an_unlisted_panel(vrun):

@@ -279,6 +279,14 @@ def _products(run_dir: str) -> dict:
     return out
 
 
+def _group(record_path: str):
+    """The group of the figure whose params record is ``record_path`` (None: no readable record)."""
+    try:
+        return FigureSpec.load(record_path).group
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def verify_run(run_dir: str) -> dict:
     """Re-check a run offline (``python -m qorepro verify results/<run>``):
 
@@ -352,8 +360,7 @@ def verify_run(run_dir: str) -> dict:
         fig, _, panel = what.partition("/")
         spec = own.get(fig)
         if spec is None:
-            rpath = os.path.join(run_dir, "params", f"{fig}.json")
-            if not os.path.exists(rpath) or panel or FigureSpec.load(rpath).group != "referee":
+            if panel or _group(os.path.join(run_dir, "params", f"{fig}.json")) != "referee":
                 raise ProvenanceError(f"{mpath}: incomplete — {product} reads {what}, whose record is not listed")
         elif panel and panel not in spec.panels:
             raise ProvenanceError(f"{product}: reads {what}, not a panel of the record {run}/params/{fig}.json")

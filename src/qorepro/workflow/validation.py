@@ -167,8 +167,16 @@ def parameter_ranges(schema_path: str) -> dict:
         for m in MODELS:
             d = _resolve(schema, schema["definitions"][f"{m}_parameters"])
             table[m] = {k: _resolve(schema, v) for k, v in d["properties"].items()}
-        _SCHEMAS[schema_path] = table
-    return _SCHEMAS[schema_path]
+        # the model whose parameters the top-level `parameters:` overrides: the entry it refers to
+        top = schema["properties"]["parameters"]["$ref"].rsplit("/", 1)[1].removesuffix("_parameters")
+        _SCHEMAS[schema_path] = (table, top)
+    return _SCHEMAS[schema_path][0]
+
+
+def top_level_model(schema_path: str) -> str:
+    """The model the top-level ``parameters:`` of the configuration belong to (per the schema)."""
+    parameter_ranges(schema_path)
+    return _SCHEMAS[schema_path][1]
 
 
 def _axis_fields(mod, name: str) -> tuple:
@@ -238,8 +246,8 @@ def check_values(config: dict, schema_path: str) -> None:
     ``figures.fig3.panels.e.x.values[2]: -1.0 is below the minimum 0 of n_th (n1)``."""
     from ..models import MODELS
     table = parameter_ranges(schema_path)
-    lai = MODELS["lai2025"]
-    _check_overrides("parameters", config.get("parameters"), lai, table["lai2025"])
+    top = top_level_model(schema_path)
+    _check_overrides("parameters", config.get("parameters"), MODELS[top], table[top])
     for m, mspec in (config.get("models") or {}).items():
         _check_overrides(f"models.{m}.parameters", (mspec or {}).get("parameters"), MODELS[m], table[m])
     for fig, fspec in config["figures"].items():
@@ -295,6 +303,8 @@ def check_variants(config: dict, schema_path: str, base_figures=None) -> dict:
             overlay["continue_from"] = run
         try:
             configs[name] = validate_config(variant_config(config, name, overlay), schema_path, base_figures)
+            if configs[name]["claims_file"] != config["claims_file"]:
+                check_claims_file(configs[name]["claims_file"], configs[name]["figures"])
         except ConfigError as e:
             raise ConfigError(f"{where}: {e}") from None
     check_continuations(configs, {n: f"variants.{n} ({p})" for n, p in (config.get("variants") or {}).items()})
