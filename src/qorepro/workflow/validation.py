@@ -1,13 +1,20 @@
 """Everything a configuration must pass before any job runs, with one-line errors.
 
 :func:`validate_config` is the single entry point (the Snakefile calls it on the merged
-configuration, and again on every variant's overlay): the JSON schema (``config/schema.yaml``,
-through :func:`snakemake.utils.validate`, which also fills in its defaults), finite numbers
-everywhere, figure names (a misspelt override is refused with the nearest name), the
-relational checks of :func:`qorepro.workflow.spec.check_config` (windows after presets are
-merged, axes, plot variables …) and the size limits (``limits:``), all before any grid is
-built.  Every error is a :class:`~qorepro.workflow.record.ConfigError` whose message starts
-with the key it is about.
+configuration, and :func:`check_variants` on every variant's overlay): the JSON schema
+(``config/schema.yaml``, through :func:`snakemake.utils.validate`, which also fills in its
+defaults), finite numbers everywhere, figure names (a misspelt override is refused with the
+nearest name), the relational checks of :func:`qorepro.workflow.spec.check_config` (windows
+after presets are merged, axes, plot variables …), every value that reaches a model against
+the one table of physical ranges (:func:`check_values`, the schema's
+``definitions.<model>_parameters``, whatever route the value takes), `scope`, the
+truncated-Wigner settings and the size limits (``limits:``), all before any grid is built.
+
+Beside it, before any job: configuration, variant and claims files are read with a loader
+that refuses duplicate keys (:func:`load_yaml`); :func:`check_variants` validates every
+variant and the runs' ``continue_from`` chains; :func:`check_claims_file` the claims file.
+Every error is a :class:`~qorepro.workflow.record.ConfigError` whose message starts with the
+key (or the file) it is about.
 """
 from __future__ import annotations
 
