@@ -80,6 +80,14 @@ ROUTES = [
      "figures.fig3.panels.b.x.values[0]: -0.001 is below the minimum 0 of gamma (gamma1)"),
     ("log axis through zero", fig("fig3", "panels", "b", "x"), {"axis": "gamma", "range": [0, 0.01], "scale": "log"},
      "figures.fig3.panels.b.x.range: [0, 0.01]"),
+    ("direction over a range", fig("fig1", "panels", "d", "x"), {"axis": "direction", "range": [-1, 1]},
+     "figures.fig1.panels.d.x.range: direction takes only the values [-1, 1]"),
+    ("a number as a direction name on an axis", fig("fig1", "panels", "d", "x"), {"axis": "direction", "values": [1, -1]},
+     "figures.fig1.panels.d.x.values[0]: direction values must be 'left' or 'right'"),
+    ("a word on a numeric axis", fig("fig3", "panels", "c", "x"), {"axis": "Delta_m", "values": [-1.0, "left"]},
+     "figures.fig3.panels.c.x.values[1]: axis 'Delta_m': values must be finite numbers"),
+    ("companion: a word on an axis", fig("jiao2020_figS4", "panels", "b", "x"), {"axis": "T", "values": [0, "hot"]},
+     "figures.jiao2020_figS4.panels.b.x.values[1]: 'hot' is not a number"),
     ("negative rate in fixed", fig("figS1", "panels", "a", "fixed"), {"Omega": 0, "kappa_a": -0.15},
      "figures.figS1.panels.a.fixed.kappa_a: -0.15 is below the minimum 0 of kappa_a"),
     ("negative spinning speed in fixed", fig("fig1", "panels", "d", "fixed"), {"Omega": -6},
@@ -122,6 +130,8 @@ def test_in_range_values_pass_on_every_route():
     _set(cfg, fig("fig3", "panels", "c", "series", "n=1"), {"n_th": 0, "K": -3e-5, "xi": 0})
     _set(cfg, fig("fig3", "panels", "b", "x"), {"axis": "gamma", "range": [0.001, 0.012], "scale": "log"})
     _set(cfg, fig("jiao2020_figS4", "panels", "b", "fixed"), {"Omega": -8, "direction": "left", "T": 0})
+    _set(cfg, fig("jiao2020_figS4", "panels", "c", "x"), {"axis": "direction", "values": [1, -1]})
+    _set(cfg, fig("figS1", "panels", "a", "x"), {"axis": "direction", "values": ["left", "right"]})
     validate_config(cfg, SCHEMA, BASE_FIGURES)
 
 

@@ -230,13 +230,31 @@ def _check_overrides(key: str, over, mod, ranges: dict) -> None:
         _check_value(f"{key}.{name}", name, value, _axis_fields(mod, name), ranges)
 
 
+def _axis_value(key: str, name: str, v, mod):
+    """One entry of an axis ``values:`` list as the engine will read it (a number; where the
+    model converts axis values by name, e.g. ``direction: left``, through that conversion)."""
+    if hasattr(mod, "axes"):            # axes resolved through qorepro.grid (time-domain models)
+        from ..grid import axis_overrides
+        try:
+            return next(iter(axis_overrides({name: v}, mod).values()))
+        except (KeyError, ValueError) as e:
+            raise ConfigError(f"{key}: {e.args[0]}") from None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ConfigError(f"{key}: {v!r} is not a number (axis values of {name} are numbers)")
+    return v
+
+
 def _check_axis(key: str, ax: dict, mod, ranges: dict) -> None:
     name = ax["axis"]
     fields = _axis_fields(mod, name)
     if "values" in ax:
         for i, v in enumerate(ax["values"]):
-            _check_value(f"{key}.values[{i}]", name, v, fields, ranges)
+            k = f"{key}.values[{i}]"
+            _check_value(k, name, _axis_value(k, name, v, mod), fields, ranges)
         return
+    if any("enum" in ranges.get(f, {}) for f in fields):
+        raise ConfigError(f"{key}.range: {name} takes only the values {ranges[fields[0]]['enum']}; "
+                          "list them under `values:` instead of a range")
     lo, hi = ax["range"]
     if ax.get("scale") == "log" and not (lo > 0 and hi > 0):
         raise ConfigError(f"{key}.range: {ax['range']} — a log axis (geometric spacing) needs both ends above 0")
