@@ -1,7 +1,10 @@
 """Command line: ``python -m qorepro baseline`` — the paper's baseline point, computed.
 
-``python -m qorepro verify results/<run>`` re-checks a finished run offline (its MANIFEST and
-the provenance of every panel file).
+``python -m qorepro verify results/<run>`` re-checks a finished run offline: its MANIFEST is
+well formed, the run's own and complete (every record and panel its figures, tables and claims
+read), its sha256s hold, and every panel file matches its params record.
+
+Every argument is checked before anything is computed (one line naming the option, exit 2).
 
 Computes the baseline (SI Table I, Fig. 1 caption, Ω = 0) for K = 0 and K = ∓2×10⁻⁵ (CD / OD
 field directions):
