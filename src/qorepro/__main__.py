@@ -1,7 +1,10 @@
 """Command line: ``python -m qorepro baseline`` — the paper's baseline point, computed.
 
-``python -m qorepro verify results/<run>`` re-checks a finished run offline (its MANIFEST and
-the provenance of every panel file).
+``python -m qorepro verify results/<run>`` re-checks a finished run offline: its MANIFEST is
+well formed, the run's own and complete (every record and panel its figures, tables and claims
+read), its sha256s hold, and every panel file matches its params record.
+
+Every argument is checked before anything is computed (one line naming the option, exit 2).
 
 Computes the baseline (SI Table I, Fig. 1 caption, Ω = 0) for K = 0 and K = ∓2×10⁻⁵ (CD / OD
 field directions):
@@ -24,6 +27,9 @@ import sys
 import numpy as np
 
 KS = (0.0, -2e-5, 2e-5)
+#: the longest integration the command line runs (τ): 50× the paper's 200 τ, 10× the longest
+#: variant (1000 τ); one batch, no progress in between — longer runs belong in the workflow
+T_END_LIMIT = 10_000.0
 
 
 def _gaussian(settings):
@@ -37,13 +43,9 @@ def _f(x):
     return None if not np.isfinite(x) else x
 
 
-def baseline(args) -> int:
-    from .settings import ATTRACTORS, SolverSettings, TWASettings
-    settings = SolverSettings(t_end_tau=args.t_end, window_tau=(args.t_end - args.window, args.t_end))
-    if args.method == "gaussian" and not args.json:
-        if os.path.exists(args.out) and not args.force:
-            print(f"{args.out} exists; pass --force to overwrite", file=sys.stderr)
-            return 2
+def baseline(args, settings) -> int:
+    """The baseline for ``args`` (checked by :func:`check_baseline_args`) and ``settings``."""
+    from .settings import ATTRACTORS, TWASettings
     ds = _gaussian(settings)
     rows = []
     for K in KS:
@@ -82,8 +84,9 @@ def baseline(args) -> int:
             print(f"{r['K']:9.1e} {r['S_Q']:8.4f} ± {r['S_Q_err']:.4f} {r['S_Q_gaussian']:12.4f}  "
                   f"{r['verdict_gaussian']:24s} {att}")
         return 0
+    from .io import write_netcdf
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    ds.to_netcdf(args.out)
+    write_netcdf(ds, args.out)
     print(f"{'K':>9} {'S_Q mean':>9} {'min':>8} {'max':>8} {'S_Q Floquet':>11} {'G_a':>6} {'G_m':>6} "
           f"{'FP maxRe(λ)':>11} {'period/τ':>8} {'max|μ| nontriv':>14} {'lin.ratio':>9}  verdict")
     for K in KS:
@@ -96,22 +99,77 @@ def baseline(args) -> int:
     return 0
 
 
+class ArgumentError(ValueError):
+    """A command-line argument that cannot be used (the message starts with the option)."""
+
+
+def check_baseline_args(args):
+    """Every argument of ``baseline``, before anything is computed; returns the solver
+    settings.  Raises :class:`ArgumentError` naming the option."""
+    from .settings import SolverSettings, TWASettings
+    from .workflow.validation import SEED_LIMIT
+    if not np.isfinite(args.t_end) or not 0 < args.t_end <= T_END_LIMIT:
+        raise ArgumentError(f"--t-end {args.t_end:g}: must be in (0, {T_END_LIMIT:g}] τ (the paper integrates to "
+                            "200 τ); run longer integrations through the workflow (solver.t_end_tau)")
+    if not np.isfinite(args.window) or not 0 < args.window <= args.t_end:
+        raise ArgumentError(f"--window {args.window:g}: must be in (0, t_end = {args.t_end:g}] τ")
+    try:
+        settings = SolverSettings(t_end_tau=args.t_end, window_tau=(args.t_end - args.window, args.t_end))
+    except ValueError as e:
+        raise ArgumentError(f"--t-end/--window: {e}") from None
+    defaults = TWASettings()
+    args.trajectories = defaults.trajectories if args.trajectories is None else args.trajectories
+    args.seed = defaults.seed if args.seed is None else args.seed
+    if not 0 <= args.seed < SEED_LIMIT:
+        raise ArgumentError(f"--seed {args.seed}: must be in [0, 2^63 - 1] (the random keys take a 64-bit signed seed)")
+    try:
+        TWASettings(trajectories=args.trajectories, seed=args.seed)
+    except ValueError as e:
+        raise ArgumentError(f"--trajectories {args.trajectories}: {e}") from None
+    if args.method == "gaussian" and not args.json:
+        _check_out(args.out, args.force)
+    return settings
+
+
+def _check_out(out: str, force: bool) -> None:
+    """``--out`` is a file path that can be written (its folder exists or can be made)."""
+    if os.path.isdir(out):
+        raise ArgumentError(f"--out {out}: is a directory; give the path of the NetCDF file to write")
+    if os.path.lexists(out) and not force:
+        raise ArgumentError(f"--out {out}: exists; pass --force to overwrite")
+    parent = os.path.dirname(os.path.abspath(out))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise ArgumentError(f"--out {out}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ArgumentError(f"--out {out}: {parent} is not writable")
+
+
 def verify(run_dir: str) -> int:
     """``python -m qorepro verify results/<run>``: exit 0 and one summary line when the run
-    verifies, else exit 1 and one line naming the first file that does not."""
+    verifies, else exit 1 and one line naming the first file (or MANIFEST line) that does not."""
     from .workflow.provenance import ProvenanceError, verify_run
     try:
         r = verify_run(run_dir)
-    except ProvenanceError as e:
-        print(f"verification FAILED: {e}", file=sys.stderr)
+    except (ProvenanceError, OSError) as e:
+        print(f"verification FAILED: {' '.join(str(e).split())}", file=sys.stderr)
         return 1
     print(f"run {r['run']} verified: {r['files']} files match {run_dir}/MANIFEST, "
           f"{r['panels']} panel files match their params records and checksums")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (no usage block) and exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m qorepro", description=__doc__.splitlines()[0])
+    ap = _Parser(prog="python -m qorepro", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("baseline", help="baseline S_Q for K = 0, ∓2e-5 (Gaussian with certification, or TWA)")
     b.add_argument("--method", choices=["gaussian", "twa"], default="gaussian")
@@ -128,18 +186,13 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "verify":
         return verify(args.run_dir)
-    if not (np.isfinite(args.t_end) and np.isfinite(args.window)) or args.window <= 0 or args.window > args.t_end:
-        ap.error("--window must be in (0, t_end] and both finite")
-    from .settings import TWASettings
-    defaults = TWASettings()
-    args.trajectories = defaults.trajectories if args.trajectories is None else args.trajectories
-    args.seed = defaults.seed if args.seed is None else args.seed
     try:
-        TWASettings(trajectories=args.trajectories, seed=args.seed)
-    except ValueError as e:
-        ap.error(f"--trajectories: {e}")
+        settings = check_baseline_args(args)
+    except ArgumentError as e:
+        print(f"{ap.prog} baseline: error: {e}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    return baseline(args)
+    return baseline(args, settings)
 
 
 if __name__ == "__main__":

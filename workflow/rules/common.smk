@@ -9,14 +9,18 @@ import yaml
 import qorepro
 from qorepro.models import MODELS
 from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure, variant_config
-from qorepro.workflow.validation import check_targets, cli_targets, validate_config
+from qorepro.workflow.validation import check_claims_file, check_targets, check_variants, check_yaml_files
+from qorepro.workflow.validation import cli_targets, validate_config
 
 # every check (schema, finite numbers, figure names, windows after presets, sizes) before any job
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 with open(os.path.join(workflow.basedir, "config", "config.yaml")) as _fh:
     BASE_FIGURES = list(yaml.load(_fh, Loader=yaml.CSafeLoader)["figures"])
 try:
+    check_yaml_files(workflow.configfiles)  # duplicate keys, which Snakemake's loader merges
     validate_config(config, SCHEMA, BASE_FIGURES)
+    check_variants(config, SCHEMA, BASE_FIGURES)  # overlays, continue_from chains
+    CLAIMS = check_claims_file(config["claims_file"], config["figures"])
 except ConfigError as e:
     raise WorkflowError(f"invalid configuration: {e}")
 
@@ -237,8 +241,6 @@ def sweep_args(figure, *extra):
 
 
 # --- claims (claims.smk)
-with open(config["claims_file"]) as _fh:
-    CLAIMS = yaml.load(_fh, Loader=yaml.CSafeLoader)
 CLAIM_KEYS = sorted({k for c in CLAIMS["claims"] for k in c["datasets"]})
 CLAIMS_CODE = [
     os.path.join(_SRC, *f)

@@ -224,25 +224,148 @@ def write_manifest(run_dir: str, records: list, panels: list, out: str | None = 
     return out
 
 
+def _manifest_entries(mpath: str) -> list:
+    """(sha256, path relative to results/) of every line of a MANIFEST; a malformed, truncated
+    or duplicated line is a one-line :class:`ProvenanceError` naming it."""
+    try:
+        with open(mpath, "rb") as fh:
+            raw = fh.read()
+    except OSError as e:
+        raise ProvenanceError(f"{mpath}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProvenanceError(f"{mpath}: not a text file (not UTF-8); rebuild it with "
+                              f"`snakemake {os.path.relpath(mpath)}`") from None
+    entries, seen = [], {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        digest_, sep, rel = line.partition("  ")
+        if (not sep or len(digest_) != 64 or any(c not in "0123456789abcdef" for c in digest_)
+                or not rel.strip() or os.path.isabs(rel) or ".." in rel.split("/")):
+            raise ProvenanceError(f"{mpath}, line {n}: malformed (expected '<sha256>  <run>/<path>', got "
+                                  f"{_short(line, 60)!r}); rebuild it with `snakemake {os.path.relpath(mpath)}`")
+        if rel in seen:
+            raise ProvenanceError(f"{mpath}, line {n}: {rel} is listed twice (first on line {seen[rel]})")
+        seen[rel] = n
+        entries.append((digest_, rel))
+    if not entries:
+        raise ProvenanceError(f"{mpath}: empty — it lists no file, so it verifies nothing (a `scope` that names "
+                              f"no figure?); rebuild it with `snakemake {os.path.relpath(mpath)}`")
+    return entries
+
+
+def _products(run_dir: str) -> dict:
+    """What the run's own products read: figure name → the product that reads it (figures,
+    certification summaries, Table I) and ``figure/panel`` → the claims table reading it."""
+    import csv
+    out = {}
+    for sub, exts in (("figures", (".pdf", ".png")), ("stability", (".json",)), ("tables", (".csv", ".md"))):
+        d = os.path.join(run_dir, sub)
+        for f in sorted(os.listdir(d)) if os.path.isdir(d) else ():
+            stem, ext = os.path.splitext(f)
+            if ext in exts:
+                out.setdefault(stem, os.path.join(d, f))
+    claims = os.path.join(run_dir, "claims.csv")
+    if os.path.exists(claims):
+        try:
+            with open(claims, newline="", encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    for key in (row.get("datasets") or "").split():
+                        out.setdefault(key, claims)
+        except (OSError, UnicodeDecodeError, csv.Error) as e:
+            raise ProvenanceError(f"{claims}: cannot be read ({_oneline(e)})") from None
+    return out
+
+
+def _group(record_path: str):
+    """The group of the figure whose params record is ``record_path`` (None: no readable record)."""
+    try:
+        return FigureSpec.load(record_path).group
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def verify_run(run_dir: str) -> dict:
-    """Re-check a run offline: every file of its MANIFEST still has its sha256, and every panel
-    file in it verifies against its params record.  Returns counts; raises ProvenanceError
-    naming the first file that fails."""
+    """Re-check a run offline (``python -m qorepro verify results/<run>``):
+
+    * its MANIFEST is well formed and not empty, and every file in it still has its sha256;
+    * it belongs to the run: it lists records of the run (``<run>/params/<figure>.json``, whose
+      ``run`` is the run), and a record or panel of another run only where the run's own
+      record of that figure has the same content (its data are shared with that run);
+    * it is complete: every panel of every listed record, the record of every listed panel,
+      and every figure and ``figure/panel`` the run's figures, certification summaries,
+      tables and claims table read;
+    * every panel file in it verifies against its params record (:func:`open_verified`).
+
+    Returns counts; raises ProvenanceError naming the first file or line that fails."""
+    run_dir = os.path.normpath(run_dir)
+    run = os.path.basename(os.path.abspath(run_dir))
     results = os.path.dirname(os.path.abspath(run_dir))
     mpath = os.path.join(run_dir, MANIFEST)
+    if not os.path.isdir(run_dir):
+        raise ProvenanceError(f"{run_dir}: no such run directory")
     if not os.path.exists(mpath):
         raise ProvenanceError(f"{mpath}: no manifest; build it with `snakemake {os.path.relpath(mpath)}`")
-    n_files = n_panels = 0
-    with open(mpath) as fh:
-        entries = [line.rstrip("\n").split("  ", 1) for line in fh if line.strip()]
+    entries = _manifest_entries(mpath)
     for digest_, rel in entries:
         path = os.path.join(results, rel)
-        if not os.path.exists(path):
+        if not os.path.isfile(path):
             raise ProvenanceError(f"{path}: listed in {mpath} but missing")
         if sha256_file(path) != digest_:
             raise ProvenanceError(f"{path}: sha256 differs from {mpath} (changed since the run was verified)")
-        n_files += 1
-        if path.endswith(".nc"):
-            open_verified(path)
-            n_panels += 1
-    return {"run": os.path.basename(os.path.abspath(run_dir)), "files": n_files, "panels": n_panels}
+    listed = {rel for _, rel in entries}
+    records, panels = {}, []
+    for _, rel in entries:
+        parts = rel.split("/")
+        if len(parts) == 3 and parts[1] == "params" and parts[2].endswith(".json"):
+            try:
+                records[rel] = FigureSpec.load(os.path.join(results, rel))
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                raise ProvenanceError(f"{os.path.join(results, rel)}: not a params record ({_oneline(e)})") from None
+        elif len(parts) == 4 and parts[1] == "data" and parts[3].endswith(".nc"):
+            panels.append(rel)
+        else:
+            raise ProvenanceError(f"{mpath}: lists {rel}, neither a params record (<run>/params/<figure>.json) "
+                                  "nor a panel file (<run>/data/<figure>/<panel>.nc)")
+    own = {spec.figure: spec for rel, spec in records.items() if rel.split("/")[0] == run}
+    if not own:
+        others = sorted({rel.split("/")[0] for rel in listed})
+        raise ProvenanceError(f"{mpath}: lists no params record of run {run!r} (it describes run(s) "
+                              f"{', '.join(others)}): not this run's manifest")
+    for rel, spec in records.items():
+        where = os.path.join(results, rel)
+        if rel.split("/")[0] == run:
+            if spec.run != run or spec.figure != os.path.splitext(rel.split("/")[2])[0]:
+                raise ProvenanceError(f"{where}: the record of figure {spec.figure!r} of run {spec.run!r}, "
+                                      f"not of {rel}")
+        elif spec.figure not in own or spec.content() != own[spec.figure].content():
+            raise ProvenanceError(f"{mpath}: lists {rel}, a record of run {spec.run!r} that run {run!r} "
+                                  f"does not share (its own record of {spec.figure} is not listed or differs)")
+    for rel in panels:
+        rec = "/".join([rel.split("/")[0], "params", rel.split("/")[2] + ".json"])
+        if rec not in records:
+            raise ProvenanceError(f"{mpath}: lists {rel} but not its params record {rec}")
+    by_figure = {}
+    for rel, spec in records.items():
+        by_figure.setdefault(spec.figure, set()).add(rel.split("/")[0])
+    for fig, spec in own.items():
+        data_runs = by_figure[fig]
+        for pname in spec.panels:
+            if not any(f"{r}/data/{fig}/{pname}.nc" in listed for r in data_runs):
+                raise ProvenanceError(f"{mpath}: incomplete — panel {pname!r} of {fig} (record {run}/params/"
+                                      f"{fig}.json) is not listed")
+    for what, product in _products(run_dir).items():
+        fig, _, panel = what.partition("/")
+        spec = own.get(fig)
+        if spec is None:
+            if panel or _group(os.path.join(run_dir, "params", f"{fig}.json")) != "referee":
+                raise ProvenanceError(f"{mpath}: incomplete — {product} reads {what}, whose record is not listed")
+        elif panel and panel not in spec.panels:
+            raise ProvenanceError(f"{product}: reads {what}, not a panel of the record {run}/params/{fig}.json")
+    n_panels = 0
+    for rel in panels:
+        open_verified(os.path.join(results, rel))
+        n_panels += 1
+    return {"run": run, "files": len(entries), "panels": n_panels}
