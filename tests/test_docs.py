@@ -256,6 +256,27 @@ def test_paths_named_in_the_documents_exist():
             assert (ROOT / path).exists(), f"{doc.name}: {path} does not exist"
 
 
+def _subset(part, whole) -> bool:
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and _subset(v, whole[k]) for k, v in part.items())
+    return part == whole
+
+
+def test_configuration_examples_are_the_configuration():
+    """A YAML example of a figure in the documents is (part of) that figure's entry in the config."""
+    import yaml
+    figures = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["figures"]
+    n = 0
+    for doc in DOCS:
+        for lang, body in FENCE.findall(doc.read_text()):
+            if lang == "yaml":
+                for name, entry in yaml.safe_load(body).items():
+                    if name in figures:
+                        n += 1
+                        assert _subset(entry, figures[name]), f"{doc.name}: the example of {name} differs from config"
+    assert n >= 1
+
+
 def test_readme_is_a_front_door():
     readme = (ROOT / "README.md").read_text()
     assert len(readme.splitlines()) <= 200
