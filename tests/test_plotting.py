@@ -145,22 +145,6 @@ def test_notebook_draws_each_panel_in_its_own_cell(figure):
         assert len(cells) == 1, f"{figure}: panel {panel} is drawn in exactly one cell"
 
 
-def test_generator_writes_the_committed_layout():
-    """notebooks/make_notebooks.py knows every figure's panel arrangement and writes valid notebooks."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("make_notebooks", ROOT / "notebooks" / "make_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    for figure in NOTEBOOKS:
-        nb = mod.notebook(figure, CONFIG["figures"][figure])
-        nbformat.validate(nb)
-        mosaic = mod.LAYOUT[figure][0]
-        keys = {k for row in (mosaic if isinstance(mosaic[0][0], str) else sum(mosaic, [])) for k in row}
-        src = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-        for k in keys:
-            assert f'"{k}"' in src or f"{k[0]}{{k}}" in src, f"{figure}: axes {k} is never drawn"
-
-
 def test_load_panels_verifies_provenance(tmp_path, monkeypatch):
     """A panel file whose data changed after it was computed is refused by load_panels."""
     import xarray as xr
