@@ -103,6 +103,7 @@ import lineax as lx
 import numpy as np
 
 from . import backend, measures  # noqa: F401  (backend: float64)
+from .models.base import map_coefficients, n_points
 from .settings import ATTRACTORS, SDE_SOLVERS, SolverSettings, TWASettings
 
 
@@ -204,7 +205,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     ensemble ``S_Q_t``, ``S_C_t`` from t = 0.
     """
     c = model.coefficients(params)
-    n, m = c.n, twa.trajectories
+    n, m = n_points(c), twa.trajectories
     d = 2 * model.n_modes
     if settings.samples_per_tau and twa.steps_per_tau % settings.samples_per_tau:
         raise ValueError(f"TWA steps_per_tau ({twa.steps_per_tau}) must be a multiple of samples_per_tau "
@@ -226,7 +227,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     if np.any(np.abs(Q - np.eye(d)[:, :, None] * q[None]) > 0):
         raise ValueError("TWA needs additive diagonal noise (a diagonal diffusion matrix)")
     sigma = np.repeat(np.sqrt(q / 2), m, axis=1)                         # (d, n·m)
-    c_rep = type(c)(*(np.repeat(np.asarray(v, dtype=float), m) for v in c))
+    c_rep = map_coefficients(lambda v: np.repeat(np.asarray(v, dtype=float), m), c)
     dt = 2 * math.pi / twa.steps_per_tau
     stride = twa.steps_per_tau // settings.samples_per_tau
     i_end, i_win = settings.sample(settings.t_end_tau), settings.sample(settings.window_tau[0])

@@ -90,6 +90,25 @@ class Model(Protocol):
     diffusion_matrix: Callable
 
 
+def map_coefficients(fn, c):
+    """``fn`` applied to every leaf of a model's coefficients (a NamedTuple or a dict of
+    arrays), same container type — numpy-side, without JAX (which sees both as pytrees)."""
+    if isinstance(c, Mapping):
+        return type(c)((k, fn(v)) for k, v in c.items())
+    return type(c)(*(fn(v) for v in c))
+
+
+def n_points(c) -> int:
+    """The batch size N of a model's coefficients (every leaf has shape (N,))."""
+    leaves = c.values() if isinstance(c, Mapping) else c
+    return int(np.shape(next(iter(leaves)))[0])
+
+
+def take(c, idx):
+    """The coefficients of the points ``idx`` (an index array or slice)."""
+    return map_coefficients(lambda v: np.asarray(v)[idx], c)
+
+
 def plot_labels(axes: Mapping[str, Axis], variables: Mapping[str, Variable], **extra: str) -> dict:
     """name → mathtext label: the labelled axes and variables, then ``extra`` names."""
     out = {k: a.label for k, a in axes.items() if a.label}
