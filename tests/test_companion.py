@@ -196,7 +196,7 @@ def test_log_negativity_closed_form_equals_symplectic_eigenvalues():
         for p in pts:
             res = model.solve({k: np.atleast_1d(v) for k, v in p.items()})
             assert res["dynamically_stable"][0]
-            covs.append(measures.reduced_covariance(res["V"][0], model.ENTANGLED_MODES))
+            covs.append(measures.reduced_covariance(res["V"][0], model.MODEL.entangled_modes))
     for _ in range(20):   # random physical two-mode states: S (ν I/2) Sᵀ with random symplectic S
         H = rng.normal(size=(4, 4))
         H = H + H.T

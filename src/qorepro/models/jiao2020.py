@@ -285,11 +285,3 @@ class Jiao2020Model:
 
 MODEL = Jiao2020Model()
 
-# compat: remove when workflow/ uses the protocol
-NAME = MODEL.name
-kind = MODEL.kind
-REFERENCE = MODEL.REFERENCE
-DEFAULTS = MODEL.DEFAULTS
-DIM = MODEL.DIM
-ENTANGLED_MODES = MODEL.entangled_modes
-COVARIANCE_LABELS = QUADRATURE_NAMES

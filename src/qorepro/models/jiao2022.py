@@ -267,11 +267,3 @@ class Jiao2022Model:
 
 MODEL = Jiao2022Model()
 
-# compat: remove when workflow/ uses the protocol
-NAME = MODEL.name
-kind = MODEL.kind
-REFERENCE = MODEL.REFERENCE
-DEFAULTS = MODEL.DEFAULTS
-DIM = MODEL.DIM
-ENTANGLED_MODES = MODEL.entangled_modes
-COVARIANCE_LABELS = QUADRATURE_NAMES
