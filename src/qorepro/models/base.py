@@ -90,6 +90,13 @@ class Model(Protocol):
     diffusion_matrix: Callable
 
 
+def batched(r: Mapping) -> dict:
+    """A dict of arrays broadcast to one common batch axis: (N,) leaves (a JAX pytree)."""
+    shape = np.broadcast(*r.values()).shape
+    n = int(np.prod(shape)) if shape else 1
+    return {k: np.ascontiguousarray(np.broadcast_to(v, shape).reshape(n)) for k, v in r.items()}
+
+
 def map_coefficients(fn, c):
     """``fn`` applied to every leaf of a model's coefficients (a NamedTuple or a dict of
     arrays), same container type — numpy-side, without JAX (which sees both as pytrees)."""
@@ -185,3 +192,41 @@ def check(model) -> list[str]:
     if model.defaults != model.Params():
         problems.append("defaults differ from Params()")
     return problems
+
+
+class SteadyStateCompat:
+    """compat: remove when workflow/ uses the protocol — the names ``workflow/steady.py`` reads
+    from a steady-state model (before the protocol they were module constants), derived from
+    the protocol attributes."""
+
+    @property
+    def NAME(self) -> str:
+        return self.name
+
+    @property
+    def REFERENCE(self) -> str:
+        return "; ".join(self.references)
+
+    @property
+    def DEFAULTS(self) -> dict:
+        return self.Params().to_dict()
+
+    @property
+    def AXES(self) -> dict:
+        return {k: (a.fields[0], a.units, a.long_name) for k, a in self.axes.items()}
+
+    @property
+    def VARIABLES(self) -> dict:
+        return {k: (v.units, v.long_name) for k, v in self.variables.items()}
+
+    @property
+    def DIM(self) -> int:
+        return 2 * self.n_modes
+
+    @property
+    def ENTANGLED_MODES(self) -> tuple:
+        return self.entangled_modes
+
+    @property
+    def COVARIANCE_LABELS(self) -> tuple:
+        return self.quadrature_names

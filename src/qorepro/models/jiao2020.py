@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import units
 from ..arrays import namespace
-from .base import DIRECTIONS, Axis, Variable, params_type, plot_labels
+from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, batched, params_type, plot_labels
 
 REFERENCES = ("Y.-F. Jiao, S.-D. Zhang, Y.-L. Zhang, A. Miranowicz, L.-M. Kuang, H. Jing, "
               "Nonreciprocal optomechanical entanglement against backscattering losses, "
@@ -105,10 +105,7 @@ def rates(p) -> dict:
 
 def coefficients(p) -> dict:
     """:func:`rates` broadcast to one batch axis: a dict of (N,) arrays (a JAX pytree)."""
-    r = rates(p)
-    shape = np.broadcast(*r.values()).shape
-    n = int(np.prod(shape)) if shape else 1
-    return {k: np.ascontiguousarray(np.broadcast_to(v, shape).reshape(n)) for k, v in r.items()}
+    return batched(rates(p))
 
 
 def amplitudes(r: dict, shift):
@@ -215,12 +212,10 @@ def diffusion_matrix(c: dict) -> np.ndarray:
 def solve(p) -> dict:
     """All per-point results for a batch of parameter points (:data:`Params` or a mapping of
     equal-shape arrays); every result has the batch as its first axis."""
-    from ..gaussian import drift_matrix
-    from ..steady_state import certified_covariance
+    from ..steady_state import model_covariance
     c = coefficients(p)
     mf = mean_fields(c)
-    A = drift_matrix(MODEL, steady_state_vector(c, mf), c)
-    cov = certified_covariance(A, np.moveaxis(diffusion_matrix(c), -1, 0), MODEL.entangled_modes)
+    cov = model_covariance(MODEL, c, steady_state_vector(c, mf))
     return {
         "N_driven": np.abs(mf["alpha1"]) ** 2,
         "N_reflected": np.abs(mf["alpha2"]) ** 2,
@@ -240,7 +235,7 @@ def fizeau_shift_MHz(Omega_kHz, p: dict | None = None):
                               g["wavelength_nm"] * units.NM) / units.MHZ
 
 
-class Jiao2020Model:
+class Jiao2020Model(SteadyStateCompat):
     """Jiao et al. 2020 as the engines, plots and claims see it (:mod:`qorepro.models.base`)."""
 
     name = "jiao2020"
@@ -271,16 +266,6 @@ class Jiao2020Model:
     steady_state = staticmethod(steady_state)
     solve = staticmethod(solve)
     fizeau_shift_MHz = staticmethod(fizeau_shift_MHz)
-
-    # ---- compat: remove when workflow/ uses the protocol (old names of the module's constants)
-    NAME = name
-    REFERENCE = REFERENCES[0]
-    DEFAULTS = Params().to_dict()
-    AXES = {k: (a.fields[0], a.units, a.long_name) for k, a in AXES.items()}
-    VARIABLES = {k: (v.units, v.long_name) for k, v in VARIABLES.items()}
-    DIM = 6
-    ENTANGLED_MODES = entangled_modes
-    COVARIANCE_LABELS = QUADRATURE_NAMES
 
 
 MODEL = Jiao2020Model()

@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import units
 from ..arrays import namespace
-from .base import DIRECTIONS, Axis, Variable, params_type, plot_labels
+from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, batched, params_type, plot_labels
 from .jiao2020 import _values
 
 REFERENCES = ("Y.-F. Jiao, Y. Li, J.-X. Liu, R. Yang, L.-M. Kuang, H. Jing, Nonreciprocal "
@@ -117,10 +117,7 @@ def rates(p) -> dict:
 
 def coefficients(p) -> dict:
     """:func:`rates` broadcast to one batch axis: a dict of (N,) arrays (a JAX pytree)."""
-    r = rates(p)
-    shape = np.broadcast(*r.values()).shape
-    n = int(np.prod(shape)) if shape else 1
-    return {k: np.ascontiguousarray(np.broadcast_to(v, shape).reshape(n)) for k, v in r.items()}
+    return batched(rates(p))
 
 
 def amplitudes(r: dict):
@@ -210,12 +207,10 @@ def diffusion_matrix(c: dict) -> np.ndarray:
 def solve(p) -> dict:
     """All per-point results for a batch of parameter points (:data:`Params` or a mapping of
     equal-shape arrays); every result has the batch as its first axis."""
-    from ..gaussian import drift_matrix
-    from ..steady_state import certified_covariance
+    from ..steady_state import model_covariance
     c = coefficients(p)
     al, ar = amplitudes(c)
-    A = drift_matrix(MODEL, steady_state(c), c)
-    cov = certified_covariance(A, np.moveaxis(diffusion_matrix(c), -1, 0), MODEL.entangled_modes)
+    cov = model_covariance(MODEL, c, steady_state(c))
     return {
         "N_l": np.abs(al) ** 2, "N_r": np.abs(ar) ** 2,
         "G_l": 2 * c["g0_l"] * np.abs(al), "G_r": 2 * c["g0_r"] * np.abs(ar),
@@ -223,7 +218,7 @@ def solve(p) -> dict:
     }
 
 
-class Jiao2022Model:
+class Jiao2022Model(SteadyStateCompat):
     """Jiao et al. 2022 as the engines, plots and claims see it (:mod:`qorepro.models.base`)."""
 
     name = "jiao2022"
@@ -253,16 +248,6 @@ class Jiao2022Model:
     diffusion_matrix = staticmethod(diffusion_matrix)
     steady_state = staticmethod(steady_state)
     solve = staticmethod(solve)
-
-    # ---- compat: remove when workflow/ uses the protocol (old names of the module's constants)
-    NAME = name
-    REFERENCE = REFERENCES[0]
-    DEFAULTS = Params().to_dict()
-    AXES = {k: (a.fields[0], a.units, a.long_name) for k, a in AXES.items()}
-    VARIABLES = {k: (v.units, v.long_name) for k, v in VARIABLES.items()}
-    DIM = 8
-    ENTANGLED_MODES = entangled_modes
-    COVARIANCE_LABELS = QUADRATURE_NAMES
 
 
 MODEL = Jiao2022Model()
