@@ -77,3 +77,14 @@ def test_batch_last_layout_and_ad_drift_equals_finite_differences(name):
                         - np.asarray(m.mean_field_rhs(x[:, i] - step * e, ci))) / (2 * step)
                        for e in np.eye(d)], axis=1)
         assert np.allclose(A[i], fd, rtol=1e-7, atol=1e-9 * max(1.0, np.abs(A[i]).max())), name
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if MODELS[n].kind == "steady_state"])
+def test_steady_state_solve_takes_a_params_record_or_a_mapping(name):
+    m = MODELS[name]
+    axis = next(a for a in m.axes.values() if not a.named_values)
+    vals = np.linspace(0.8, 1.2, 3) * float(getattr(m.defaults, axis.fields[0]))
+    a = m.solve(m.Params().replace(**{axis.fields[0]: vals}))
+    b = m.solve({axis.fields[0]: vals})
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f") for k in a)
+    assert a[m.default_variable].shape == (3,)

@@ -90,6 +90,13 @@ class Model(Protocol):
     diffusion_matrix: Callable
 
 
+def as_dict(p) -> dict:
+    """A parameter record (a Params dataclass or a mapping of field names) as a dict."""
+    if dataclasses.is_dataclass(p):
+        return {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}
+    return dict(p) if isinstance(p, Mapping) else {}
+
+
 def batched(r: Mapping) -> dict:
     """A dict of arrays broadcast to one common batch axis: (N,) leaves (a JAX pytree)."""
     shape = np.broadcast(*r.values()).shape

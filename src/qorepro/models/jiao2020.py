@@ -24,14 +24,11 @@ last.  Equations implemented (u = (δX₁, δY₁, δX₂, δY₂, δq, δp)):
 """
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-
 import numpy as np
 
 from .. import units
 from ..arrays import namespace
-from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, batched, params_type, plot_labels
+from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, as_dict, batched, params_type, plot_labels
 
 REFERENCES = ("Y.-F. Jiao, S.-D. Zhang, Y.-L. Zhang, A. Miranowicz, L.-M. Kuang, H. Jing, "
               "Nonreciprocal optomechanical entanglement against backscattering losses, "
@@ -73,16 +70,9 @@ MODE_NAMES = ("a1", "a2", "b")
 QUADRATURE_NAMES = ("X1", "Y1", "X2", "Y2", "q", "p")
 
 
-def _values(p) -> dict:
-    """A parameter record (:data:`Params` or a mapping of field names) as a dict."""
-    if dataclasses.is_dataclass(p):
-        return {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}
-    return dict(p) if isinstance(p, Mapping) else {}
-
-
 def rates(p) -> dict:
     """Dimensionless rates (units of ω_m) from physical parameters (arrays broadcast)."""
-    v = _values(p)
+    v = as_dict(p)
     g = {k: np.asarray(v.get(k, d), dtype=float) for k, d in Params().to_dict().items()}
     omega_m = g["omega_m_MHz"] * units.MHZ
     lam = g["wavelength_nm"] * units.NM

@@ -43,8 +43,7 @@ import numpy as np
 
 from .. import units
 from ..arrays import namespace
-from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, batched, params_type, plot_labels
-from .jiao2020 import _values
+from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, as_dict, batched, params_type, plot_labels
 
 REFERENCES = ("Y.-F. Jiao, Y. Li, J.-X. Liu, R. Yang, L.-M. Kuang, H. Jing, Nonreciprocal "
               "enhancement of remote entanglement between nonidentical mechanical oscillators, "
@@ -87,7 +86,7 @@ QUADRATURE_NAMES = ("X_l", "Y_l", "X_r", "Y_r", "q_l", "p_l", "q_r", "p_r")
 
 def rates(p) -> dict:
     """Dimensionless rates (units of ω_m,l) from physical parameters (arrays broadcast)."""
-    v = _values(p)
+    v = as_dict(p)
     g = {k: np.asarray(v.get(k, d), dtype=float) for k, d in Params().to_dict().items()}
     two_pi = 2 * np.pi
     wl = two_pi * g["omega_m_l_2pi_MHz"] * units.MHZ
