@@ -37,16 +37,10 @@ def cases(model, n):
 
 
 def matrices(model, p):
-    r = model.rates(p)
-    if model is jiao2020:
-        mf = jiao2020.mean_fields(r)
-        shape = mf["shift"].shape
-        r = {k: np.broadcast_to(v, shape) for k, v in r.items()}
-        return jiao2020.drift_matrix(r, mf), jiao2020.diffusion_matrix(r, shape)
-    shape = np.broadcast(*r.values()).shape
-    r = {k: np.broadcast_to(v, shape) for k, v in r.items()}
-    al, ar = jiao2022.amplitudes(r)
-    return jiao2022.drift_matrix(r, al, ar), jiao2022.diffusion_matrix(r, shape)
+    """Drift (AD, as the engine takes it) and diffusion matrices, batch first."""
+    from qorepro.gaussian import drift_matrix
+    c = model.coefficients(p)
+    return drift_matrix(model.MODEL, model.steady_state(c), c), np.moveaxis(model.diffusion_matrix(c), -1, 0)
 
 
 def per_point(model, A, D):
@@ -56,7 +50,7 @@ def per_point(model, A, D):
         stable &= bool(np.all(hurwitz_determinants(np.poly(A[i]).real) > 0))
         if stable:
             V = sl.solve_continuous_lyapunov(A[i], -D[i])
-            out[i] = measures.log_negativity(V[None], *model.ENTANGLED_MODES)[0]
+            out[i] = measures.log_negativity(V[None], *model.MODEL.entangled_modes)[0]
     return out
 
 
@@ -77,10 +71,10 @@ def main(argv=None):
         t_loop = time.perf_counter() - t0     # the matrices were built before the timed loop
         err = float(np.nanmax(np.abs(res["E_N"] - ref)))
         same_nan = bool(np.array_equal(np.isnan(res["E_N"]), np.isnan(ref)))
-        record[model.NAME] = {"batched_us_per_point": 1e6 * t_batch / a.points,
+        record[model.MODEL.name] = {"batched_us_per_point": 1e6 * t_batch / a.points,
                               "scipy_loop_us_per_point": 1e6 * t_loop / a.points,
                               "speedup": t_loop / t_batch, "max_abs_dE_N": err, "same_stable_set": same_nan}
-        print(f"{model.NAME}: batched {1e6 * t_batch / a.points:.1f} µs/point (incl. mean fields), "
+        print(f"{model.MODEL.name}: batched {1e6 * t_batch / a.points:.1f} µs/point (incl. mean fields), "
               f"scipy loop {1e6 * t_loop / a.points:.1f} µs/point (linear algebra only) → "
               f"{t_loop / t_batch:.1f}×; max |ΔE_N| = {err:.1e}, same stable set: {same_nan}")
     if a.out:

@@ -84,28 +84,52 @@ J22_POINTS = [dict(Delta=1.0), dict(Delta=0.7, chi=0.95, Omega_l_MHz=0.8, direct
               dict(Delta=0.9, phi=0.7, eta=0.8, Omega_r_MHz=0.6)]
 
 
-@pytest.mark.parametrize("p", J20_POINTS)
-def test_jiao2020_steady_state_is_a_root_and_drift_is_its_jacobian(p):
-    r = {k: np.asarray(v, float) for k, v in J20.rates(p).items()}
-    mf = J20.mean_fields(r)
-    x = J20.steady_state_vector(r, mf)[0]
-    f = lambda y: J20.mean_field_rhs(r, y)
-    scale = np.abs(x).max()
-    assert np.abs(f(x)).max() < 1e-9 * scale
-    A = J20.drift_matrix(r, mf)[0]
-    assert np.allclose(_jac(f, x), A, rtol=1e-7, atol=1e-9)
+def _eq6(c, x):
+    """Jiao 2020 eq. 6 written out (u = (δX₁, δY₁, δX₂, δY₂, δq, δp)) at the state x of one
+    point: the known answer for the AD drift.  G_j = √2 G₀ α_j, Δ̃_j = Δ_c ± Δ_F − G₀q."""
+    G1, G2 = np.sqrt(2) * c["G0"] * (x[0] + 1j * x[1]), np.sqrt(2) * c["G0"] * (x[2] + 1j * x[3])
+    shift = c["G0"] * np.sqrt(2) * x[4]
+    d1, d2 = c["Delta_c"] + c["Delta_F"] - shift, c["Delta_c"] - c["Delta_F"] - shift
+    k, J = c["kappa"], c["J"]
+    return np.array([[-k, d1, 0, J, -G1.imag, 0], [-d1, -k, -J, 0, G1.real, 0],
+                     [0, J, -k, d2, -G2.imag, 0], [-J, 0, -d2, -k, G2.real, 0],
+                     [0, 0, 0, 0, 0, 1], [G1.real, G1.imag, G2.real, G2.imag, -1, -c["gamma"]]])
 
 
-@pytest.mark.parametrize("p", J22_POINTS)
-def test_jiao2022_steady_state_is_a_root_and_drift_is_its_jacobian(p):
-    r = {k: np.asarray(v) for k, v in J22.rates(p).items()}
-    x = J22.steady_state_vector(r)
-    f = lambda y: J22.mean_field_rhs(r, y)
-    assert np.abs(f(x)).max() < 1e-9 * np.abs(x).max()
-    al, ar = J22.amplitudes(r)
-    A = J22.drift_matrix(r, al, ar)
-    # the mechanical-mean degrees of freedom enter eq. 14 through q only (b + b† = √2 q)
-    assert np.allclose(_jac(f, x), A, rtol=1e-7, atol=1e-9)
+def _eq14(c, x):
+    """Jiao 2022 eq. 14 written out (one-way coupling from the upstream resonator) at the state
+    x of one point: the known answer for the AD drift.  Λ_j = 2g₀,j α_j."""
+    A = np.zeros((8, 8))
+    Ll, Lr = 2 * c["g0_l"] * (x[0] + 1j * x[1]), 2 * c["g0_r"] * (x[2] + 1j * x[3])
+    for (i, j, G, D, L, q) in ((0, 1, c["kappa0"] + c["kex_l"], c["Delta_l"], Ll, 4),
+                               (2, 3, c["kappa0"] + c["kex_r"], c["Delta_r"], Lr, 6)):
+        A[i, i] = A[j, j] = -G / 2
+        A[i, j], A[j, i] = D, -D
+        A[i, q], A[j, q] = -L.imag, L.real
+        A[q + 1, i], A[q + 1, j] = L.real, L.imag
+    K = np.sqrt(c["eta"] * c["kex_l"] * c["kex_r"])
+    Jc, Js = K * np.cos(c["phi"]), K * np.sin(c["phi"])
+    dn, up = ((2, 3), (0, 1)) if c["left_input"] else ((0, 1), (2, 3))
+    A[dn[0], up[0]], A[dn[0], up[1]], A[dn[1], up[0]], A[dn[1], up[1]] = -Jc, Js, -Js, -Jc
+    for q, w in ((4, 1.0), (6, c["omega_r"])):
+        A[q, q] = A[q + 1, q + 1] = -c["gamma"] / 2
+        A[q, q + 1], A[q + 1, q] = w, -w
+    return A
+
+
+@pytest.mark.parametrize("model,p,eq", [(J20, p, _eq6) for p in J20_POINTS] + [(J22, p, _eq14) for p in J22_POINTS])
+def test_steady_state_is_a_root_and_the_ad_drift_is_its_jacobian(model, p, eq):
+    """The AD drift (the one every engine uses) equals the finite-difference Jacobian of the
+    mean-field equations and the printed drift matrix (eq. 6 / eq. 14) at the steady state."""
+    from qorepro.gaussian import drift_matrix
+    c = model.coefficients(p)
+    x = model.steady_state(c)
+    c1 = {k: v[0] for k, v in c.items()}
+    f = lambda y: model.mean_field_rhs(y, c1)
+    assert np.abs(f(x[:, 0])).max() < 1e-9 * np.abs(x).max()
+    A = drift_matrix(model.MODEL, x, c)[0]
+    assert np.allclose(_jac(f, x[:, 0]), A, rtol=1e-7, atol=1e-9)
+    assert np.allclose(eq(c1, x[:, 0]), A, rtol=1e-12, atol=1e-13)
 
 
 def test_jiao2020_bistability_is_detected():
@@ -144,12 +168,10 @@ def test_steady_state_covariance_equals_long_time_integration(model, p):
     """dV/dt = AV + VAᵀ + D integrated from the vacuum (DOP853) settles on the Lyapunov V."""
     res = model.solve({k: np.atleast_1d(v) for k, v in p.items()})
     assert res["dynamically_stable"][0]
-    r = {k: np.atleast_1d(v) for k, v in model.rates(p).items()}
-    if model is J20:
-        A = J20.drift_matrix({k: v for k, v in r.items()}, J20.mean_fields(r))[0]
-    else:
-        A = J22.drift_matrix(r, *J22.amplitudes(r))[0]
-    D = model.diffusion_matrix(r, (1,))[0]
+    from qorepro.gaussian import drift_matrix
+    c = model.coefficients(p)
+    A = drift_matrix(model.MODEL, model.steady_state(c), c)[0]
+    D = model.diffusion_matrix(c)[..., 0]
     n = A.shape[0]
     t_end = 30.0 / abs(res["fp_max_re_eig"][0])
     rhs = lambda t, v: (A @ v.reshape(n, n) + v.reshape(n, n) @ A.T + D).ravel()
@@ -174,7 +196,7 @@ def test_log_negativity_closed_form_equals_symplectic_eigenvalues():
         for p in pts:
             res = model.solve({k: np.atleast_1d(v) for k, v in p.items()})
             assert res["dynamically_stable"][0]
-            covs.append(measures.reduced_covariance(res["V"][0], model.ENTANGLED_MODES))
+            covs.append(measures.reduced_covariance(res["V"][0], model.MODEL.entangled_modes))
     for _ in range(20):   # random physical two-mode states: S (ν I/2) Sᵀ with random symplectic S
         H = rng.normal(size=(4, 4))
         H = H + H.T
@@ -214,7 +236,7 @@ def test_batched_hurwitz_agrees_with_eigenvalues():
 def test_vacuum_limit_without_drive_at_zero_temperature(model, p):
     res = model.solve(p)
     assert (res["verdict"] == "stable_fixed_point").all()
-    assert np.allclose(res["V"], np.eye(model.DIM) / 2, atol=1e-9)
+    assert np.allclose(res["V"], np.eye(2 * model.MODEL.n_modes) / 2, atol=1e-9)
     assert np.all(res["E_N"] < 1e-12)     # 0 up to rounding of ν₋ = ½
 
 
@@ -242,7 +264,7 @@ def test_certified_covariances_obey_the_uncertainty_principle():
         res = model.solve(p)
         ok = res["verdict"] == "stable_fixed_point"
         assert ok.sum() > 10
-        n = model.DIM
+        n = 2 * model.MODEL.n_modes
         M = res["V"][ok] + 0.5j * Om2[:n, :n]
         assert np.linalg.eigvalsh(M).min() > -1e-9
 

@@ -65,10 +65,10 @@ def test_uncertified_points_are_open_markers_in_the_series_colour():
 
 
 def test_series_labels_are_readable_with_units():
-    lai = P.series_labels({"CD": {"K": -2e-5}, "K=0": {"K": 0.0}, "OD": {"K": 2e-5}})
+    lai = P.series_labels({"CD": {"K": -2e-5}, "K=0": {"K": 0.0}, "OD": {"K": 2e-5}}, "lai2025")
     assert lai == {"CD": r"CD, $K/\omega_1 = -2\times10^{-5}$", "K=0": r"$K/\omega_1 = 0$",
                    "OD": r"OD, $K/\omega_1 = 2\times10^{-5}$"}
-    n = P.series_labels({"n=0": {"n1": 0.0, "n2": 0.0}, "n=10": {"n1": 10.0, "n2": 10.0}})
+    n = P.series_labels({"n=0": {"n1": 0.0, "n2": 0.0}, "n=10": {"n1": 10.0, "n2": 10.0}}, "lai2025")
     assert n["n=10"] == r"$\bar n_j = 10$"
     j20 = P.series_labels({"Ω=8 left": {"Omega_kHz": 8.0, "direction": 1.0},
                            "Ω=0 right": {"Omega_kHz": 0.0, "direction": -1.0}}, "jiao2020")

@@ -16,7 +16,8 @@ definition of the physics — and the product keeps their sparsity.  The tests c
 Layout: the batch of parameter points is the *last* axis of every array (x: (d, N),
 Φ: (d, d, N)); V is stored as its upper triangle, (d(d+1)/2, N).  A model provides
 ``mean_field_rhs(x, c)`` (elementwise in the batch, so it also works for one point with
-scalar coefficients), ``diffusion_matrix(c)`` → (d, d, N) and ``n_modes``.
+scalar coefficients), ``diffusion_matrix(c)`` → (d, d, N) and ``n_modes`` (the model protocol,
+:mod:`qorepro.models.base`); the coefficients ``c`` may be any pytree of (N,) arrays.
 """
 from __future__ import annotations
 
@@ -89,12 +90,15 @@ def _bucketed(fn, x, c):
     from .batching import bucket, pad
     x = np.asarray(x, dtype=float)
     m = bucket(x.shape[-1])
-    out = fn(pad(x, m), type(c)(*(pad(np.asarray(v, dtype=float), m) for v in c)))
+    out = fn(pad(x, m), jax.tree_util.tree_map(lambda v: pad(np.asarray(v, dtype=float), m), c))
     return np.asarray(out)
 
 
 def drift_matrix(model, x, c) -> np.ndarray:
-    """A = ∂f/∂x at states x (d, N) for coefficients c (leaves (N,)); shape (N, d, d)."""
+    """A = ∂f/∂x at states x (d, N) for coefficients c (leaves (N,)); shape (N, d, d).
+
+    The drift of every model, time-domain and steady-state alike: forward-mode AD of its
+    ``mean_field_rhs``, one point per lane (``jax.vmap``), compiled per model and bucket size."""
     return _bucketed(_jacobian(model), x, c)[:np.shape(x)[-1]]
 
 

@@ -1,9 +1,10 @@
 """Parameter grids over named sweep axes: axis values, overrides, batched parameter sets.
 
-A model declares its sweep axes (``model.axes``: axis name → parameter fields it sets, units,
-long name; e.g. ``gamma`` sets γ₁ = γ₂); this module turns axes and overrides given by name
-into one batched parameter set (the Cartesian product, C order).  No engine code: the
-workflow resolves grids with it while the DAG is built.
+A model declares its sweep axes (``model.axes``: axis name → :class:`~qorepro.models.base.Axis`
+with the parameter fields it sets; e.g. ``gamma`` sets γ₁ = γ₂; an axis with ``named_values``
+takes names, e.g. ``direction``: left/right); this module turns axes and overrides given by
+name into one batched parameter set (the Cartesian product, C order) of any model.  No engine
+code: the workflow resolves grids with it while the DAG is built.
 """
 from __future__ import annotations
 
@@ -11,29 +12,27 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .models import lai2025
-
-#: the light input directions by name (σ_a = ±ΩΛ)
-DIRECTIONS = {"left": 1.0, "right": -1.0}
+from .models.base import DIRECTIONS  # noqa: F401 (re-exported)
 
 
-def _axis_values(name, values, model=lai2025.MODEL):
+def _axis_values(name, values, model):
     if name not in model.axes:
         raise KeyError(f"unknown sweep axis {name!r}; known axes: {sorted(model.axes)}")
     vals = np.asarray(values)
     if vals.ndim != 1 or vals.size == 0:
         raise ValueError(f"axis {name!r} needs a non-empty 1-D list of values")
-    if name == "direction":
-        bad = [v for v in vals if str(v) not in DIRECTIONS]
+    named = model.axes[name].named_values
+    if named:
+        bad = [v for v in vals if str(v) not in named]
         if bad:
-            raise ValueError(f"direction values must be 'left' or 'right', got {bad}")
-        return vals.astype(str), np.array([DIRECTIONS[str(v)] for v in vals])
+            raise ValueError(f"{name} values must be {' or '.join(map(repr, named))}, got {bad}")
+        return vals.astype(str), np.array([named[str(v)] for v in vals])
     if vals.dtype.kind not in "iuf" or not np.all(np.isfinite(vals.astype(float))):
         raise ValueError(f"axis {name!r}: values must be finite numbers, got {list(values)[:5]}")
     return vals.astype(float), vals.astype(float)
 
 
-def grid_params(axes: Mapping[str, np.ndarray], base, model=lai2025.MODEL):
+def grid_params(axes: Mapping[str, np.ndarray], base, model):
     """Cartesian product of the axes as one batched parameter set (C order)."""
     coords, numeric = {}, {}
     for name, values in axes.items():
@@ -42,7 +41,7 @@ def grid_params(axes: Mapping[str, np.ndarray], base, model=lai2025.MODEL):
     mesh = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
     changes = {}
     for (name, _), m in zip(numeric.items(), mesh):
-        for fld in model.axes[name][0]:
+        for fld in model.axes[name].fields:
             changes[fld] = m.ravel()
     params = base.replace(**changes)
     if not shape:   # no axes: a single point, as a batch of one
@@ -50,7 +49,7 @@ def grid_params(axes: Mapping[str, np.ndarray], base, model=lai2025.MODEL):
     return coords, shape, params
 
 
-def axis_overrides(overrides: Mapping[str, object], model=lai2025.MODEL) -> dict:
+def axis_overrides(overrides: Mapping[str, object], model) -> dict:
     """Scalar overrides given by axis name (e.g. ``{"gamma": 0.01, "direction": "left"}``)
     or by parameter field name, translated to parameter fields."""
     fields_ = set(model.Params.__dataclass_fields__)
@@ -58,7 +57,7 @@ def axis_overrides(overrides: Mapping[str, object], model=lai2025.MODEL) -> dict
     for name, value in overrides.items():
         if name in model.axes:
             _, numeric = _axis_values(name, [value], model)
-            for fld in model.axes[name][0]:
+            for fld in model.axes[name].fields:
                 out[fld] = float(numeric[0])
         elif name in fields_:
             if isinstance(value, str) or not np.isfinite(float(value)):

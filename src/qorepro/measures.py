@@ -32,8 +32,18 @@ def quantum_sync(V, j: int, k: int):
     S_Q ≤ 1 by the uncertainty relation ⟨δX₋²⟩⟨δY₋²⟩ ≥ 1/4 (SI eqs. S24–S25); S_Q = 1 in the
     vacuum.
     """
-    vx, vy = relative_variances(V, j, k)
+    return sync_from_variances(*relative_variances(V, j, k))
+
+
+def sync_from_variances(vx, vy):
+    """S_Q = 1/(⟨δX₋²⟩ + ⟨δY₋²⟩) from the two relative variances — the one place the formula
+    is written (covariance matrices: :func:`quantum_sync`; trajectory ensembles: :mod:`qorepro.twa`)."""
     return 1.0 / (vx + vy)
+
+
+def complete_sync_from_moments(vx, vy, mx, my):
+    """S_C = 1/(⟨δX₋²⟩ + ⟨δY₋²⟩ + ⟨X₋⟩² + ⟨Y₋⟩²) from the relative variances and means."""
+    return 1.0 / (vx + vy + mx * mx + my * my)
 
 
 def complete_sync(V, x, j: int, k: int):
@@ -44,9 +54,7 @@ def complete_sync(V, x, j: int, k: int):
     axes as V's leading ones: pass ``x`` of shape (2n, ...) aligned with V[..., :, :].
     """
     vx, vy = relative_variances(V, j, k)
-    mx = x[2 * j] - x[2 * k]
-    my = x[2 * j + 1] - x[2 * k + 1]
-    return 1.0 / (vx + vy + mx * mx + my * my)
+    return complete_sync_from_moments(vx, vy, x[2 * j] - x[2 * k], x[2 * j + 1] - x[2 * k + 1])
 
 
 def reduced_covariance(V, modes):

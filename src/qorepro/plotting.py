@@ -32,6 +32,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from .models import MODELS  # noqa: E402
+
 # ------------------------------------------------------------------------------ style
 STYLE = {
     "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "legend.fontsize": 7.5,
@@ -56,48 +58,40 @@ def apply_style() -> None:
     plt.rcParams.update(STYLE)
 
 
-LABELS = {
-    "S_Q": r"$S_Q$", "S_C": r"$S_C$", "E_N": r"$E_N$", "G_a": r"$G_a/\omega_1$",
-    "G_m": r"$G_m/\omega_1$", "Delta_a": r"$\Delta_a/\omega_1$", "Delta_m": r"$\Delta_m/\omega_1$",
-    "K": r"$K/\omega_1$", "kappa_a": r"$\kappa_a/\omega_1$", "kappa_m": r"$\kappa_m/\omega_1$",
-    "gamma": r"$\gamma_j/\omega_1$", "chi": r"$\chi/\omega_1$", "rho": r"$\rho=m_j/m_0$",
-    "n_th": r"$\bar n_j$", "Omega": r"$\Omega$ (kHz $\equiv 10^3$ rad/s)", "sigma_a": r"$\sigma_a/\omega_1$",
-    "t": r"$t/\tau$", "revival": r"revival factor $\Lambda$", "theta": r"$\theta_2$ at the fixed point",
-    "squeezing_dB": "two-mode squeezing below vacuum (dB)",
-    # companion models (Jiao et al. 2020, 2022)
-    "Delta_c": r"$\Delta_c/\omega_m$", "J": r"$J$ (MHz)", "T": r"$T$ (mK)", "Q": r"$Q$",
-    "P": r"$P$ (mW)", "N_driven": r"$N_j=|\alpha_j|^2$ (driven mode)", "G_driven": r"$|G_j|/\omega_m$",
-    "Delta_E_N": r"$\Delta E_N = E_{N}(\mathrm{left}) - E_{N}(\mathrm{right})$", "Theta5": r"$\Theta_5$ (a.u.)",
-    "Theta6": r"$\Theta_6$ (a.u.)", "Delta_F_MHz": r"$\Delta_F$ (MHz)",
-    "Delta": r"$\Delta/\omega_{m,l}$", "Omega_l": r"$\Omega_l$ (MHz)", "Omega_r": r"$\Omega_r$ (MHz)",
+#: labels of names that mean the same for every model: the Gaussian measures, the time axis
+#: of the time-domain engine (units τ) and the Hurwitz determinant; every other name is
+#: labelled by its model (``model.labels``, :mod:`qorepro.models.base`)
+COMMON_LABELS = {
+    "S_Q": r"$S_Q$", "S_C": r"$S_C$", "E_N": r"$E_N$", "squeezing_dB": "two-mode squeezing below vacuum (dB)",
+    "t": r"$t/\tau$", "theta": r"$\theta_2$ at the fixed point",
 }
-#: labels of companion-model names that mean something else in the Lai model
-STEADY_LABELS = {"chi": r"$\chi = \omega_{m,r}/\omega_{m,l}$", "Omega": r"$\Omega$ (kHz)",
-                 "revival": r"revival factor"}
+
+
+def model_labels(model: str | None) -> dict:
+    """name → mathtext label for the figures of ``model`` (a name in ``MODELS``; None: the
+    common labels only)."""
+    return {**COMMON_LABELS, **(MODELS[model].labels if model else {})}
+
+
+# compat: remove when notebooks/ use data.label(name) instead of P.LABELS (every model's labels,
+# the Lai model's where two models use one name, as before the model protocol)
+LABELS = {**COMMON_LABELS, **{k: v for m in reversed(list(MODELS.values())) for k, v in m.labels.items()}}
 #: axes drawn on a logarithmic scale
 LOG_AXES = ("Q",)
 #: axes whose coordinate is a frequency in units of ω₁ (convertible to MHz)
 FREQUENCY_AXES = ("Delta_a", "Delta_m", "K", "kappa_a", "kappa_m", "gamma", "chi", "omega2")
 
-#: how a series override (record names: model parameters) is written in a legend: name → (symbol, unit)
-_SERIES_NAMES = {
-    "lai2025": {"K": (r"K/\omega_1", ""), "n1": (r"\bar n_j", ""), "n_th": (r"\bar n_j", ""),
-                "Omega_kHz": (r"\Omega", " kHz"), "chi": (r"\chi/\omega_1", ""),
-                "Delta_m": (r"\Delta_m/\omega_1", ""), "Delta_a": (r"\Delta_a/\omega_1", "")},
-    "jiao2020": {"Omega_kHz": (r"\Omega", " kHz"), "J_MHz": ("J", " MHz"), "T_mK": ("T", " mK"),
-                 "P_mW": ("P", " mW"), "Q": ("Q", ""), "Delta_c": (r"\Delta_c/\omega_m", "")},
-    "jiao2022": {"Omega_l_MHz": (r"\Omega_l", " MHz"), "Omega_r_MHz": (r"\Omega_r", " MHz"),
-                 "chi": (r"\chi", ""), "T_mK": ("T", " mK"), "P_mW": ("P", " mW"),
-                 "Delta": (r"\Delta/\omega_{m,l}", "")},
-}
 #: record keys that repeat another one in a legend (the second phonon's thermal number)
 _SERIES_SKIP = ("n2",)
 _UNIT_SUFFIX = {"_MHz": " MHz", "_kHz": " kHz", "_mK": " mK", "_mW": " mW"}
 
 
-def _series_name(key: str, model: str):
-    if key in _SERIES_NAMES.get(model, {}):
-        return _SERIES_NAMES[model][key]
+def _series_name(key: str, model: str | None):
+    """(symbol, unit) of a series override in a legend: the model's ``parameter_symbols``,
+    else the name with its unit suffix split off."""
+    symbols = MODELS[model].parameter_symbols if model else {}
+    if key in symbols:
+        return symbols[key]
     for suf, unit in _UNIT_SUFFIX.items():
         if key.endswith(suf):
             return key[: -len(suf)].replace("_", r"\_"), unit
@@ -128,7 +122,7 @@ class FigureData:
 
     @property
     def model(self) -> str:
-        return self.record.get("model", "lai2025")
+        return self.record["model"]
 
     def spec(self, panel: str) -> dict:
         return self.record["panels"][panel]
@@ -177,15 +171,16 @@ def _physical(ds, rec):
     return ds
 
 
-def axis_label(name: str, ds=None, model: str = "lai2025") -> str:
-    if model != "lai2025" and name in STEADY_LABELS:
-        return STEADY_LABELS[name]
+def axis_label(name: str, ds=None, model: str | None = None) -> str:
+    """The label of a quantity for the figures of ``model`` (the name itself if it has none);
+    a coordinate rescaled to MHz (``physical``) says so."""
+    label = model_labels(model).get(name, name)
     if ds is not None and name in ds.coords and ds[name].attrs.get("physical"):
-        return LABELS.get(name, name).replace(r"/\omega_1", "/2\\pi").rstrip("$") + r"$ (MHz)"
-    return LABELS.get(name, name)
+        return label.replace(r"/\omega_1", "/2\\pi").rstrip("$") + r"$ (MHz)"
+    return label
 
 
-def series_labels(series: dict, model: str = "lai2025") -> dict:
+def series_labels(series: dict, model: str | None = None) -> dict:
     """Legend labels from the series' overrides: the quantities that differ between the series,
     with the paper's symbols and units ("CD, K/ω₁ = −2×10⁻⁵", "Ω = 8 kHz, left input")."""
     if not series or list(series) == ["default"]:
@@ -288,11 +283,11 @@ def window(ax, window_tau, label="averaging window") -> None:
 
 def labels(ax, x: str | None = None, y: str | None = None, data: FigureData | None = None) -> None:
     """Axis labels with units from the quantity names (log scale where the quantity is)."""
-    model = data.model if data else "lai2025"
+    model = data.model if data else None
     ds = next(iter(data.panels.values())) if data and data.panels else None
     for name, setl, sets in ((x, ax.set_xlabel, ax.set_xscale), (y, ax.set_ylabel, ax.set_yscale)):
         if name:
-            setl(axis_label(name, ds, model) if name in LABELS or name in STEADY_LABELS else name)
+            setl(axis_label(name, ds, model))
             if name in LOG_AXES:
                 sets("log")
 

@@ -34,6 +34,7 @@ import numpy as np
 from . import backend, gaussian, measures, rk  # noqa: F401  (backend: float64)
 from .batching import bucket as batch_bucket
 from .batching import pad as _pad
+from .models.base import map_coefficients, n_points
 from .settings import METHODS, SolverSettings  # noqa: F401  (re-exported)
 
 #: window features evaluated at every window sample (uncertainty check: every 4th)
@@ -173,7 +174,7 @@ def integrate(model, params, initial=None, settings: SolverSettings = SolverSett
     traces = bool(traces or keep_means)
     s = settings
     c = model.coefficients(params)
-    N = c.n
+    N = n_points(c)
     d = 2 * model.n_modes
     if start is None:
         initial = initial if initial is not None else model.Initial()
@@ -188,7 +189,7 @@ def integrate(model, params, initial=None, settings: SolverSettings = SolverSett
     i0, i_lo, i_end = s.sample(t0), s.sample(s.window_tau[0]), s.sample(s.t_end_tau)
     i_rec = i0 if traces else i_lo
     n_pad = batch_bucket(N)
-    cp = type(c)(*(_pad(np.asarray(v, dtype=float), n_pad) for v in c))
+    cp = map_coefficients(lambda v: _pad(np.asarray(v, dtype=float), n_pad), c)
     init, advance, record, sample = _programs(model, s.method)
     Qp, y = init(cp, _pad(x0, n_pad), _pad(V0, n_pad, axis=0))
     stride = s.steps_per_tau // s.samples_per_tau
@@ -250,7 +251,7 @@ def integrate_scipy_point(model, params, initial=None, settings: SolverSettings 
     from scipy.integrate import solve_ivp
 
     c = model.coefficients(params)
-    if c.n != 1:
+    if n_points(c) != 1:
         raise ValueError("integrate_scipy_point takes a single parameter point")
     initial = initial if initial is not None else model.Initial()
     x0 = initial.as_real(1)[:, 0]
@@ -258,7 +259,7 @@ def integrate_scipy_point(model, params, initial=None, settings: SolverSettings 
     dim = x0.size
     Q = np.asarray(model.diffusion_matrix(c))[:, :, 0]
     f1, J1 = _point_functions(model)
-    c1 = type(c)(*(float(np.asarray(v)[0]) for v in c))
+    c1 = map_coefficients(lambda v: float(np.asarray(v)[0]), c)
 
     def rhs(t, y):
         x = y[:dim]

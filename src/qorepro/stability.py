@@ -31,6 +31,7 @@ from .hurwitz import (  # noqa: F401
     hurwitz_stable,
     steady_state_verdict,
 )
+from .models.base import map_coefficients, n_points, take
 from .settings import CERTIFIED, VERDICTS, CertificationSettings  # noqa: F401  (re-exported)
 from .solver import _step, run_steps
 
@@ -67,7 +68,7 @@ def fixed_points(model, c):
         return pts, np.zeros((d, 0))
     m = pts.size
     n_pad = batch_bucket(m)
-    sub = c.take(_pad(pts, n_pad, 0))
+    sub = take(c, _pad(pts, n_pad, 0))
     xp, res, drive = (np.asarray(a)[..., :m] for a in _newton(model)(jnp.asarray(_pad(x, n_pad)), sub))
     with np.errstate(invalid="ignore"):
         ok = (np.linalg.norm(res, axis=0) < 1e-8 * np.maximum(1.0, np.linalg.norm(drive, axis=0))) \
@@ -105,7 +106,7 @@ def analyse_fixed_points(model, c) -> FixedPointReport:
     d = 2 * model.n_modes
     if not pts.size:
         return FixedPointReport(pts, X, np.zeros(0), np.zeros((0, d)), np.zeros(0, bool))
-    A = gaussian.drift_matrix(model, X, c.take(pts))
+    A = gaussian.drift_matrix(model, X, take(c, pts))
     max_re = np.linalg.eigvals(A).real.max(axis=-1)
     theta = hurwitz_determinants_batch(characteristic_coefficients_batch(A))
     return FixedPointReport(pts, X, max_re, theta, np.all(theta > 0, axis=1))
@@ -310,7 +311,7 @@ def floquet_multipliers(M: np.ndarray):
 
 
 def _padded(c, n_pad):
-    return type(c)(*(_pad(np.asarray(v, dtype=float), n_pad) for v in c))
+    return map_coefficients(lambda v: _pad(np.asarray(v, dtype=float), n_pad), c)
 
 
 # ----------------------------------------------------------------------- certification
@@ -341,7 +342,7 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
             method: str = "dopri8") -> Certificate:
     """Certify every point of a :class:`~qorepro.solver.Trajectory` (see module docstring)."""
     c = model.coefficients(params)
-    N = c.n
+    N = n_points(c)
     dim = 2 * model.n_modes
     W = traj.window_means                                # (W, dim, N)
     t = traj.t_window_tau
@@ -381,7 +382,7 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     candidate_idx = np.nonzero(candidate)[0]
     if candidate_idx.size:
         idx = candidate_idx
-        csub = c.take(idx)
+        csub = take(c, idx)
         x0 = traj.x_final[:, idx]
         # one period from the final state: monodromy Φ and x(T) for the closure test
         M, _, xT = period_flow(model, csub, x0, None, period[idx], settings.floquet_steps, method,
@@ -423,7 +424,7 @@ def certify(model, params, traj, settings: CertificationSettings = Certification
     if settings.floquet_covariance and lc_stable.any():
         # the long-time limit lives on the exact cycle: refine the orbit the run ended on
         idx = np.nonzero(lc_stable)[0]
-        csub = c.take(idx)
+        csub = take(c, idx)
         sel = np.searchsorted(candidate_idx, idx)      # rows of the stable cycles in M, xT
         xc, Tc, Phi_c, W_c, _ = refine_cycle(model, csub, traj.x_final[:, idx], period[idx],
                                              settings.floquet_steps, method, first=(M[sel], xT[:, sel]))

@@ -91,3 +91,12 @@ def certified_covariance(A: np.ndarray, D: np.ndarray, entangled_modes=None) -> 
         E_N[ok] = log_negativity(V[ok], *entangled_modes)
         out["E_N"] = E_N
     return out
+
+
+def model_covariance(model, c, x) -> dict:
+    """:func:`certified_covariance` of a model linearised at its fixed points x (2n, N): the
+    drift by automatic differentiation of its equations (:func:`qorepro.gaussian.drift_matrix`),
+    its diffusion matrix, E_N between its ``entangled_modes``."""
+    from .gaussian import drift_matrix
+    A = drift_matrix(model, x, c)
+    return certified_covariance(A, np.moveaxis(np.asarray(model.diffusion_matrix(c)), -1, 0), model.entangled_modes)

@@ -3,8 +3,8 @@
 >>> ds = sweep({"K": np.linspace(-5e-5, 5e-5, 11)})            # doctest: +SKIP
 >>> ds.S_Q.sel(K=0.0)                                              # doctest: +SKIP
 
-Axis names (the coordinate names of the result) map onto model parameters through
-:data:`AXES`; an axis may set several fields at once (``gamma`` sets γ₁ = γ₂, ``n_th`` sets
+Axis names (the coordinate names of the result) map onto model parameters through the
+model's ``axes`` (:mod:`qorepro.models.base`); an axis may set several fields at once (``gamma`` sets γ₁ = γ₂, ``n_th`` sets
 n̄₁ = n̄₂).  The grid is the Cartesian product of the axes, computed in batches of
 ``batch_size`` points by the batched solver, then certified point by point.
 """
@@ -27,21 +27,11 @@ from .stability import CERTIFIED, VERDICTS, CertificationSettings, certify
 
 log = logging.getLogger(__name__)
 
-#: sweep axis → (parameter fields it sets, units, long name); the model's own list
-AXES = lai2025.AXES
-VARIABLES = {
-    "S_Q": ("1", "quantum synchronization measure S_Q, late-window mean (main eq. 6)"),
+#: per-point variables of the time-domain engine itself (units, long name); the model's own
+#: (S_Q, couplings, …) are its ``variables`` (see :func:`variables_of`)
+ENGINE_VARIABLES = {
     "S_Q_min": ("1", "S_Q, late-window minimum"),
     "S_Q_max": ("1", "S_Q, late-window maximum"),
-    "S_C": ("1", "complete synchronization measure S_C, late-window mean (SI eq. S23)"),
-    "E_N": ("1", "phonon–phonon logarithmic negativity, late-window mean"),
-    "squeezing_dB": ("dB", "two-mode mechanical squeezing below vacuum (smallest quadrature "
-                           "variance of the pair), late-window mean"),
-    "G_a": ("omega1", "effective photon–phonon coupling g_a√N_a, late-window mean"),
-    "G_m": ("omega1", "effective magnon–phonon coupling g_m√N_m, late-window mean"),
-    "N_a": ("1", "mean photon number |α|², late-window mean"),
-    "N_m": ("1", "mean magnon number |μ|², late-window mean"),
-    "sigma_a": ("omega1", "Sagnac–Fizeau shift σ_a (SI eq. S52)"),
     "verdict": ("", "stability verdict: " + ", ".join(VERDICTS)),
     "certified": ("", "True where the verdict is stable_fixed_point or stable_limit_cycle"),
     "dynamically_stable": ("", "True where the dynamics is a stable fixed point or stable limit "
@@ -66,7 +56,6 @@ VARIABLES = {
     "phase_diffusion": ("1", "growth of the phase-mode variance per period (neutral Floquet mode)"),
     "uncertainty_min_eig": ("1", "smallest eigenvalue of V + iΩ/2 over the window (negative: V violates "
                                  "the uncertainty relation)"),
-    "x_end": ("1", "mean fields x = (Re α, Im α, Re μ, Im μ, Re β₁, Im β₁, Re β₂, Im β₂) at t_end"),
     # the truncated-Wigner ensemble (runs with twa.enabled; see qorepro.twa)
     "S_Q_twa": ("1", "S_Q of the truncated-Wigner ensemble, late-window mean (jackknife bias-corrected)"),
     "S_Q_twa_err": ("1", "statistical error of S_Q_twa (delete-one-group jackknife over trajectory groups)"),
@@ -85,6 +74,16 @@ VARIABLES = {
 }
 
 
+def variables_of(model) -> dict:
+    """Every per-point variable of a time-domain run of ``model``: name → (units, long name)."""
+    return {**{k: (v.units, v.long_name) for k, v in model.variables.items()}, **ENGINE_VARIABLES}
+
+
+# compat: remove when workflow/ and the tests use the protocol (model.axes, variables_of(model))
+AXES = lai2025.MODEL.axes
+VARIABLES = variables_of(lai2025.MODEL)
+
+
 def evaluate(params: lai2025.LaiParams, initial: lai2025.InitialState | None = None,
              settings: SolverSettings = SolverSettings(),
              cert_settings: CertificationSettings = CertificationSettings(), *,
@@ -97,7 +96,7 @@ def evaluate(params: lai2025.LaiParams, initial: lai2025.InitialState | None = N
     (see :func:`qorepro.solver.integrate`).  Progress (simulated point·τ, rate and ETA) goes
     to ``progress_file`` (a stream or a list of them) as one line per update when given; ``progress(done_batches, total)`` is called
     after each batch.  Returns ``(results, t_tau)``: a dict of per-point arrays (first axis =
-    point, see :data:`VARIABLES`; with ``traces`` also the time traces) and the sample times.
+    point, see :func:`variables_of`; with ``traces`` also the time traces) and the sample times.
     """
     from .progress import bar as progress_bar
 
@@ -145,7 +144,7 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
           progress_file=None) -> xr.Dataset:
     """Compute every point of the grid spanned by ``axes`` and return a Dataset.
 
-    Data variables: see :data:`VARIABLES` (window statistics, couplings, numbers, stability
+    Data variables: see :func:`variables_of` (window statistics, couplings, numbers, stability
     verdict and the numbers behind it).  With ``traces=True`` also ``S_Q_t``, ``S_C_t`` and
     the mechanical quadrature means ``X_b1``, ``Y_b1``, ``X_b2``, ``Y_b2`` on a ``t`` axis
     (units τ).  ``progress(done_batches, total_batches)`` is called after each batch.
@@ -163,20 +162,19 @@ def _summaries(model, p, traj, cert, traces):
     # a diverging point (mean fields growing without bound) overflows the squares below; its
     # numbers become inf/NaN by design and the point is counted and logged by the caller
     with np.errstate(over="ignore", invalid="ignore"):
-        return _summaries_of(c, Wm, traj, cert, traces)
+        return _summaries_of(model, c, Wm, traj, cert, traces)
 
 
-def _summaries_of(c, Wm, traj, cert, traces):
+def _summaries_of(model, c, Wm, traj, cert, traces):
     q_mean, q_min, q_max = traj.window_stats("S_Q")
     sc_mean, _, _ = traj.window_stats("S_C")
-    na = Wm[:, 0] ** 2 + Wm[:, 1] ** 2
-    nm = Wm[:, 2] ** 2 + Wm[:, 3] ** 2
+    # the model's observables at every window sample (states (d, W, N)), window-averaged
+    observed = model.observables(np.moveaxis(Wm, 1, 0), c)
     res = {
         "S_Q": q_mean, "S_Q_min": q_min, "S_Q_max": q_max, "S_C": sc_mean,
         "E_N": traj.window["E_N"].mean(axis=0),
         "squeezing_dB": traj.window["squeezing_dB"].mean(axis=0),
-        "G_a": (c.g_a * np.sqrt(na)).mean(axis=0), "G_m": (c.g_m * np.sqrt(nm)).mean(axis=0),
-        "N_a": na.mean(axis=0), "N_m": nm.mean(axis=0), "sigma_a": c.sigma_a,
+        **{k: v.mean(axis=0) for k, v in observed.items()}, **model.coefficient_observables(c),
         "verdict": cert.verdict, "certified": np.isin(cert.verdict, CERTIFIED),
         "dynamically_stable": np.isin(cert.dynamic_verdict, CERTIFIED),
         "n_fixed_points": cert.n_fixed_points, "n_stable_fixed_points": cert.n_stable_fixed_points,
@@ -192,14 +190,16 @@ def _summaries_of(c, Wm, traj, cert, traces):
     if traces:
         res["S_Q_t"] = traj.S_Q.T
         res["S_C_t"] = traj.S_C.T
-        for name, row in (("X_b1", 4), ("Y_b1", 5), ("X_b2", 6), ("Y_b2", 7)):
-            res[name] = np.sqrt(2) * traj.means[:, row].T      # ⟨X⟩ = √2 Re β
+        for j in model.mechanical_modes:                     # ⟨X⟩ = √2 Re β, ⟨Y⟩ = √2 Im β
+            res[f"X_{model.mode_names[j]}"] = np.sqrt(2) * traj.means[:, 2 * j].T
+            res[f"Y_{model.mode_names[j]}"] = np.sqrt(2) * traj.means[:, 2 * j + 1].T
     return res
 
 
 def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model=lai2025.MODEL):
     """Per-point result arrays (C-ordered over ``shape``) → Dataset with named coordinates."""
     dims = tuple(coords)
+    variables = variables_of(model)
     data_vars = {}
     for k, arr in res.items():
         extra_dims, extra_shape = (), ()
@@ -208,16 +208,16 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
         elif arr.ndim == 2:
             extra_dims, extra_shape = ("t",), (arr.shape[1],)
         arr = arr.reshape(shape + extra_shape)
-        units, long_name = VARIABLES.get(k, TRACE_VARIABLES.get(k, ("", k)))
+        units, long_name = variables.get(k, TRACE_VARIABLES.get(k, ("", k)))
         attrs = {"long_name": long_name}
         if units:
             attrs["units"] = units
         data_vars[k] = (dims + extra_dims, arr, attrs)
     ds = xr.Dataset(data_vars)
     for name, vals in coords.items():
-        fields_, units, long_name = model.axes[name]
-        ds = ds.assign_coords({name: (name, vals, {"units": units, "long_name": long_name,
-                                                   "sets_parameters": ",".join(fields_)})})
+        axis = model.axes[name]
+        ds = ds.assign_coords({name: (name, vals, {"units": axis.units, "long_name": axis.long_name,
+                                                   "sets_parameters": ",".join(axis.fields)})})
     if "t" in ds.dims:
         ds = ds.assign_coords(t=("t", t_tau, {"units": "tau", "long_name": "time t/τ, τ = 2π/ω₁"}))
     if "k" in ds.dims:

@@ -102,7 +102,8 @@ import jax.random as jr
 import lineax as lx
 import numpy as np
 
-from . import backend  # noqa: F401  (float64)
+from . import backend, measures  # noqa: F401  (backend: float64)
+from .models.base import map_coefficients, n_points
 from .settings import ATTRACTORS, SDE_SOLVERS, SolverSettings, TWASettings
 
 
@@ -204,7 +205,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     ensemble ``S_Q_t``, ``S_C_t`` from t = 0.
     """
     c = model.coefficients(params)
-    n, m = c.n, twa.trajectories
+    n, m = n_points(c), twa.trajectories
     d = 2 * model.n_modes
     if settings.samples_per_tau and twa.steps_per_tau % settings.samples_per_tau:
         raise ValueError(f"TWA steps_per_tau ({twa.steps_per_tau}) must be a multiple of samples_per_tau "
@@ -226,7 +227,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     if np.any(np.abs(Q - np.eye(d)[:, :, None] * q[None]) > 0):
         raise ValueError("TWA needs additive diagonal noise (a diagonal diffusion matrix)")
     sigma = np.repeat(np.sqrt(q / 2), m, axis=1)                         # (d, n·m)
-    c_rep = type(c)(*(np.repeat(np.asarray(v, dtype=float), m) for v in c))
+    c_rep = map_coefficients(lambda v: np.repeat(np.asarray(v, dtype=float), m), c)
     dt = 2 * math.pi / twa.steps_per_tau
     stride = twa.steps_per_tau // settings.samples_per_tau
     i_end, i_win = settings.sample(settings.t_end_tau), settings.sample(settings.window_tau[0])
@@ -234,16 +235,17 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     run = _program(model, twa.solver, n, m, i_end * stride, i_end - i_rec, i_rec, i_win, stride)
     (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
     t_tau = np.arange(i_rec, i_end + 1) / settings.samples_per_tau
-    out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m)
+    out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m,
+                    model.mechanical_modes)
     if traces:
         out["t_tau"] = t_tau
     return out
 
 
 def _sq(mx, my, vx, vy):
-    """S_Q and S_C from the means and (unbiased) variances of X₋ and Y₋."""
+    """S_Q and S_C from the means and (unbiased) variances of X₋ and Y₋ (:mod:`qorepro.measures`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 1.0 / (vx + vy), 1.0 / (vx + vy + mx**2 + my**2)
+        return measures.sync_from_variances(vx, vy), measures.complete_sync_from_moments(vx, vy, mx, my)
 
 
 def _minus(mech):
@@ -303,9 +305,10 @@ def census(mech, samples_per_tau: int, threshold: float = 3.0):
     return cls, phi, np.stack([r1, r2])
 
 
-def summarise(m1, m2, mech, t_tau, settings: SolverSettings, twa: TWASettings, m: int) -> dict:
+def summarise(m1, m2, mech, t_tau, settings: SolverSettings, twa: TWASettings, m: int, modes) -> dict:
     """Per-point TWA results from the recorded moments (T, d, n), (T, d, d, n) and the
-    trajectories' mechanical samples over the window (W, 4, n, M)."""
+    trajectories' mechanical samples over the window (W, 4, n, M) of the mechanical modes
+    ``modes`` = (j, k) (the model's ``mechanical_modes``)."""
     lo = settings.window_tau[0]
     win = t_tau >= lo - 1e-12
     xm, ym = _minus(mech)
@@ -328,11 +331,11 @@ def summarise(m1, m2, mech, t_tau, settings: SolverSettings, twa: TWASettings, m
                 by[p, a], by_err[p, a] = q_[0], e_[0]
             elif members.sum() >= twa.min_class_size:
                 by[p, a] = _ensemble_sq(xm[:, p:p + 1], ym[:, p:p + 1], members)[0][0]
-    # ensemble traces (full ensemble) from the moments: X₋ = x4 − x6, Y₋ = x5 − x7
-    j4, j5, j6, j7 = 4, 5, 6, 7
-    vx = (cov[:, j4, j4] + cov[:, j6, j6] - 2 * cov[:, j4, j6])
-    vy = (cov[:, j5, j5] + cov[:, j7, j7] - 2 * cov[:, j5, j7])
-    sq_t, sc_t = _sq(m1[:, j4] - m1[:, j6], m1[:, j5] - m1[:, j7], vx, vy)
+    # ensemble traces (full ensemble) from the moments of the mechanical pair (j, k):
+    # X₋ = x_2j − x_2k, Y₋ = x_2j+1 − x_2k+1; the quadrature covariance is 2 Cov(x)
+    j, k = modes
+    vx, vy = measures.relative_variances(np.moveaxis(2 * cov, -1, 1), j, k)       # (T, n) each
+    sq_t, sc_t = _sq(m1[:, 2 * j] - m1[:, 2 * k], m1[:, 2 * j + 1] - m1[:, 2 * k + 1], vx, vy)
     return {"S_Q": S_Q, "S_Q_err": S_Q_err, "S_C": S_C, "S_C_err": S_C_err,
             "S_Q_t": sq_t.T, "S_C_t": sc_t.T,
             "numbers": numbers.T, "covariance": np.moveaxis(V, -1, 0),

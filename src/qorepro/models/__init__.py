@@ -1,4 +1,5 @@
-"""Physical models: each module holds one model's parameters, equations and conventions.
+"""Physical models: each module holds one model's parameters, equations and conventions, as
+one object ``MODEL`` that satisfies the protocol of :mod:`qorepro.models.base`.
 
 Every model declares what it is — its ``kind`` — and the workflow dispatches on that:
 
@@ -6,8 +7,10 @@ Every model declares what it is — its ``kind`` — and the workflow dispatches
   certified by fixed-point and Floquet analysis (:mod:`qorepro.solver`, :mod:`qorepro.stability`);
 * ``steady_state`` (jiao2020, jiao2022): stable fixed points, covariance from the Lyapunov
   equation (:mod:`qorepro.steady_state`).
+
+A new paper's model is a new module with its ``MODEL`` and one registration line below.
 """
 from . import jiao2020, jiao2022, lai2025
 
-MODELS = {"lai2025": lai2025.MODEL, "jiao2020": jiao2020, "jiao2022": jiao2022}
-
+#: model name → model object (the registry; one line per model)
+MODELS = {m.name: m for m in (lai2025.MODEL, jiao2020.MODEL, jiao2022.MODEL)}

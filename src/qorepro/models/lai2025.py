@@ -6,7 +6,8 @@ and ``b2`` (silica sphere, coupled to a).  Everything is in units of ω₁ (see
 parameter points); :func:`coefficients` turns them into a :class:`Coefficients` pytree whose
 leaves have shape (N,).
 
-State vector of the mean fields (real, length 8; a batch is the *last* axis)::
+State vector of the mean fields (real, length 8; a batch is the *last* axis, as for every
+model, see :mod:`qorepro.models.base`)::
 
     x = [Re α, Im α, Re μ, Im μ, Re β₁, Im β₁, Re β₂, Im β₂]
 
@@ -21,8 +22,6 @@ garbled).
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
@@ -30,15 +29,22 @@ import numpy as np
 
 from .. import units
 from ..arrays import namespace
+from .base import DIRECTIONS, Axis, ParamsMixin, Variable, plot_labels
 
 MODE_NAMES = ("a", "m", "b1", "b2")
 QUADRATURE_NAMES = ("X_a", "Y_a", "X_m", "Y_m", "X_b1", "Y_b1", "X_b2", "Y_b2")
 #: indices of the two mechanical modes in the mode list (for S_Q, E_N, squeezing)
 MECHANICAL_MODES = (2, 3)
+#: indices of the photon and magnon modes (driven by ξ_a, ξ_m)
+OPTICAL_MODES = (0, 1)
+#: the paper, and the method of the linearised moment equations (as the workflow stamps them)
+REFERENCES = ("D.-G. Lai, A. Miranowicz, F. Nori, Nonreciprocal quantum synchronization, "
+              "Nat. Commun. (2025) and its Supplementary Information; A. Mari et al., "
+              "PRL 111, 103605 (2013)",)
 
 
 @dataclass(frozen=True)
-class LaiParams:
+class LaiParams(ParamsMixin):
     """Parameters of the Lai 2025 model; defaults = SI Table I simulation column / Fig. 1.
 
     All rates and frequencies are angular, in units of ω₁.  Exceptions are spelled out in
@@ -68,30 +74,6 @@ class LaiParams:
     direction: float = 1.0     #: light input: +1 left (σ_a>0), −1 right (σ_a<0)
     omega1_MHz: float = 10.0   #: ω₁/2π in MHz: the frequency unit (SI Table I: 10, experiment 15.25)
     radius_mm: float = 1.1     #: silica sphere radius r in mm (enters Λ; experiment: 0.2)
-
-    def replace(self, **changes) -> LaiParams:
-        unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown:
-            raise KeyError(f"unknown LaiParams field(s): {sorted(unknown)}")
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
-
-    @property
-    def batch_size(self) -> int:
-        sizes = {np.size(getattr(self, f.name)) for f in fields(self)} - {1}
-        if len(sizes) > 1:
-            raise ValueError(f"LaiParams fields have inconsistent batch sizes {sizes}")
-        return sizes.pop() if sizes else 1
-
-
-def _jsonable(v):
-    a = np.asarray(v)
-    return a.tolist() if a.ndim else float(a)
 
 
 @dataclass(frozen=True)
@@ -389,44 +371,88 @@ def effective_couplings(x, c: Coefficients):
     return c.g_a * np.sqrt(na), c.g_m * np.sqrt(nm)
 
 
-#: sweep axis → (parameter fields it sets, units, long name)
+#: sweep axis → :class:`~qorepro.models.base.Axis` (parameter fields it sets, units, long name, label)
 AXES = {
-    "Delta_a": (("Delta_a",), "omega1", "optical detuning Δ_a (before the Sagnac shift)"),
-    "Delta_m": (("Delta_m",), "omega1", "magnon detuning Δ_m"),
-    "K": (("K",), "omega1", "magnon-Kerr coefficient K"),
-    "kappa_a": (("kappa_a",), "omega1", "optical decay rate κ_a"),
-    "kappa_m": (("kappa_m",), "omega1", "magnon decay rate κ_m"),
-    "gamma": (("gamma1", "gamma2"), "omega1", "mechanical damping γ₁ = γ₂"),
-    "chi": (("chi",), "omega1", "phonon–phonon coupling χ"),
-    "rho": (("rho",), "1", "mass ratio ρ = m_j/m₀"),
-    "n_th": (("n1", "n2"), "1", "thermal phonon number n̄₁ = n̄₂"),
-    "Omega": (("Omega_kHz",), "kHz (1e3 rad/s)", "spinning angular velocity Ω"),
-    "direction": (("direction",), "1", "light input direction"),
-    "xi": (("xi_a", "xi_m"), "omega1", "drive ξ_a = ξ_m"),
-    "omega2": (("omega2",), "omega1", "second mechanical frequency ω₂"),
+    "Delta_a": Axis(("Delta_a",), "omega1", "optical detuning Δ_a (before the Sagnac shift)", r"$\Delta_a/\omega_1$"),
+    "Delta_m": Axis(("Delta_m",), "omega1", "magnon detuning Δ_m", r"$\Delta_m/\omega_1$"),
+    "K": Axis(("K",), "omega1", "magnon-Kerr coefficient K", r"$K/\omega_1$"),
+    "kappa_a": Axis(("kappa_a",), "omega1", "optical decay rate κ_a", r"$\kappa_a/\omega_1$"),
+    "kappa_m": Axis(("kappa_m",), "omega1", "magnon decay rate κ_m", r"$\kappa_m/\omega_1$"),
+    "gamma": Axis(("gamma1", "gamma2"), "omega1", "mechanical damping γ₁ = γ₂", r"$\gamma_j/\omega_1$"),
+    "chi": Axis(("chi",), "omega1", "phonon–phonon coupling χ", r"$\chi/\omega_1$"),
+    "rho": Axis(("rho",), "1", "mass ratio ρ = m_j/m₀", r"$\rho=m_j/m_0$"),
+    "n_th": Axis(("n1", "n2"), "1", "thermal phonon number n̄₁ = n̄₂", r"$\bar n_j$"),
+    "Omega": Axis(("Omega_kHz",), "kHz (1e3 rad/s)", "spinning angular velocity Ω",
+                  r"$\Omega$ (kHz $\equiv 10^3$ rad/s)"),
+    "direction": Axis(("direction",), "1", "light input direction", named_values=DIRECTIONS),
+    "xi": Axis(("xi_a", "xi_m"), "omega1", "drive ξ_a = ξ_m"),
+    "omega2": Axis(("omega2",), "omega1", "second mechanical frequency ω₂"),
+}
+
+#: per-point results of the time-domain engine that belong to this model (the engine's own —
+#: window extrema, stability numbers — are in :data:`qorepro.sweep.ENGINE_VARIABLES`)
+VARIABLES = {
+    "S_Q": Variable("1", "quantum synchronization measure S_Q, late-window mean (main eq. 6)", r"$S_Q$"),
+    "S_C": Variable("1", "complete synchronization measure S_C, late-window mean (SI eq. S23)", r"$S_C$"),
+    "E_N": Variable("1", "phonon–phonon logarithmic negativity, late-window mean", r"$E_N$"),
+    "squeezing_dB": Variable("dB", "two-mode mechanical squeezing below vacuum (smallest quadrature "
+                                   "variance of the pair), late-window mean", "two-mode squeezing below vacuum (dB)"),
+    "G_a": Variable("omega1", "effective photon–phonon coupling g_a√N_a, late-window mean", r"$G_a/\omega_1$"),
+    "G_m": Variable("omega1", "effective magnon–phonon coupling g_m√N_m, late-window mean", r"$G_m/\omega_1$"),
+    "N_a": Variable("1", "mean photon number |α|², late-window mean"),
+    "N_m": Variable("1", "mean magnon number |μ|², late-window mean"),
+    "sigma_a": Variable("omega1", "Sagnac–Fizeau shift σ_a (SI eq. S52)", r"$\sigma_a/\omega_1$"),
+    "x_end": Variable("1", "mean fields x = (Re α, Im α, Re μ, Im μ, Re β₁, Im β₁, Re β₂, Im β₂) at t_end"),
 }
 
 
+def observables(x, c: Coefficients) -> dict:
+    """The model's mean-field observables at states x (8, ...) (trailing axes broadcast with
+    the coefficients' (N,)): N_a, N_m (:func:`photon_magnon_numbers`) and G_a, G_m
+    (:func:`effective_couplings`)."""
+    na, nm = photon_magnon_numbers(x)
+    ga, gm = effective_couplings(x, c)
+    return {"G_a": ga, "G_m": gm, "N_a": na, "N_m": nm}
+
+
+def coefficient_observables(c: Coefficients) -> dict:
+    """Per-point numbers fixed by the parameters alone: the Sagnac shift σ_a."""
+    return {"sigma_a": c.sigma_a}
+
+
 class LaiModel:
-    """The Lai 2025 model as the time-domain engine sees it (see :mod:`qorepro.gaussian`)."""
+    """The Lai 2025 model as the engines, plots and claims see it (:mod:`qorepro.models.base`)."""
 
     name = "lai2025"
     #: computed by time integration of mean fields + covariance (limit cycles), certified by
     #: fixed-point and Floquet analysis
     kind = "time_domain"
+    references = REFERENCES
     mode_names = MODE_NAMES
     quadrature_names = QUADRATURE_NAMES
     mechanical_modes = MECHANICAL_MODES
+    optical_modes = OPTICAL_MODES
+    entangled_modes = MECHANICAL_MODES
     n_modes = 4
     Params = LaiParams
+    defaults = LaiParams()
     Initial = InitialState
     axes = AXES
+    variables = VARIABLES
+    default_variable = "S_Q"
+    labels = plot_labels(AXES, VARIABLES, t=r"$t/\tau$", revival=r"revival factor $\Lambda$")
+    #: how a series override (parameter or axis name) is written in a legend: (symbol, unit)
+    parameter_symbols = {"K": (r"K/\omega_1", ""), "n1": (r"\bar n_j", ""), "n_th": (r"\bar n_j", ""),
+                         "Omega_kHz": (r"\Omega", " kHz"), "chi": (r"\chi/\omega_1", ""),
+                         "Delta_m": (r"\Delta_m/\omega_1", ""), "Delta_a": (r"\Delta_a/\omega_1", "")}
 
     coefficients = staticmethod(coefficients)
     mean_field_rhs = staticmethod(mean_field_rhs)
     wigner_drift = staticmethod(wigner_drift)
     diffusion_matrix = staticmethod(diffusion_matrix)
     fixed_point_candidates = staticmethod(fixed_point_candidates)
+    observables = staticmethod(observables)
+    coefficient_observables = staticmethod(coefficient_observables)
 
 
 MODEL = LaiModel()
