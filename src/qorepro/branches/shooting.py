@@ -20,6 +20,7 @@ same matrix the certification gets by integrating Φ̇ = AΦ alongside
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jax
@@ -49,38 +50,8 @@ class Shooting:
 
     def __init__(self, f, dim: int, scales: Scales, steps: int = 256, method: str = "dopri8"):
         self.f, self.d, self.scales, self.steps, self.method = f, int(dim), scales, int(steps), method
-        d, s = self.d, jnp.asarray(scales.vector(dim))
-
-        def unscale(v):
-            u = v * s
-            return u[:d], u[d], u[d + 1]
-
-        def flow(x, T, p):
-            return rk.advance(lambda y: f(y, p), x, T / steps, steps, method)
-
-        def residual(v):
-            x, T, p = unscale(v)
-            return (flow(x, T, p) - x) / scales.x
-
-        def residual_jacobian(v):
-            return residual(v), jax.jacfwd(residual)(v)
-
-        def field(v):
-            x, _, p = unscale(v)
-            return f(x, p)
-
-        def invariants(v):
-            """Orbit averages over one period: (mean of x, mean of x∘x), each (d,)."""
-            x, T, p = unscale(v)
-            y = (x, jnp.zeros(d), jnp.zeros(d))
-            vf = lambda yy: (f(yy[0], p), yy[0], yy[0] * yy[0])
-            _, m1, m2 = rk.advance(vf, y, T / steps, steps, method)
-            return m1 / T, m2 / T
-
-        self._residual_jacobian = jax.jit(residual_jacobian)
-        self._field = jax.jit(field)
-        self._invariants = jax.jit(jax.vmap(invariants))
-        self._flow = jax.jit(flow)
+        self._s = jnp.asarray(scales.vector(self.d))
+        self._residual_jacobian, self._field, self._invariants = _programs(f, self.d, self.steps, method)
 
     # ------------------------------------------------------------------ coordinates
     def scale(self, x, T, p) -> np.ndarray:
@@ -95,20 +66,20 @@ class Shooting:
     # ------------------------------------------------------------------ pieces
     def residual_jacobian(self, v):
         """G/s_x and its Jacobian (d, d + 2) in scaled coordinates."""
-        r, J = self._residual_jacobian(jnp.asarray(v))
+        r, J = self._residual_jacobian(jnp.asarray(v), self._s)
         return np.asarray(r), np.asarray(J)
 
     def phase_row(self, v) -> np.ndarray:
         """The unit normal n = f(x)/|f(x)| of the phase condition through the point v, as a
         row over the scaled unknowns (zero in T and p)."""
-        fx = np.asarray(self._field(jnp.asarray(v)))
+        fx = np.asarray(self._field(jnp.asarray(v), self._s))
         row = np.zeros(self.d + 2)
         row[:self.d] = fx / np.linalg.norm(fx)
         return row
 
     def field_norm(self, v) -> float:
         """|f(x, p)| at the point v (in units of x per unit time)."""
-        return float(np.linalg.norm(np.asarray(self._field(jnp.asarray(v)))))
+        return float(np.linalg.norm(np.asarray(self._field(jnp.asarray(v), self._s))))
 
     @staticmethod
     def monodromy(J: np.ndarray) -> np.ndarray:
@@ -120,7 +91,7 @@ class Shooting:
     def invariants(self, V: np.ndarray):
         """Orbit averages of the points V (n, d + 2): (mean x (n, d), RMS deviation of x
         from its mean (n, d)), all points at once (vmap)."""
-        m1, m2 = (np.asarray(a) for a in self._invariants(jnp.asarray(V)))
+        m1, m2 = (np.asarray(a) for a in self._invariants(jnp.asarray(V), self._s))
         return m1, np.sqrt(np.maximum(m2 - m1 * m1, 0.0))
 
     # ------------------------------------------------------------------ Newton
@@ -173,6 +144,41 @@ class Shooting:
         rhs[-1] = 1.0
         t = np.linalg.solve(A, rhs)
         return t / np.linalg.norm(t)
+
+
+@functools.cache
+def _programs(f, d: int, steps: int, method: str):
+    """The compiled period map pieces of one field (cached per process: a field traced again
+    with other scales or seeds is not recompiled).  Every function takes the scaled point v
+    and the scale vector s (u = v s)."""
+
+    def unscale(v, s):
+        u = v * s
+        return u[:d], u[d], u[d + 1]
+
+    def flow(x, T, p):
+        return rk.advance(lambda y: f(y, p), x, T / steps, steps, method)
+
+    def residual(v, s):
+        x, T, p = unscale(v, s)
+        return (flow(x, T, p) - x) / s[0]
+
+    def residual_jacobian(v, s):
+        return residual(v, s), jax.jacfwd(residual)(v, s)
+
+    def field(v, s):
+        x, _, p = unscale(v, s)
+        return f(x, p)
+
+    def invariants(v, s):
+        """Orbit averages over one period: (mean of x, mean of x∘x), each (d,)."""
+        x, T, p = unscale(v, s)
+        y = (x, jnp.zeros(d), jnp.zeros(d))
+        vf = lambda yy: (f(yy[0], p), yy[0], yy[0] * yy[0])
+        _, m1, m2 = rk.advance(vf, y, T / steps, steps, method)
+        return m1 / T, m2 / T
+
+    return jax.jit(residual_jacobian), jax.jit(field), jax.jit(jax.vmap(invariants, in_axes=(0, None)))
 
 
 def floquet(Phi: np.ndarray):
