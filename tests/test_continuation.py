@@ -156,3 +156,53 @@ def test_lai_baseline_cycle_is_on_a_traced_branch_with_the_certified_period_and_
     assert abs(b.multipliers[k, 0] - 1) < 1e-9
     np.testing.assert_allclose(b.x0[k], x_ref[:, 0], rtol=1e-8, atol=1e-8)
     assert b.stable[k] == (cert.floquet_max_nontrivial[0] < 1)
+
+
+def twisted(B, half_twist):
+    """A cycle r = 1, z = 0 of period 2π (θ̇ = 1) whose transverse coordinates (u = r − 1, z)
+    obey ξ̇ = B(a) ξ in a frame turning by half a revolution per period (``half_twist``) or
+    not: the transverse monodromy is ∓e^{B T} up to similarity, so its multipliers are
+    known in closed form for every a."""
+    def f(x, a):
+        r = jnp.sqrt(x[0] ** 2 + x[1] ** 2)
+        c, s = x[0] / r, x[1] / r
+        Bm = B(a)
+        if half_twist:                                   # R(θ/2) B R(−θ/2) + ½ J, B diagonal
+            h, k = 0.5 * (Bm[0][0] + Bm[1][1]), 0.5 * (Bm[0][0] - Bm[1][1])
+            M = [[h + k * c, k * s - 0.5], [k * s + 0.5, h - k * c]]
+        else:
+            M = Bm
+        u, z = r - 1, x[2]
+        du = M[0][0] * u + M[0][1] * z
+        dz = M[1][0] * u + M[1][1] * z
+        return jnp.stack([du * c - x[1], du * s + x[0], dz])
+    return f
+
+
+PD_FIELD = twisted(lambda a: [[a, 0.0], [0.0, -0.5]], half_twist=True)
+TORUS_FIELD = twisted(lambda a: [[a, -0.3], [0.3, a]], half_twist=False)
+T_TWIST = 2 * np.pi
+
+
+@pytest.mark.parametrize("kind", ["period_doubling", "torus"])
+def test_period_doubling_and_torus_located_with_analytic_multipliers(kind):
+    f = PD_FIELD if kind == "period_doubling" else TORUS_FIELD
+    bs = trace_branches(f, 3, [Seed(np.array([0.98, 0.0, 0.01]), 6.0, -0.2)], (-0.3, 0.25))
+    (b,) = bs.branches
+    np.testing.assert_allclose(b.T, T_TWIST, rtol=1e-10)
+    a = b.p[:, None]
+    if kind == "period_doubling":                       # −e^{aT}, −e^{−T/2}
+        expected = np.concatenate([-np.exp(a * T_TWIST), -np.exp(-0.5 * T_TWIST) * np.ones_like(a)], axis=1)
+    else:                                               # e^{(a ± 0.3i)T}
+        expected = np.exp((a + np.array([0.3j, -0.3j])) * T_TWIST)
+    key = lambda m: np.sort_complex(np.round(m, 12))
+    for mu, ex in zip(b.multipliers, expected):
+        np.testing.assert_allclose(mu[0], 1.0, atol=1e-9)
+        np.testing.assert_allclose(key(mu[1:]), key(ex), rtol=1e-7, atol=1e-10)
+    np.testing.assert_array_equal(b.stable, b.p < 0)
+    (ev,) = bs.events
+    assert ev.kind == kind and abs(ev.p) < 1e-4
+    crit = ev.multipliers[1:][np.argmax(np.abs(ev.multipliers[1:]))]
+    assert abs(abs(crit) - 1) < 1e-3
+    if kind == "period_doubling":
+        assert abs(crit + 1) < 1e-3
