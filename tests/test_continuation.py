@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from qorepro.branches import Seed, trace_branches
+from qorepro.branches import Seed, affine_coefficients, affine_field, trace_branches
 
 OMEGA = 1.3
 T_BAUTIN = 2 * np.pi / OMEGA
@@ -141,10 +141,11 @@ def test_lai_baseline_cycle_is_on_a_traced_branch_with_the_certified_period_and_
     mu_ref, triv = stability.floquet_multipliers(Phi)
     mu_ref = np.concatenate([[mu_ref[0, triv[0]]], np.delete(mu_ref[0], triv[0])])
 
-    c1 = L.Coefficients(*(float(v[0]) for v in c))
-    f = lambda x, K: L.mean_field_rhs(x, c1._replace(K=K))
+    at = lambda K: L.Coefficients(*(float(v[0]) for v in L.coefficients(p.replace(K=K))))
     bounds = (-5e-6, 5e-6)
-    bs = trace_branches(f, 8, [Seed(tr.x_final[:, 0], 2 * np.pi * cert.period_tau[0], 0.0)], bounds)
+    c0, e = affine_coefficients(at, bounds)
+    bs = trace_branches(affine_field(L.mean_field_rhs), 8, [Seed(tr.x_final[:, 0], 2 * np.pi * cert.period_tau[0], 0.0)],
+                        bounds, args=(c0, e))
     (b,) = bs.branches
     assert b.stops == ("bound", "bound") and len(b) >= 3
     np.testing.assert_allclose(b.p[[0, -1]], bounds, atol=1e-18)
@@ -206,3 +207,12 @@ def test_period_doubling_and_torus_located_with_analytic_multipliers(kind):
     assert abs(abs(crit) - 1) < 1e-3
     if kind == "period_doubling":
         assert abs(crit + 1) < 1e-3
+
+
+def test_affine_coefficients_recovers_the_map_and_refuses_a_nonaffine_one():
+    c0, e = affine_coefficients(lambda p: (2 * p + 1, 3.0), (-1.0, 4.0))
+    np.testing.assert_allclose([c0[0], c0[1], e[0], e[1]], [1, 3, 2, 0], atol=1e-15)
+    f = affine_field(lambda x, c: c[0] * x + c[1])
+    np.testing.assert_allclose(f(np.ones(2), 0.5, c0, e), 2 * np.ones(2) + 3)
+    with pytest.raises(ValueError, match="affinely"):
+        affine_coefficients(lambda p: (p, p * p), (0.0, 1.0))

@@ -42,14 +42,19 @@ class Scales:
 
 
 class Shooting:
-    """The period map of ẋ = f(x, p) and its derivatives, compiled once per instance.
+    """The period map of ẋ = f(x, p) and its derivatives (compiled once per field function).
 
-    ``f(x, p)``: x of shape (d,), p a scalar; pure JAX-traceable array code (also in p:
-    ∂G/∂p is differentiated through it).  ``steps`` fixed steps of ``method`` per period.
+    ``f(x, p, *args)``: x of shape (d,), p a scalar; pure JAX-traceable array code (also in
+    p: ∂G/∂p is differentiated through it).  ``args`` (a tuple of pytrees, e.g. a model's
+    coefficients) are passed to f as runtime arguments of the compiled programs, so other
+    values of them (another panel, another series) reuse the compiled code; the programs
+    are cached per function object f, so f should be one module-level function, not a new
+    closure per call.  ``steps`` fixed steps of ``method`` per period.
     """
 
-    def __init__(self, f, dim: int, scales: Scales, steps: int = 256, method: str = "dopri8"):
+    def __init__(self, f, dim: int, scales: Scales, steps: int = 256, method: str = "dopri8", args: tuple = ()):
         self.f, self.d, self.scales, self.steps, self.method = f, int(dim), scales, int(steps), method
+        self.args = jax.tree.map(jnp.asarray, tuple(args))
         self._s = jnp.asarray(scales.vector(self.d))
         self._residual_jacobian, self._field, self._invariants = _programs(f, self.d, self.steps, method)
 
@@ -66,20 +71,20 @@ class Shooting:
     # ------------------------------------------------------------------ pieces
     def residual_jacobian(self, v):
         """G/s_x and its Jacobian (d, d + 2) in scaled coordinates."""
-        r, J = self._residual_jacobian(jnp.asarray(v), self._s)
+        r, J = self._residual_jacobian(jnp.asarray(v), self._s, self.args)
         return np.asarray(r), np.asarray(J)
 
     def phase_row(self, v) -> np.ndarray:
         """The unit normal n = f(x)/|f(x)| of the phase condition through the point v, as a
         row over the scaled unknowns (zero in T and p)."""
-        fx = np.asarray(self._field(jnp.asarray(v), self._s))
+        fx = np.asarray(self._field(jnp.asarray(v), self._s, self.args))
         row = np.zeros(self.d + 2)
         row[:self.d] = fx / np.linalg.norm(fx)
         return row
 
     def field_norm(self, v) -> float:
         """|f(x, p)| at the point v (in units of x per unit time)."""
-        return float(np.linalg.norm(np.asarray(self._field(jnp.asarray(v), self._s))))
+        return float(np.linalg.norm(np.asarray(self._field(jnp.asarray(v), self._s, self.args))))
 
     @staticmethod
     def monodromy(J: np.ndarray) -> np.ndarray:
@@ -91,7 +96,7 @@ class Shooting:
     def invariants(self, V: np.ndarray):
         """Orbit averages of the points V (n, d + 2): (mean x (n, d), RMS deviation of x
         from its mean (n, d)), all points at once (vmap)."""
-        m1, m2 = (np.asarray(a) for a in self._invariants(jnp.asarray(V), self._s))
+        m1, m2 = (np.asarray(a) for a in self._invariants(jnp.asarray(V), self._s, self.args))
         return m1, np.sqrt(np.maximum(m2 - m1 * m1, 0.0))
 
     # ------------------------------------------------------------------ Newton
@@ -150,35 +155,35 @@ class Shooting:
 def _programs(f, d: int, steps: int, method: str):
     """The compiled period map pieces of one field (cached per process: a field traced again
     with other scales or seeds is not recompiled).  Every function takes the scaled point v
-    and the scale vector s (u = v s)."""
+    the scale vector s (u = v s) and the runtime arguments of f."""
 
     def unscale(v, s):
         u = v * s
         return u[:d], u[d], u[d + 1]
 
-    def flow(x, T, p):
-        return rk.advance(lambda y: f(y, p), x, T / steps, steps, method)
+    def flow(x, T, p, args):
+        return rk.advance(lambda y: f(y, p, *args), x, T / steps, steps, method)
 
-    def residual(v, s):
+    def residual(v, s, args):
         x, T, p = unscale(v, s)
-        return (flow(x, T, p) - x) / s[0]
+        return (flow(x, T, p, args) - x) / s[0]
 
-    def residual_jacobian(v, s):
-        return residual(v, s), jax.jacfwd(residual)(v, s)
+    def residual_jacobian(v, s, args):
+        return residual(v, s, args), jax.jacfwd(residual)(v, s, args)
 
-    def field(v, s):
+    def field(v, s, args):
         x, _, p = unscale(v, s)
-        return f(x, p)
+        return f(x, p, *args)
 
-    def invariants(v, s):
+    def invariants(v, s, args):
         """Orbit averages over one period: (mean of x, mean of x∘x), each (d,)."""
         x, T, p = unscale(v, s)
         y = (x, jnp.zeros(d), jnp.zeros(d))
-        vf = lambda yy: (f(yy[0], p), yy[0], yy[0] * yy[0])
+        vf = lambda yy: (f(yy[0], p, *args), yy[0], yy[0] * yy[0])
         _, m1, m2 = rk.advance(vf, y, T / steps, steps, method)
         return m1 / T, m2 / T
 
-    return jax.jit(residual_jacobian), jax.jit(field), jax.jit(jax.vmap(invariants, in_axes=(0, None)))
+    return jax.jit(residual_jacobian), jax.jit(field), jax.jit(jax.vmap(invariants, in_axes=(0, None, None)))
 
 
 def floquet(Phi: np.ndarray):

@@ -132,11 +132,13 @@ def _same_orbit(sh: Shooting, v, branch_V, rtol):
 
 def trace_branches(f, dim: int, seeds, p_bounds, *, scales: Scales | None = None, steps: int = 256,
                    method: str = "dopri8", settings: ContinuationSettings = ContinuationSettings(),
-                   same_rtol: float = 1e-6, sigma_tol: float = 1e-7) -> BranchSet:
+                   same_rtol: float = 1e-6, sigma_tol: float = 1e-7, args: tuple = ()) -> BranchSet:
     """All limit-cycle branches of ẋ = f(x, p) through ``seeds`` within ``p_bounds``.
 
-    ``f(x, p)`` takes x (dim,) and a scalar p (JAX-traceable in both); ``steps`` fixed steps of
-    ``method`` per period.  Seeds outside the bounds are an error.  Returns a
+    ``f(x, p, *args)`` takes x (dim,) and a scalar p (JAX-traceable in both; ``args``, e.g. a
+    model's coefficients, are runtime arguments: see
+    :class:`~qorepro.branches.shooting.Shooting`); ``steps`` fixed steps of ``method`` per
+    period.  Seeds outside the bounds are an error.  Returns a
     :class:`BranchSet`; events carry the parameter to ~``sigma_tol`` times its scale.
     """
     seeds = list(seeds)
@@ -148,7 +150,7 @@ def trace_branches(f, dim: int, seeds, p_bounds, *, scales: Scales | None = None
             raise ValueError(f"seed parameter {s.p} outside the bounds {p_bounds}")
     if scales is None:
         scales = default_scales(seeds, (lo, hi))
-    sh = Shooting(f, dim, scales, steps, method)
+    sh = Shooting(f, dim, scales, steps, method, args)
     branches, events, traced = [], [], []
     seed_branch = np.full(len(seeds), -1)
     for i, s in enumerate(seeds):
