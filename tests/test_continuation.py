@@ -89,6 +89,8 @@ def test_two_seeds_on_one_branch_merge():
     assert [e.kind for e in bs.events] == ["fold"]
     pad = bs.padded()
     assert pad["p"].shape == (1, len(bs.branches[0])) and pad["multiplier_re"].shape[-1] == 2
+    ev = bs.event_arrays()
+    assert list(ev["kind"]) == ["fold"] and ev["multiplier_re"].shape == (1, 2) and ev["p"][0] == bs.events[0].p
 
 
 def test_two_separate_branches_stay_separate():

@@ -82,6 +82,17 @@ class BranchSet:
             out["multiplier_im"][i, :k] = b.multipliers.imag
         return out
 
+    def event_arrays(self) -> dict:
+        """The events as arrays along an ``event`` dimension (kind as str, the branch it is
+        on, the segment index, p, T, x0 (n, d), multipliers split into real and imaginary)."""
+        d = self.branches[0].x0.shape[1] if self.branches else 0
+        ev = self.events
+        mu = np.array([e.multipliers for e in ev]).reshape(len(ev), d)
+        return {"kind": np.array([e.kind for e in ev], dtype=str), "branch": np.array([e.branch for e in ev], int),
+                "index": np.array([e.index for e in ev], int), "p": np.array([e.p for e in ev], float),
+                "T": np.array([e.T for e in ev], float), "x0": np.array([e.x0 for e in ev], float).reshape(len(ev), d),
+                "multiplier_re": mu.real, "multiplier_im": mu.imag}
+
 
 def default_scales(seeds, p_bounds) -> Scales:
     """x: the RMS size of the seed states (at least 1); T: the largest seed period;
