@@ -101,9 +101,13 @@ def test_two_separate_branches_stay_separate():
 
     far = bautin_seed(-0.5, True)
     far = Seed(far.x + np.array([10.0, 0.0]), far.T, far.p)
-    bs = trace_branches(two, 2, [bautin_seed(-0.5, True), far], BOUNDS)
+    at_rest = Seed(np.zeros(2), T_BAUTIN, -0.5)                     # an equilibrium: no orbit through it
+    bs = trace_branches(two, 2, [bautin_seed(-0.5, True), at_rest, far], BOUNDS)
     assert len(bs.branches) == 2
-    np.testing.assert_array_equal(bs.seed_branch, [0, 1])
+    np.testing.assert_array_equal(bs.seed_branch, [0, -1, 1])
+    a, b = bs.branches
+    np.testing.assert_allclose(b.x_mean[:, 0], 10.0, atol=1e-9)
+    np.testing.assert_allclose(b.p, a.p, atol=1e-12)                 # the same branch, shifted
 
 
 def stuart_landau(x, lam, om=1.0, shear=0.5):

@@ -76,10 +76,13 @@ class Shooting:
 
     def phase_row(self, v) -> np.ndarray:
         """The unit normal n = f(x)/|f(x)| of the phase condition through the point v, as a
-        row over the scaled unknowns (zero in T and p)."""
+        row over the scaled unknowns (zero in T and p); None at an equilibrium (f = 0)."""
         fx = np.asarray(self._field(jnp.asarray(v), self._s, self.args))
+        size = np.linalg.norm(fx)
+        if not (np.isfinite(size) and size > 0):
+            return None
         row = np.zeros(self.d + 2)
-        row[:self.d] = fx / np.linalg.norm(fx)
+        row[:self.d] = fx / size
         return row
 
     def field_norm(self, v) -> float:
@@ -109,6 +112,8 @@ class Shooting:
         (|Δv|∞ < tol and |G|/s_x < 10 tol), or None.
         """
         n = self.phase_row(ref)
+        if n is None:
+            return None
         v = np.array(v, dtype=float)
         vref = np.asarray(ref, float)
         for it in range(1, max_iter + 1):
