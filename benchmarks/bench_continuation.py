@@ -3,7 +3,8 @@
 The seed is the cycle the zero start reaches at K = 0 (the paper's baseline, integrated as
 the solver does; its cost is reported apart: the workflow has those runs already).  The
 branch through it is traced over K ∈ [−5, 5]·10⁻⁵ with the step bounded so that it takes
-about ``--points`` points, twice: cold (compiling the period map and its Jacobian) and warm
+about ``--points`` points (more where the orbit changes fast: the arclength counts the
+state and the period as well as K), twice: cold (compiling the period map and its Jacobian) and warm
 (the compiled programs reused, as every later panel of the same model in one process).
 The estimate for the six panels of issue 19 is one compilation plus six warm branches per
 seed.  Not a test: run by hand, e.g.
@@ -68,6 +69,7 @@ def main():
            "events": [(ev.kind, ev.p) for ev in runs[1][2].events], "steps_per_period": a.steps,
            "stable_fraction": float(b.stable.mean()),
            "six_panels_estimate_s": (cold - warm) + 6 * warm,
+           "six_panels_at_41_points_estimate_s": (cold - warm) + 6 * 41 * warm / len(b),
            "cpu_count_visible": len(os.sched_getaffinity(0)),
            "load_average_1min": os.getloadavg()[0]}
     print(json.dumps(res, indent=1))
