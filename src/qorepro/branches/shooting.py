@@ -148,11 +148,18 @@ class Shooting:
     def tangent(self, v, J, previous) -> np.ndarray:
         """Unit tangent (scaled) of the solution curve at v: the null vector of
         [J; phase row at v], normalised by t·previous = 1 before scaling to unit length
-        (so it points the way ``previous`` does)."""
-        A = np.vstack([J, self.phase_row(v), previous])
+        (so it points the way ``previous`` does).  Where that bordered matrix is singular
+        (``previous`` orthogonal to the branch) the null vector comes from an SVD instead."""
+        K = np.vstack([J, self.phase_row(v)])
         rhs = np.zeros(self.d + 2)
         rhs[-1] = 1.0
-        t = np.linalg.solve(A, rhs)
+        try:
+            t = np.linalg.solve(np.vstack([K, previous]), rhs)
+        except np.linalg.LinAlgError:
+            t = np.full(self.d + 2, np.nan)
+        if not np.isfinite(t).all():
+            t = np.linalg.svd(K)[2][-1]
+            t = t if t @ previous >= 0 else -t
         return t / np.linalg.norm(t)
 
 
