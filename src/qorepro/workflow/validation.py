@@ -188,11 +188,7 @@ def top_level_model(schema_path: str) -> str:
 
 def _axis_fields(mod, name: str) -> tuple:
     """The parameter fields an axis or override name sets (a field name sets itself)."""
-    axes = getattr(mod, "axes", None) or getattr(mod, "AXES", {})
-    if name not in axes:
-        return (name,)
-    f = axes[name][0]
-    return (f,) if isinstance(f, str) else tuple(f)
+    return tuple(mod.axes[name].fields) if name in mod.axes else (name,)
 
 
 def _out_of_range(v: float, rng: dict):
@@ -231,17 +227,14 @@ def _check_overrides(key: str, over, mod, ranges: dict) -> None:
 
 
 def _axis_value(key: str, name: str, v, mod):
-    """One entry of an axis ``values:`` list as the engine will read it (a number; where the
-    model converts axis values by name, e.g. ``direction: left``, through that conversion)."""
-    if hasattr(mod, "axes"):            # axes resolved through qorepro.grid (time-domain models)
-        from ..grid import axis_overrides
-        try:
-            return next(iter(axis_overrides({name: v}, mod).values()))
-        except (KeyError, ValueError) as e:
-            raise ConfigError(f"{key}: {e.args[0]}") from None
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ConfigError(f"{key}: {v!r} is not a number (axis values of {name} are numbers)")
-    return v
+    """One entry of an axis ``values:`` list as the engine will read it: a number, or a name
+    converted through the axis' ``named_values`` (e.g. ``direction: left``) — by the grid's own
+    conversion (:func:`qorepro.grid.axis_overrides`), for every model."""
+    from ..grid import axis_overrides
+    try:
+        return next(iter(axis_overrides({name: v}, mod).values()))
+    except (KeyError, ValueError) as e:
+        raise ConfigError(f"{key}: {e.args[0]}") from None
 
 
 def _check_axis(key: str, ax: dict, mod, ranges: dict) -> None:
