@@ -30,10 +30,6 @@ DESCRIBE = {"line": "one curve per series", "map": "density map", "trace": "time
             "wigner": "Wigner projections and covariance"}
 #: the variable a shift panel draws, by panel kind
 SHIFT_VARIABLE = {"sagnac": "sigma_a", "fizeau": "Delta_F_MHz"}
-#: the default variable of a model of each kind, for a model that does not declare one
-#: (integrator: once every model carries ``default_variable``, drop this fallback)
-_KIND_DEFAULT_VARIABLE = {"time_domain": "S_Q", "steady_state": "E_N"}
-
 POINTER = ("Content (axes, ranges, series, fixed values): `config/config.yaml` → "
            "`figures.{figure}.panels.{panel}`; drawing: the cell below.")
 SOURCE_NOTE = ("This notebook is the source of the figure's drawing: edit it here (it is not regenerated). "
@@ -45,8 +41,7 @@ SOURCE_NOTE = ("This notebook is the source of the figure's drawing: edit it her
 def default_variable(model: str) -> str:
     """The variable a panel draws when its config names none: the model's own default."""
     from qorepro.models import MODELS
-    m = MODELS[model]
-    return getattr(m, "default_variable", None) or _KIND_DEFAULT_VARIABLE[m.kind]
+    return MODELS[model].default_variable
 
 
 def _schema_default_model(schema: Path) -> str:
@@ -61,14 +56,14 @@ def _axis(spec, key):
 
 
 def _label(var: str) -> str:
-    return f'P.LABELS.get("{var}", "{var}")'
+    return f'data.label("{var}")'
 
 
 def line_cell(name, p, default, letter):
     x = _axis(p, "x")
     vs = p.get("variables") or [default]
     label = ("names[s]" if len(vs) == 1
-             else 'P.LABELS.get(var, var) + (f", {names[s]}" if names[s] else "")')
+             else 'data.label(var) + (f", {names[s]}" if names[s] else "")')
     return "\n".join([
         f'ds, ax = data.panels["{name}"], axes["{letter}"]',
         f'names = data.series_labels("{name}")',
