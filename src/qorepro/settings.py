@@ -22,7 +22,7 @@ class SolverSettings:
     window_tau: tuple = (180.0, 200.0)
     #: Runge–Kutta steps per τ (dt = 2π/steps_per_tau in units of 1/ω₁).  64 with Dopri8: the
     #: window-mean S_Q is within 4e-6 of solve_ivp(DOP853, rtol=1e-10) over the test set of
-    #: benchmarks/convergence.py (48: 8e-5, 96: 7e-8; table in the README)
+    #: benchmarks/convergence.py (48: 8e-5, 96: 7e-8; table in docs/engine-and-numerics.md)
     steps_per_tau: int = 64
     #: stored samples per τ; must divide steps_per_tau
     samples_per_tau: int = 16
@@ -106,7 +106,7 @@ class TWASettings:
     """Settings of the truncated-Wigner ensemble (recorded with every dataset).
 
     Times and the late window come from :class:`SolverSettings`; these are the ensemble's own
-    (defaults from the convergence table in the README, section "Beyond the linearisation").
+    (defaults from the convergence table in docs/beyond-linearisation.md).
     """
 
     #: trajectories per parameter point

@@ -16,7 +16,7 @@ and over the late window also E_N, two-mode squeezing, the RMS fluctuation of ea
 the uncertainty-relation check), so nothing of size (samples × N × 8 × 8) is kept.
 
 Step size.  The default ``steps_per_tau`` is chosen from the convergence table in
-``benchmarks/results/convergence.json`` (README, "The engine"): the window-mean S_Q agrees with
+``benchmarks/results/convergence.json`` (docs/engine-and-numerics.md): the window-mean S_Q agrees with
 ``solve_ivp(DOP853, rtol=1e-10, atol=1e-12)`` to better than 5×10⁻⁵ at every point of that
 test set, Sagnac-shifted detunings down to Δ_a + σ_a = −1.85 included.
 """
