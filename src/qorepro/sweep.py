@@ -154,7 +154,7 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
     coords, shape, params = grid_params(axes, base, model)
     res, t_tau = evaluate(params, initial, settings, cert_settings, batch_size=batch_size,
                           traces=traces, progress=progress, model=model, progress_file=progress_file)
-    return assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model)
+    return describe(assemble(res, coords, shape, t_tau, model), base, initial, settings, cert_settings, model)
 
 
 def _summaries(model, p, traj, cert, traces):
@@ -197,8 +197,10 @@ def _summaries_of(c, Wm, traj, cert, traces):
     return res
 
 
-def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model=lai2025.MODEL):
-    """Per-point result arrays (C-ordered over ``shape``) → Dataset with named coordinates."""
+def assemble(res, coords, shape, t_tau, model=lai2025.MODEL):
+    """Per-point result arrays (C-ordered over ``shape``) → Dataset with named coordinates (no
+    global attributes: :func:`describe` for this API, :func:`qorepro.workflow.provenance.stamp`
+    for the workflow's panel files)."""
     dims = tuple(coords)
     data_vars = {}
     for k, arr in res.items():
@@ -231,6 +233,11 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
         ds = ds.assign_coords(state=("state", [f"{p}_{m}" for m in model.mode_names for p in ("Re", "Im")],
                                      {"long_name": "mean-field component"}))
     ds["verdict"] = ds["verdict"].astype(str)
+    return ds
+
+
+def describe(ds, base, initial, settings, cert_settings, model=lai2025.MODEL):
+    """The global attributes of a :func:`sweep` result: model, code, parameters and settings."""
     ds.attrs.update({
         "model": model.name,
         "code_version": f"qorepro {__version__}",

@@ -14,9 +14,8 @@ from __future__ import annotations
 import difflib
 import math
 
-from .engines import engine_for
-from .record import ConfigError
-from .spec import check_config, model_of
+from .record import ConfigError, model_of
+from .spec import check_config
 
 
 def suggest(name: str, choices) -> str:
@@ -95,9 +94,10 @@ def check_figure_names(config: dict, base_figures) -> None:
 
 
 def planned_points(config: dict, fig: str) -> int:
-    """Parameter points figure ``fig`` will compute, counted from the configuration alone."""
-    fspec = config["figures"][fig]
-    return engine_for(model_of(fspec)).planned_points(fspec, config)
+    """Parameter points figure ``fig`` will compute, counted from the configuration alone
+    (:func:`qorepro.workflow.figure.planned_points`, the count the engine computes)."""
+    from .figure import planned_points as count
+    return count(config, fig)
 
 
 def check_sizes(config: dict) -> None:
