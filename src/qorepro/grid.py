@@ -1,9 +1,10 @@
-"""Parameter grids over named sweep axes: axis values, overrides, batched parameter sets.
+"""Parameter grids over named sweep axes for :func:`qorepro.sweep.sweep`: axis values and
+batched parameter sets.
 
 A model declares its sweep axes (``model.axes``: axis name → parameter fields it sets, units,
-long name; e.g. ``gamma`` sets γ₁ = γ₂); this module turns axes and overrides given by name
-into one batched parameter set (the Cartesian product, C order).  No engine code: the
-workflow resolves grids with it while the DAG is built.
+long name; e.g. ``gamma`` sets γ₁ = γ₂); this module turns axes given by name into one batched
+parameter set (the Cartesian product, C order).  The workflow's figures build their grids and
+translate overrides in :mod:`qorepro.workflow.figure`.
 """
 from __future__ import annotations
 
@@ -48,26 +49,6 @@ def grid_params(axes: Mapping[str, np.ndarray], base, model=lai2025.MODEL):
     if not shape:   # no axes: a single point, as a batch of one
         params = concat_params([params])
     return coords, shape, params
-
-
-def axis_overrides(overrides: Mapping[str, object], model=lai2025.MODEL) -> dict:
-    """Scalar overrides given by axis name (e.g. ``{"gamma": 0.01, "direction": "left"}``)
-    or by parameter field name, translated to parameter fields."""
-    fields_ = set(model.Params.__dataclass_fields__)
-    out = {}
-    for name, value in overrides.items():
-        if name in model.axes:
-            _, numeric = _axis_values(name, [value], model)
-            for fld in model.axes[name][0]:
-                out[fld] = float(numeric[0])
-        elif name in fields_:
-            if isinstance(value, str) or not np.isfinite(float(value)):
-                raise ValueError(f"{name} = {value!r}: a finite number is required")
-            out[name] = float(value)
-        else:
-            raise KeyError(f"unknown parameter or axis {name!r}; axes: {sorted(model.axes)}, "
-                           f"parameters: {sorted(fields_)}")
-    return out
 
 
 def slice_params(params, sl):

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from .grid import DIRECTIONS, axis_overrides, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
+from .grid import DIRECTIONS, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
 from .models import lai2025
 from .settings import ATTRACTORS
 from .solver import SolverSettings, integrate

@@ -40,14 +40,13 @@ from types import ModuleType
 import numpy as np
 
 from .. import __version__, io
+from ..grid import DIRECTIONS
 from ..models import MODELS
 from . import steady, timedomain
 from .record import ConfigError, FigureSpec, PanelSpec, axis_n, axis_values, model_of, panel_axes
 
 log = logging.getLogger(__name__)
 
-#: the light input directions by name (σ = ±ΩΛ)
-DIRECTIONS = {"left": 1.0, "right": -1.0}
 #: label of the block that holds a revival panel's reference case
 REFERENCE = "__reference__"
 
