@@ -20,7 +20,7 @@ results into a panel — is an evaluator (:mod:`.timedomain`, :mod:`.steady`), r
 :data:`EVALUATORS` under the model's ``kind`` (they do not import this module).  An evaluator
 module provides:
 
-``KINDS`` (the panel kinds its models offer), ``DEFAULT_VARIABLE``, ``DEFAULT_GROUP`` (or
+``KINDS`` (the panel kinds its models offer), ``DIM_ORDER`` (:func:`_dim_order`), ``CHUNKED``, ``DEFAULT_VARIABLE``, ``DEFAULT_GROUP`` (or
 ``None``: the model's name), ``FIGURE_PARAMETERS`` (whether a figure may override parameters),
 ``available(kind, model)``, ``plot_variables(kind, model)`` (a tuple, or None: unchecked),
 ``check_panel(where, pspec, model)``, ``base_parameters(config, model)``,
@@ -339,6 +339,14 @@ class Points:
         return sum(b.size for b in self.blocks)
 
 
+def _dim_order(p: PanelSpec, order: str) -> list:
+    """The swept axes of a panel's grid (x, y, over) in the order of its dimensions: ``"panel"``
+    = x, y, over; ``"record"`` = the order of the record's ``axes`` (alphabetical in a record
+    read from its JSON file, which is how the time-domain files have always been laid out)."""
+    grid = _grid_axes(p.x, p.y, p.over)
+    return grid if order == "panel" else [a for a in p.axes if a in grid]
+
+
 def points(spec: FigureSpec) -> Points:
     """The grids of every computed panel (series, then the reference of a revival panel),
     concatenated in that order."""
@@ -347,7 +355,8 @@ def points(spec: FigureSpec) -> Points:
     for pname, p in spec.panels.items():
         if PANEL_KINDS[p.kind].analytic:
             continue
-        cases = [(label, {a: p.axes[a] for a in _grid_axes(p.x, p.y, p.over)}, ov) for label, ov in p.series.items()]
+        axes = {a: p.axes[a] for a in _dim_order(p, evaluator(model).DIM_ORDER)}
+        cases = [(label, axes, ov) for label, ov in p.series.items()]
         if PANEL_KINDS[p.kind].reference:
             cases.append((REFERENCE, {p.reference_over: p.axes[p.reference_over]}, p.reference))
         for label, axes, ov in cases:

@@ -37,6 +37,8 @@ SOLVER = {"method": "steady state: self-consistent mean fields, drift matrix, Ly
 
 #: panel kinds of the steady-state models
 KINDS = ("line", "map", "revival", "fizeau", "wigner")
+#: dimension order of a panel grid: x, y, over (see qorepro.workflow.figure._dim_order)
+DIM_ORDER = "panel"
 DEFAULT_VARIABLE = "E_N"
 #: a figure without a group belongs to its model's group
 DEFAULT_GROUP = None

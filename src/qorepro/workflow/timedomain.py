@@ -35,6 +35,8 @@ GAUSSIAN_TRACE_VARS = ("S_Q_t", "S_C_t", "X_b1", "Y_b1", "X_b2", "Y_b2")   # con
 TRACE_VARS = GAUSSIAN_TRACE_VARS + ("S_Q_t_twa", "S_C_t_twa")             # the ensemble starts at t = 0
 #: panel kinds of the time-domain models (sagnac is analytic; table is one point)
 KINDS = ("line", "map", "trace", "sagnac", "revival", "table")
+#: dimension order of a panel grid: the record's axes (see qorepro.workflow.figure._dim_order)
+DIM_ORDER = "record"
 DEFAULT_VARIABLE = "S_Q"
 DEFAULT_GROUP = "paper"
 #: figure-level parameter overrides are for the steady-state models
