@@ -20,7 +20,8 @@ results into a panel — is an evaluator (:mod:`.timedomain`, :mod:`.steady`), r
 :data:`EVALUATORS` under the model's ``kind`` (they do not import this module).  An evaluator
 module provides:
 
-``KINDS`` (the panel kinds its models offer), ``DIM_ORDER`` (:func:`_dim_order`), ``CHUNKED``, ``DEFAULT_VARIABLE``, ``DEFAULT_GROUP`` (or
+``KINDS`` (the panel kinds its models offer), ``DIM_ORDER`` (:func:`_dim_order`), ``CHUNKED``
+(whether a large figure is split into chunk jobs), ``DEFAULT_VARIABLE``, ``DEFAULT_GROUP`` (or
 ``None``: the model's name), ``FIGURE_PARAMETERS`` (whether a figure may override parameters),
 ``available(kind, model)``, ``plot_variables(kind, model)`` (a tuple, or None: unchecked),
 ``check_panel(where, pspec, model)``, ``base_parameters(config, model)``,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from . import figure
-from .record import ConfigError, FigureSpec, axis_values, jsonable, model_of, panel_axes, solver_settings  # noqa: F401 (re-exported)
+from .record import ConfigError, FigureSpec, model_of, solver_settings  # noqa: F401 (ConfigError, model_of re-exported)
 
 
 def check_config(config: dict) -> None:
