@@ -63,7 +63,9 @@ def plot_variables(kind: str, model):
 
 
 def check_panel(where: str, pspec: dict, model) -> None:
-    """No checks beyond the engine's."""
+    """A revival factor here is a ratio of maxima over ``over`` (main eq. 7): it needs that axis."""
+    if pspec["kind"] == "revival" and "over" not in pspec:
+        raise ConfigError(f"{where}: a revival panel needs `over` and `reference`")
 
 
 def base_parameters(config: dict, model) -> dict:
