@@ -140,25 +140,11 @@ def test_a_complete_new_figure_is_accepted():
     assert "myfig" in cfg["figures"]
 
 
-def test_planned_points_agree_with_the_resolved_records():
-    """The size check counts exactly what the engines will compute (tiny and quick presets)."""
-    from qorepro.workflow.engines import engine_for
-    from qorepro.workflow.spec import resolve_figure
-    from qorepro.workflow.validation import planned_points
-    for overlay in ({}, {"preset": "quick"}):
-        cfg = check(overlay)
-        for fig in cfg["figures"]:
-            spec = resolve_figure(cfg, fig)
-            if spec.model != "lai2025":
-                continue
-            sagnac = sum(len(p.series) * len(p.axes[p.x]) for p in spec.panels.values() if p.kind == "sagnac")
-            assert planned_points(cfg, fig) == engine_for(spec.model).n_points(spec) + sagnac, fig
-
-
 def test_plot_variables_are_the_engines_variables():
     from qorepro import sweep
+    from qorepro.models import MODELS
     from qorepro.workflow.timedomain import PLOT_VARIABLES
-    point = set(sweep.VARIABLES) - set(sweep.EXTRA_DIMS)
+    point = set(sweep.variables_of(MODELS["lai2025"])) - set(sweep.EXTRA_DIMS)
     assert set(PLOT_VARIABLES["line"]) <= point
     assert set(PLOT_VARIABLES["map"]) <= point | {"theta"}
 
@@ -430,7 +416,7 @@ def test_hand_edited_params_record_is_rewritten_and_rerun(tiny_run, tmp_path):
 def test_full_disk_says_so_and_leaves_no_part(tmp_path, monkeypatch):
     import shutil as _shutil
 
-    from qorepro.workflow import timedomain
+    from qorepro import io
 
     def failing(self, path, *a, **k):
         Path(path).write_bytes(b"\x89HDF partial")
@@ -441,13 +427,13 @@ def test_full_disk_says_so_and_leaves_no_part(tmp_path, monkeypatch):
     target = tmp_path / "a.nc"
     target.write_bytes(b"previous result")
     with pytest.raises(OSError) as e:
-        timedomain.write_netcdf(xr.Dataset({"x": ("i", [1.0, 2.0])}), str(target))
+        io.write_netcdf(xr.Dataset({"x": ("i", [1.0, 2.0])}), str(target))
     assert e.value.errno == errno.ENOSPC and "No space left on device" in str(e.value) and str(target) in str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.nc"] and target.read_bytes() == b"previous result"
 
 
 def test_interrupted_write_leaves_no_part(tmp_path, monkeypatch):
-    from qorepro.workflow import timedomain
+    from qorepro import io
 
     def interrupted(self, path, *a, **k):
         Path(path).write_bytes(b"partial")
@@ -455,12 +441,12 @@ def test_interrupted_write_leaves_no_part(tmp_path, monkeypatch):
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        timedomain.write_netcdf(xr.Dataset({"x": ("i", [1.0])}), str(tmp_path / "a.nc"))
+        io.write_netcdf(xr.Dataset({"x": ("i", [1.0])}), str(tmp_path / "a.nc"))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_sweep_removes_parts_left_by_a_killed_run(tmp_path):
-    from qorepro.workflow.timedomain import remove_partial
+    from qorepro.io import remove_partial
     (tmp_path / "a.nc.part").write_bytes(b"killed")
     (tmp_path / "b.nc").write_bytes(b"kept")
     assert remove_partial(str(tmp_path)) == [str(tmp_path / "a.nc.part")]

@@ -158,8 +158,13 @@ def test_load_panels_verifies_provenance(tmp_path, monkeypatch):
     ds.to_netcdf(d / "a.nc")
     (tmp_path / "p.json").write_text(json.dumps({"figure": "figX", "panels": {"a": {}}}))
     from qorepro.workflow import record
-    # any record will do: the checksums are compared first
-    monkeypatch.setattr(record.FigureSpec, "load", classmethod(lambda cls, path: cls.__new__(cls)))
+    # any record with this panel will do: the checksums are compared first
+    def any_record(cls, path):
+        spec = cls.__new__(cls)
+        object.__setattr__(spec, "panels", {"a": None})
+        return spec
+
+    monkeypatch.setattr(record.FigureSpec, "load", classmethod(any_record))
     with pytest.raises(ProvenanceError, match="checksum mismatch"):
         P.load_panels(str(d), str(tmp_path / "p.json"))
 

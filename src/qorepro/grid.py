@@ -1,10 +1,12 @@
-"""Parameter grids over named sweep axes: axis values, overrides, batched parameter sets.
+"""Parameter grids over named sweep axes, for every model: axis values, the one translator of
+overrides, and batched parameter sets.
 
 A model declares its sweep axes (``model.axes``: axis name → :class:`~qorepro.models.base.Axis`
-with the parameter fields it sets; e.g. ``gamma`` sets γ₁ = γ₂; an axis with ``named_values``
-takes names, e.g. ``direction``: left/right); this module turns axes and overrides given by
-name into one batched parameter set (the Cartesian product, C order) of any model.  No engine
-code: the workflow resolves grids with it while the DAG is built.
+with the parameter fields it sets — ``gamma`` sets γ₁ = γ₂ — and, for an axis whose values are
+names, ``named_values``: ``direction`` takes left/right → ±1).  Everything that turns names into
+parameter values goes through :func:`axis_values` and :func:`overrides`: the workflow's figures
+(:mod:`qorepro.workflow.figure`), the validation of a configuration and the library
+:func:`qorepro.sweep.sweep`.  No engine code.
 """
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ import numpy as np
 from .models.base import DIRECTIONS  # noqa: F401 (re-exported)
 
 
-def _axis_values(name, values, model):
+def axis_values(model, name: str, values) -> tuple[np.ndarray, np.ndarray]:
+    """(coordinate values, numeric parameter values) of the swept axis ``name`` of ``model``:
+    numbers as floats, names of an axis with ``named_values`` through that table (the
+    coordinate keeps the names)."""
     if name not in model.axes:
         raise KeyError(f"unknown sweep axis {name!r}; known axes: {sorted(model.axes)}")
     vals = np.asarray(values)
@@ -32,41 +37,50 @@ def _axis_values(name, values, model):
     return vals.astype(float), vals.astype(float)
 
 
-def grid_params(axes: Mapping[str, np.ndarray], base, model):
-    """Cartesian product of the axes as one batched parameter set (C order)."""
-    coords, numeric = {}, {}
-    for name, values in axes.items():
-        coords[name], numeric[name] = _axis_values(name, values, model)
-    shape = tuple(len(v) for v in numeric.values())
-    mesh = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
-    changes = {}
-    for (name, _), m in zip(numeric.items(), mesh):
-        for fld in model.axes[name].fields:
-            changes[fld] = m.ravel()
-    params = base.replace(**changes)
-    if not shape:   # no axes: a single point, as a batch of one
-        params = concat_params([params])
-    return coords, shape, params
-
-
-def axis_overrides(overrides: Mapping[str, object], model) -> dict:
-    """Scalar overrides given by axis name (e.g. ``{"gamma": 0.01, "direction": "left"}``)
-    or by parameter field name, translated to parameter fields."""
+def overrides(model, ov: Mapping[str, object] | None) -> dict:
+    """Scalar overrides by axis name (``{"gamma": 0.01, "direction": "left"}``) or by parameter
+    field name → parameter fields (an axis may set several).  The one translator of fixed values,
+    series, references and figure parameters."""
     fields_ = set(model.Params.__dataclass_fields__)
     out = {}
-    for name, value in overrides.items():
+    for name, value in (ov or {}).items():
         if name in model.axes:
-            _, numeric = _axis_values(name, [value], model)
+            _, numeric = axis_values(model, name, [value])
             for fld in model.axes[name].fields:
                 out[fld] = float(numeric[0])
         elif name in fields_:
-            if isinstance(value, str) or not np.isfinite(float(value)):
+            if isinstance(value, (str, bool)) or not np.isfinite(float(value)):
                 raise ValueError(f"{name} = {value!r}: a finite number is required")
             out[name] = float(value)
         else:
-            raise KeyError(f"unknown parameter or axis {name!r}; axes: {sorted(model.axes)}, "
+            raise KeyError(f"unknown parameter or axis {name!r} of model {model.name}; axes: {sorted(model.axes)}, "
                            f"parameters: {sorted(fields_)}")
     return out
+
+
+def grid(model, axes: Mapping[str, object], point: Mapping[str, float]) -> tuple:
+    """Cartesian product (C order) of ``axes`` (name → values) around ``point`` (field → value)
+    → (coords, shape, flat): ``flat`` maps every parameter field to one float per point."""
+    coords, numeric = {}, []
+    for name, values in axes.items():
+        coords[name], num = axis_values(model, name, values)
+        numeric.append(num)
+    shape = tuple(v.size for v in numeric)
+    size = int(np.prod(shape)) if shape else 1
+    flat = {k: np.full(size, float(v)) for k, v in point.items()}
+    for name, mesh in zip(axes, np.meshgrid(*numeric, indexing="ij") if numeric else []):
+        for f in model.axes[name].fields:
+            flat[f] = mesh.ravel()
+    return coords, shape, flat
+
+
+def grid_params(axes: Mapping[str, np.ndarray], base, model):
+    """Cartesian product of the axes as one batched parameter set of ``base`` (C order)."""
+    coords, shape, flat = grid(model, axes, {})
+    params = base.replace(**flat)
+    if not shape:   # no axes: a single point, as a batch of one
+        params = concat_params([params])
+    return coords, shape, params
 
 
 def slice_params(params, sl):

@@ -73,9 +73,6 @@ def model_labels(model: str | None) -> dict:
     return {**COMMON_LABELS, **(MODELS[model].labels if model else {})}
 
 
-# compat: remove when notebooks/ use data.label(name) instead of P.LABELS (every model's labels,
-# the Lai model's where two models use one name, as before the model protocol)
-LABELS = {**COMMON_LABELS, **{k: v for m in reversed(list(MODELS.values())) for k, v in m.labels.items()}}
 #: axes drawn on a logarithmic scale
 LOG_AXES = ("Q",)
 #: axes whose coordinate is a frequency in units of ω₁ (convertible to MHz)
@@ -114,22 +111,25 @@ def fmt_number(v) -> str:
 # ------------------------------------------------------------------------------ loading
 @dataclass
 class FigureData:
-    """A figure's record, its panel datasets and its stability summary."""
+    """A figure's record (:class:`~qorepro.workflow.record.FigureSpec`), its panel datasets and
+    its stability summary."""
 
-    record: dict
+    spec: object
     panels: dict
     stability: dict = field(default_factory=dict)
 
     @property
     def model(self) -> str:
-        return self.record["model"]
+        return self.spec.model
 
-    def spec(self, panel: str) -> dict:
-        return self.record["panels"][panel]
+    @property
+    def record(self) -> dict:
+        """The params record as plain JSON (what ``results/<run>/params/<figure>.json`` holds)."""
+        return self.spec.to_record()
 
     def series_labels(self, panel: str) -> dict:
         """Human-readable legend label per series of a panel (None for a lone default series)."""
-        return series_labels(self.spec(panel).get("series") or {}, self.model)
+        return series_labels(self.spec.panels[panel].series, self.model)
 
     def label(self, name: str) -> str:
         return axis_label(name, next(iter(self.panels.values())) if self.panels else None, self.model)
@@ -145,25 +145,21 @@ def load_panels(data_dir: str, params_json: str, stability_json: str | None = No
     from .workflow.provenance import open_verified
     from .workflow.record import FigureSpec
 
-    with open(params_json) as fh:
-        rec = json.load(fh)
     spec = FigureSpec.load(params_json)
-    panels = {}
-    for name in rec["panels"]:
-        ds = open_verified(os.path.join(data_dir, f"{name}.nc"), spec, name)
-        panels[name] = _physical(ds, rec)
+    panels = {name: _physical(open_verified(os.path.join(data_dir, f"{name}.nc"), spec, name), spec)
+              for name in spec.panels}
     stab = {}
     if stability_json:
         with open(stability_json) as fh:
             stab = json.load(fh)
-    return FigureData(rec, panels, stab)
+    return FigureData(spec, panels, stab)
 
 
-def _physical(ds, rec):
+def _physical(ds, spec):
     """With ``plot.physical_units``, rescale frequency coordinates to MHz (×ω₁/2π)."""
-    if not rec.get("plot", {}).get("physical_units"):
+    if not spec.plot.get("physical_units"):
         return ds
-    f1 = rec["parameters"]["omega1_MHz"]
+    f1 = spec.parameters["omega1_MHz"]
     for ax in FREQUENCY_AXES:
         if ax in ds.coords:
             ds = ds.assign_coords({ax: ds[ax] * f1})

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from .grid import DIRECTIONS, axis_overrides, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
+from .grid import DIRECTIONS, concat_params, grid_params, slice_params  # noqa: F401 (re-exported)
 from .models import lai2025
 from .settings import ATTRACTORS
 from .solver import SolverSettings, integrate
@@ -77,11 +77,6 @@ ENGINE_VARIABLES = {
 def variables_of(model) -> dict:
     """Every per-point variable of a time-domain run of ``model``: name → (units, long name)."""
     return {**{k: (v.units, v.long_name) for k, v in model.variables.items()}, **ENGINE_VARIABLES}
-
-
-# compat: remove when workflow/ and the tests use the protocol (model.axes, variables_of(model))
-AXES = lai2025.MODEL.axes
-VARIABLES = variables_of(lai2025.MODEL)
 
 
 def evaluate(params: lai2025.LaiParams, initial: lai2025.InitialState | None = None,
@@ -153,7 +148,7 @@ def sweep(axes: Mapping[str, np.ndarray], base: lai2025.LaiParams = lai2025.LaiP
     coords, shape, params = grid_params(axes, base, model)
     res, t_tau = evaluate(params, initial, settings, cert_settings, batch_size=batch_size,
                           traces=traces, progress=progress, model=model, progress_file=progress_file)
-    return assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model)
+    return describe(assemble(res, coords, shape, t_tau, model), base, initial, settings, cert_settings, model)
 
 
 def _summaries(model, p, traj, cert, traces):
@@ -196,8 +191,10 @@ def _summaries_of(model, c, Wm, traj, cert, traces):
     return res
 
 
-def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, model=lai2025.MODEL):
-    """Per-point result arrays (C-ordered over ``shape``) → Dataset with named coordinates."""
+def assemble(res, coords, shape, t_tau, model=lai2025.MODEL):
+    """Per-point result arrays (C-ordered over ``shape``) → Dataset with named coordinates (no
+    global attributes: :func:`describe` for this API, :func:`qorepro.workflow.provenance.stamp`
+    for the workflow's panel files)."""
     dims = tuple(coords)
     variables = variables_of(model)
     data_vars = {}
@@ -231,6 +228,11 @@ def assemble(res, coords, shape, t_tau, base, initial, settings, cert_settings, 
         ds = ds.assign_coords(state=("state", [f"{p}_{m}" for m in model.mode_names for p in ("Re", "Im")],
                                      {"long_name": "mean-field component"}))
     ds["verdict"] = ds["verdict"].astype(str)
+    return ds
+
+
+def describe(ds, base, initial, settings, cert_settings, model=lai2025.MODEL):
+    """The global attributes of a :func:`sweep` result: model, code, parameters and settings."""
     ds.attrs.update({
         "model": model.name,
         "code_version": f"qorepro {__version__}",

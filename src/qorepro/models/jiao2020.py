@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import units
 from ..arrays import namespace
-from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, as_dict, batched, params_type, plot_labels
+from .base import DIRECTIONS, Axis, Variable, as_dict, batched, params_type, plot_labels
 
 REFERENCES = ("Y.-F. Jiao, S.-D. Zhang, Y.-L. Zhang, A. Miranowicz, L.-M. Kuang, H. Jing, "
               "Nonreciprocal optomechanical entanglement against backscattering losses, "
@@ -225,7 +225,7 @@ def fizeau_shift_MHz(Omega_kHz, p: dict | None = None):
                               g["wavelength_nm"] * units.NM) / units.MHZ
 
 
-class Jiao2020Model(SteadyStateCompat):
+class Jiao2020Model:
     """Jiao et al. 2020 as the engines, plots and claims see it (:mod:`qorepro.models.base`)."""
 
     name = "jiao2020"

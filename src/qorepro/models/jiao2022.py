@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import units
 from ..arrays import namespace
-from .base import DIRECTIONS, Axis, SteadyStateCompat, Variable, as_dict, batched, params_type, plot_labels
+from .base import DIRECTIONS, Axis, Variable, as_dict, batched, params_type, plot_labels
 
 REFERENCES = ("Y.-F. Jiao, Y. Li, J.-X. Liu, R. Yang, L.-M. Kuang, H. Jing, Nonreciprocal "
               "enhancement of remote entanglement between nonidentical mechanical oscillators, "
@@ -217,7 +217,7 @@ def solve(p) -> dict:
     }
 
 
-class Jiao2022Model(SteadyStateCompat):
+class Jiao2022Model:
     """Jiao et al. 2022 as the engines, plots and claims see it (:mod:`qorepro.models.base`)."""
 
     name = "jiao2022"

@@ -123,27 +123,27 @@ def _run(ap, args) -> int:
         print(f"{out}: {len(args.records)} params records and {len(args.panels)} panel files verified")
     elif args.stage == "sweep":
         _setup_logging(args.log)
-        from .engines import engine_for
+        from .. import io
+        from . import figure, jobs
         from .record import FigureSpec
-        from .timedomain import remove_partial
         spec = FigureSpec.load(args.params)
-        engine = engine_for(spec.model)
-        execution = {"base_dir": args.base_dir, "batch_size": _batch_size(args.batch_size, args.backend)}
+        execution = {"base_dir": args.base_dir, "batch_size": _batch_size(args.batch_size, args.backend),
+                     "progress": [sys.stderr, jobs.TERMINAL]}
         if args.chunk is None:
             if not args.outdir:
                 ap.error("sweep: --outdir is required unless --chunk/--npz are given")
-            remove_partial(args.outdir)
-            engine.compute_figure(spec, args.outdir, **execution)
+            io.remove_partial(args.outdir)
+            figure.compute_figure(spec, args.outdir, **execution)
         else:
-            engine.compute_chunk(spec, args.chunk, args.n_chunks, args.npz, **execution)
+            figure.compute_chunk(spec, args.chunk, args.n_chunks, args.npz, **execution)
     elif args.stage == "merge":
         _setup_logging(None)
-        from .engines import engine_for
+        from .. import io
+        from .figure import merge_chunks
         from .record import FigureSpec
-        from .timedomain import remove_partial
         spec = FigureSpec.load(args.params)
-        remove_partial(args.outdir)
-        engine_for(spec.model).merge_chunks(spec, args.npz, args.outdir)
+        io.remove_partial(args.outdir)
+        merge_chunks(spec, args.npz, args.outdir)
     elif args.stage == "certify":
         from .certification import write_summary
         paths = {os.path.splitext(os.path.basename(p))[0]: p for p in args.nc}

@@ -62,9 +62,10 @@ def data_checksums(ds) -> dict:
 
 
 def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine_info: dict | None = None):
-    """Attach the provenance attributes to a panel dataset (in place; returns it), after making
-    its variables CF-1.10 conformant (:func:`qorepro.workflow.cf.conform`), so that the data
-    checksums cover what is written."""
+    """Attach the global attributes of a panel file (in place; returns it) — the one place they
+    are written: CF metadata, run, figure, panel, the record's parameters and settings, the
+    engine, and the digests — after making its variables CF-1.10 conformant
+    (:func:`qorepro.workflow.cf.conform`), so that the data checksums cover what is written."""
     cf.conform(ds)
     p = spec.panels[pname] if pname in spec.panels else None
     ds.attrs.update({
@@ -98,6 +99,8 @@ def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine
         ds.attrs["engine"] = json.dumps(engine_info, sort_keys=True)
     if spec.continue_from is not None:
         ds.attrs["continued_from"] = json.dumps(spec.continue_from, sort_keys=True)
+    if spec.twa is not None:
+        ds.attrs["twa_settings"] = json.dumps(spec.twa, sort_keys=True)
     ds.attrs["data_checksums"] = json.dumps(data_checksums(ds), sort_keys=True)
     return ds
 

@@ -24,6 +24,25 @@ class ConfigError(ValueError):
     """A configuration value that the JSON schema cannot catch (the message names its key)."""
 
 
+#: the model of a figure that names none (``figures.<fig>.model``; equal to the schema's default,
+#: which a test checks)
+DEFAULT_MODEL = "lai2025"
+
+
+def model_of(fspec: dict) -> str:
+    """The model name of a configured figure: the one place that knows the default."""
+    return fspec.get("model", DEFAULT_MODEL)
+
+
+def solver_settings(d: dict):
+    """A time-domain solver configuration (``solver:``, merged with the preset's) →
+    :class:`~qorepro.settings.SolverSettings` (which checks it)."""
+    from ..settings import SolverSettings
+    return SolverSettings(t_end_tau=d["t_end_tau"], window_tau=tuple(d["window_tau"]),
+                          steps_per_tau=d["steps_per_tau"], samples_per_tau=d["samples_per_tau"],
+                          method=d["method"])
+
+
 def jsonable(obj: Any):
     """Plain JSON types (numpy scalars → Python, tuples → lists), recursively."""
     if isinstance(obj, dict):
@@ -154,6 +173,30 @@ class FigureSpec:
     def model_object(self):
         from ..models import MODELS
         return MODELS[self.model]
+
+    @property
+    def solver_settings(self):
+        """The time-domain solver settings (:class:`~qorepro.settings.SolverSettings`)."""
+        return solver_settings(self.solver)
+
+    @property
+    def certification_settings(self):
+        """The certification settings (:class:`~qorepro.settings.CertificationSettings`)."""
+        from ..settings import CertificationSettings
+        return CertificationSettings(**self.certification)
+
+    @property
+    def twa_settings(self):
+        """The truncated-Wigner settings (:class:`~qorepro.settings.TWASettings`); None where off."""
+        from ..settings import TWASettings
+        return TWASettings(**self.twa) if self.twa else None
+
+    @property
+    def initial(self):
+        """The initial state of a time-domain model (its ``Initial`` class)."""
+        ini = self.initial_state
+        means = tuple(complex(r, i) for r, i in zip(ini["means_re"], ini["means_im"]))
+        return self.model_object.Initial(means=means, n_init=ini.get("n_init", 0.0))
 
     def content(self) -> dict:
         """The record without what only names it (run, title, caption, source, group):

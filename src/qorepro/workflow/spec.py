@@ -4,20 +4,14 @@ The configuration (``config/config.yaml``, validated against ``config/schema.yam
 the base parameters, solver settings, presets and, under ``figures:``, one entry per figure
 with its panels.  :func:`check_config` runs the relational checks the schema cannot express;
 :func:`resolve_figure` turns one figure entry into its :class:`FigureSpec` (the params record)
-through the engine of the figure's model.
+through the figure engine (:mod:`qorepro.workflow.figure`).
 """
 from __future__ import annotations
 
 import copy
 
-from ..models import MODELS
-from .engines import engine_for
-from .record import ConfigError, FigureSpec, axis_values, jsonable, panel_axes  # noqa: F401 (re-exported)
-from .timedomain import solver_settings
-
-
-def model_of(fspec: dict) -> str:
-    return fspec.get("model", "lai2025")
+from . import figure
+from .record import ConfigError, FigureSpec, model_of, solver_settings  # noqa: F401 (ConfigError, model_of re-exported)
 
 
 def check_config(config: dict) -> None:
@@ -28,18 +22,9 @@ def check_config(config: dict) -> None:
             _check_solver({**config["solver"], **pre["solver"]}, f"presets.{name}.solver")
     if config["preset"] not in config["presets"]:
         raise ConfigError(f"preset = {config['preset']!r} is not one of presets: {sorted(config['presets'])}")
-    try:
-        MODELS["lai2025"].Params().replace(**config.get("parameters", {}))
-    except KeyError as e:
-        raise ConfigError(f"parameters: {e.args[0]}") from None
-    from .steady import base_parameters
-    for model in (config.get("models") or {}):
-        try:
-            base_parameters(config, model)
-        except KeyError as e:
-            raise ConfigError(e.args[0]) from None
+    figure.check_parameters(config)
     for fig, fspec in config["figures"].items():
-        engine_for(model_of(fspec)).check_figure(fig, {**fspec, "model": model_of(fspec)}, config)
+        figure.check_figure(fig, fspec, config)
 
 
 def _check_solver(s: dict, key: str) -> None:
@@ -80,13 +65,10 @@ def variant_config(config: dict, name: str, overlay: dict) -> dict:
     return merged
 
 
-def resolve_figure(config: dict, figure: str, base: FigureSpec | None = None) -> FigureSpec:
+def resolve_figure(config: dict, name: str, base: FigureSpec | None = None) -> FigureSpec:
     """The params record of one figure (``base``: the same figure of a run this one continues)."""
-    if figure not in config["figures"]:
-        raise ConfigError(f"unknown figure {figure!r}; known: {sorted(config['figures'])}")
-    fspec = config["figures"][figure]
-    return engine_for(model_of(fspec)).resolve(config, figure, base)
+    return figure.resolve(config, name, base)
 
 
-def figure_panels(config: dict, figure: str) -> list[str]:
-    return list(config["figures"][figure]["panels"])
+def figure_panels(config: dict, name: str) -> list[str]:
+    return list(config["figures"][name]["panels"])

@@ -23,9 +23,8 @@ import math
 
 import yaml
 
-from .engines import engine_for
-from .record import ConfigError
-from .spec import check_config, model_of, variant_config
+from .record import ConfigError, model_of
+from .spec import check_config, variant_config
 
 #: seeds of the truncated-Wigner ensemble are below this (``jax.random.key`` takes an int64)
 SEED_LIMIT = 2 ** 63
@@ -229,10 +228,10 @@ def _check_overrides(key: str, over, mod, ranges: dict) -> None:
 def _axis_value(key: str, name: str, v, mod):
     """One entry of an axis ``values:`` list as the engine will read it: a number, or a name
     converted through the axis' ``named_values`` (e.g. ``direction: left``) — by the grid's own
-    conversion (:func:`qorepro.grid.axis_overrides`), for every model."""
-    from ..grid import axis_overrides
+    conversion (:func:`qorepro.grid.axis_values`), for every model."""
+    from ..grid import axis_values
     try:
-        return next(iter(axis_overrides({name: v}, mod).values()))
+        return float(axis_values(mod, name, [v])[1][0])
     except (KeyError, ValueError) as e:
         raise ConfigError(f"{key}: {e.args[0]}") from None
 
@@ -400,9 +399,10 @@ def check_claims_file(path: str, figures: dict | None = None) -> dict:
 
 
 def planned_points(config: dict, fig: str) -> int:
-    """Parameter points figure ``fig`` will compute, counted from the configuration alone."""
-    fspec = config["figures"][fig]
-    return engine_for(model_of(fspec)).planned_points(fspec, config)
+    """Parameter points figure ``fig`` will compute, counted from the configuration alone
+    (:func:`qorepro.workflow.figure.planned_points`, the count the engine computes)."""
+    from .figure import planned_points as count
+    return count(config, fig)
 
 
 def check_sizes(config: dict) -> None:
