@@ -1,5 +1,7 @@
-# Shared set-up: config checks the schema cannot express, runs and variants, the params records,
-# paths, and the code each stage depends on.
+# Shared set-up: config checks the schema cannot express, runs and variants, the params records
+# (derived in memory; written by rule `params`), paths, and the code each stage depends on.
+# Nothing here writes a file: planning has no side effects.
+import hashlib
 import json
 import os
 import sys
@@ -7,6 +9,7 @@ import sys
 import yaml
 
 import qorepro
+from qorepro.io import write_text
 from qorepro.models import MODELS
 from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure, variant_config
 from qorepro.workflow.validation import check_targets, cli_targets, validate_config
@@ -64,13 +67,14 @@ def run_figures(run):
     return cfg.get("scope") or list(cfg["figures"])
 
 
-# The params records: derived from the configuration while the DAG is built, written only when
-# their content changes (so a hand-edited record is rewritten and what depends on it reruns) —
-# never a job of their own.
+# The params records.  Planning only derives them in memory (parsing the workflow writes
+# nothing, so `snakemake -n` and the planning of another target leave every file as it is);
+# rule `params` (params.smk) writes them as the outputs of jobs.
 _RECORDS = {}
 
 
 def figure_record(run, figure):
+    """The resolved record (:class:`FigureSpec`) of `figure` in `run`, from the configuration."""
     if (run, figure) not in _RECORDS:
         cfg = run_config(run)
         base = None
@@ -84,33 +88,19 @@ def figure_record(run, figure):
     return _RECORDS[(run, figure)]
 
 
-_SYNCED = set()
+def record_text(run, figure):
+    """The text of the params record file of `figure` in `run`."""
+    return figure_record(run, figure).to_json() + "\n"
 
 
-def _sync_record(run, figure):
-    path = f"results/{run}/params/{figure}.json"
-    text = figure_record(run, figure).to_json() + "\n"
-    try:
-        with open(path) as fh:
-            same = fh.read() == text
-    except OSError:
-        same = False
-    if not same:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        part = f"{path}.part"
-        with open(part, "w") as fh:
-            fh.write(text)
-        os.replace(part, path)
-    return path
+def record_sha256(run, figure):
+    """sha256 of :func:`record_text`: rule `params`' rerun trigger, and what every job reading
+    the record checks it against (a record changed after it was written is refused)."""
+    return hashlib.sha256(record_text(run, figure).encode()).hexdigest()
 
 
 def params_file(run, figure):
-    """The record of `figure` in `run`; the first call for a run writes (where changed) the
-    records of all its figures at once — Snakemake lists a directory once per invocation."""
-    if run not in _SYNCED:
-        for fig in run_config(run)["figures"]:
-            _sync_record(run, fig)
-        _SYNCED.add(run)
+    """The path of the params record of `figure` in `run` (an output of rule `params`)."""
     return f"results/{run}/params/{figure}.json"
 
 
@@ -213,27 +203,20 @@ def continued_panels(figure):
     return inputs
 
 
-def sweep_args(figure, *extra):
-    """The stage's arguments for a sweep of ``figure``; ``extra`` adds to them (wildcards → list)."""
+def base_dir(figure):
+    """The panel directory a continued run of ``figure`` starts from ('' where none)."""
 
-    def args(wc, output):
+    def path(wc):
         base = continued_run(wc.run, figure)
-        out = [
-            "sweep",
-            "--params",
-            params_file(wc.run, figure),
-            "--backend",
-            ENGINE.get("backend", "auto"),
-            "--batch-size",
-            ENGINE.get("batch_size", "auto"),
-        ]
-        if base:
-            out += ["--base-dir", f"results/{data_run(base, figure)}/data/{figure}"]
-        for e in extra:
-            out += e(wc, output)
-        return out
+        return f"results/{data_run(base, figure)}/data/{figure}" if base else ""
 
-    return args
+    return path
+
+
+def record_check(figure=None):
+    """The ``record_sha256`` param of a rule reading a params record: its rerun trigger, and
+    what the job checks the record against (``figure`` None: the wildcard)."""
+    return lambda wc: record_sha256(wc.run, figure or wc.figure)
 
 
 # --- claims (claims.smk)
@@ -262,11 +245,6 @@ def claim_datasets(run):
         if fig in figs:
             out[key] = f"results/{data_run(run, fig)}/data/{fig}/{panel}.nc"
     return out
-
-
-def dataset_args(run):
-    """--dataset KEY=PATH arguments of the claims stage for ``run``."""
-    return [a for k, p in claim_datasets(run).items() for a in ("--dataset", f"{k}={p}")]
 
 
 # --- report (report.smk): figures in the papers' order, the pages of a run

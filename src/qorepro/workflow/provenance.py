@@ -27,6 +27,7 @@ import sys
 
 import numpy as np
 
+from ..io import write_text
 from . import cf
 from .record import FigureSpec, jsonable
 
@@ -206,22 +207,13 @@ def sha256_file(path: str, chunk: int = 1 << 20) -> str:
 def write_manifest(run_dir: str, records: list, panels: list, out: str | None = None) -> str:
     """Verify every panel file against its params record, then write ``<run_dir>/MANIFEST``:
     one ``<sha256>  <path>`` line per file, paths relative to the results folder
-    (the parent of ``run_dir``), records first."""
+    (the parent of ``run_dir``), records first; written atomically (:func:`qorepro.io.write_text`)."""
     results = os.path.dirname(os.path.abspath(run_dir))
     for p in panels:
         open_verified(p)
     lines = [f"{sha256_file(p)}  {os.path.relpath(os.path.abspath(p), results)}"
              for p in list(records) + list(panels)]
-    out = out or os.path.join(run_dir, MANIFEST)
-    tmp = out + ".part"
-    try:
-        with open(tmp, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out
+    return write_text(out or os.path.join(run_dir, MANIFEST), "\n".join(lines) + "\n")
 
 
 def verify_run(run_dir: str) -> dict:

@@ -17,7 +17,6 @@ import errno
 import json
 import logging
 import os
-import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -255,7 +254,7 @@ def _start_states(spec: FigureSpec, prts, base_dir: str):
     return (float(spec.continue_from["t_tau"]), x0, V0), tr
 
 
-def _evaluate(spec: FigureSpec, allp, traces, *, sl=None, start=None, batch_size=256, label=""):
+def _evaluate(spec: FigureSpec, allp, traces, *, sl=None, start=None, batch_size=256, label="", progress=None):
     from .. import backend
     from ..sweep import evaluate  # the compiled engine: imported by compute jobs only
     settings = solver_settings(spec.solver)
@@ -266,9 +265,8 @@ def _evaluate(spec: FigureSpec, allp, traces, *, sl=None, start=None, batch_size
     st = None if start is None else (start[0], start[1][:, sl], start[2][sl])
     log.info("figure %s%s: %d parameter points (traces=%s, continued from t = %s τ), backend %s",
              spec.figure, label, p.batch_size, traces, "0" if st is None else st[0], backend.platform())
-    from .jobs import TERMINAL
     return evaluate(p, _initial(spec), settings, cert, batch_size=batch_size, traces=traces, start=st,
-                    model=spec.model_object, progress_file=[sys.stderr, TERMINAL],
+                    model=spec.model_object, progress_file=list(progress or []),
                     progress_desc=f"{spec.run}/{spec.figure}{label}")
 
 
@@ -319,11 +317,14 @@ def _twa(spec: FigureSpec, allp, traces, sl=None, label="") -> dict:
     return {k: np.concatenate(v, axis=0) for k, v in out.items()}
 
 
-def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None, batch_size: int = 64) -> dict:
-    """Compute all panels of ``spec``; write ``outdir/{panel}.nc``.  Returns {panel: path}."""
+def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None, batch_size: int = 64,
+                   progress=None) -> dict:
+    """Compute all panels of ``spec``; write ``outdir/{panel}.nc``.  Returns {panel: path}.
+    ``progress``: text streams the sweep's progress lines go to (None: none)."""
     prts, allp, traces = parts(spec)
     start, base_tr = (_start_states(spec, prts, base_dir) if spec.continue_from else (None, {}))
-    res, t_tau = _evaluate(spec, allp, traces, start=start, batch_size=batch_size) if prts else ({}, None)
+    res, t_tau = (_evaluate(spec, allp, traces, start=start, batch_size=batch_size, progress=progress)
+                  if prts else ({}, None))
     res, t_tau = _with_base_traces(res, t_tau, base_tr)
     if spec.twa and prts:
         res.update(_twa(spec, allp, traces))
@@ -331,7 +332,7 @@ def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None
 
 
 def compute_chunk(spec: FigureSpec, chunk: int, n_chunks: int, out_npz: str, *, base_dir=None,
-                  batch_size: int = 64) -> None:
+                  batch_size: int = 64, progress=None) -> None:
     """Compute one of ``n_chunks`` contiguous slices of the figure's points into an .npz file
     (per-point result arrays and the sample times); :func:`merge_chunks` assembles the panels."""
     prts, allp, traces = parts(spec)
@@ -340,7 +341,7 @@ def compute_chunk(spec: FigureSpec, chunk: int, n_chunks: int, out_npz: str, *, 
     if idx.size:
         start, base_tr = (_start_states(spec, prts, base_dir) if spec.continue_from else (None, {}))
         res, t_tau = _evaluate(spec, allp, traces, sl=slice(idx[0], idx[-1] + 1), start=start,
-                               batch_size=batch_size, label=f" chunk {chunk + 1}/{n_chunks}")
+                               batch_size=batch_size, label=f" chunk {chunk + 1}/{n_chunks}", progress=progress)
         if base_tr:
             base_tr = {k: (v if k == "t" else [np.concatenate(v)[idx[0]:idx[-1] + 1]]) for k, v in base_tr.items()}
         res, t_tau = _with_base_traces(res, t_tau, base_tr)
