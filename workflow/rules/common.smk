@@ -214,8 +214,8 @@ def base_dir(figure):
 
 
 def record_check(figure=None):
-    """The ``record_sha256`` param of a rule reading a params record: its rerun trigger, and
-    what the job checks the record against (``figure`` None: the wildcard)."""
+    """The ``record_sha256`` param of every job reading a params record (its rerun trigger,
+    and the digest the job checks the record against); ``figure`` None = the wildcard."""
     return lambda wc: record_sha256(wc.run, figure or wc.figure)
 
 

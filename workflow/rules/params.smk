@@ -9,8 +9,11 @@
 rule params:
     output:
         "results/{run}/params/{figure}.json",
+    log:
+        "results/{run}/logs/params/{figure}.log",
     localrule: True  # a few kB of JSON: written by the Snakemake process itself
     params:
         record_sha256=record_check(),
     run:
         write_text(output[0], record_text(wildcards.run, wildcards.figure))
+        write_text(log[0], f"{output[0]}: sha256 {params.record_sha256}\n")

@@ -107,7 +107,8 @@ rule audit_floquet:
     conda:
         ENV
     params:
-        data_dir=f"{R}/data",
+        # the main run's data directory: the folder above the figures' panel folders
+        data_dir=lambda wc, input: os.path.dirname(os.path.dirname(input.data[0])),
         figures=AUDIT_FIGURES,
     script:
         "../scripts/audit_floquet.py"

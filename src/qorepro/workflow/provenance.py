@@ -23,7 +23,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import sys
 
 import numpy as np
 
@@ -74,7 +73,7 @@ def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine
         "institution": "qorepro reproducibility pipeline",
         "source": source,
         "history": f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')}: "
-                   f"python -m qorepro.workflow ({' '.join(sys.argv[1:])})",
+                   f"qorepro workflow, sweep of {spec.figure} in run {spec.run}",
         "references": references,
         "figure": spec.figure,
         "panel": pname,

@@ -25,7 +25,7 @@ from .record import FigureSpec
 
 def load_record(job, name: str = "params") -> FigureSpec:
     """The job's params record (input ``name``), refused unless its sha256 is the one planned."""
-    path = job.input[name]
+    path = getattr(job.input, name)
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     if hashlib.sha256(text.encode()).hexdigest() != job.params.record_sha256:
