@@ -3,7 +3,8 @@
 # planning only derives the record in memory (common.smk); this job writes it.  Its param is the
 # record's sha256, so Snakemake's `params` rerun trigger rewrites it when the configuration gives
 # another record, and everything that reads it reruns after it.  A job reading a record checks it
-# against the same digest (stages.load_record): a record edited by hand is refused, not used.
+# against the same digest (stages.load_record): a record edited by hand is refused, not used
+# (`--forcerun <record>` rewrites it and reruns what is computed from it).
 
 
 rule params:

@@ -30,8 +30,8 @@ def load_record(job, name: str = "params") -> FigureSpec:
         text = fh.read()
     if hashlib.sha256(text.encode()).hexdigest() != job.params.record_sha256:
         raise ProvenanceError(f"{path}: not the record this run's configuration gives (changed after rule "
-                              "params wrote it: edited by hand, or rewritten by another invocation); "
-                              "delete it and run again")
+                              "params wrote it: edited by hand, or rewritten by another invocation); rerun with "
+                              f"`--forcerun {path}` to rewrite it, and what is computed from it, from the configuration")
     return FigureSpec.from_record(json.loads(text))
 
 
