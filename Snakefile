@@ -8,8 +8,16 @@
 #   snakemake --report report.html   one self-contained HTML report of the run (after `snakemake`)
 #   snakemake referee          referee figures R1/R4/R5/squeezing, experimental column, audits
 #
-# Stages live in workflow/rules/*.smk; figure definitions in config/config.yaml (figures:);
-# physics in src/qorepro; plotting notebooks in notebooks/<figure>.ipynb.
+# Stages (workflow/rules/*.smk), per figure of a run:
+#   params   config → results/<run>/params/<figure>.json, the resolved record (a job: planning,
+#            even `snakemake -n`, writes nothing; a changed record reruns what reads it)
+#   sweep    record → results/<run>/data/<figure>/<panel>.nc (chunk jobs + merge for large figures)
+#   certify  panels → results/<run>/stability/<figure>.json (per-verdict counts)
+#   plot     notebooks/<figure>.ipynb executed → results/<run>/figures/<figure>.{pdf,png}
+# then per run: Table I, the claims audit, the MANIFEST (verify.smk), the report pages, and the
+# referee targets.  Each rule's script (workflow/scripts/<stage>.py) calls one function of
+# qorepro.workflow.stages with the rule's inputs, outputs and params.  Figure definitions live
+# in config/config.yaml (figures:); physics in src/qorepro; plotting notebooks in notebooks/.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -37,6 +45,7 @@ rule all:
         f"{R}/MANIFEST",
 
 
+include: "workflow/rules/params.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"
 include: "workflow/rules/plot.smk"

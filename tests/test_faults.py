@@ -313,7 +313,7 @@ def test_plot_refuses_damaged_data(run, fault):
 def test_table1_refuses_damaged_data(run, fault):
     from qorepro.workflow.table import build_table
     path = inject(run, "table1", "baseline", fault)
-    rec = json.loads((run / "params" / "table1.json").read_text())
+    rec = FigureSpec.load(str(run / "params" / "table1.json"))
     with pytest.raises(ProvenanceError) as e:
         build_table(rec, str(path), {}, 6.0)
     assert first_line(e.value).startswith(str(path)) and DATA_FAULTS[fault][1] in str(e.value)
@@ -346,15 +346,42 @@ def test_audits_refuse_damaged_data(run, tmp_path):
     assert not (tmp_path / "f.csv").exists()
 
 
-def test_certify_command_exits_1_with_one_line(run):
+def _certify_job(run, path, out, log, sha=None) -> str:
+    """A script running the certify stage the way a rule's script does, on a job object with
+    the rule's inputs, outputs and params."""
+    rec = run / "params" / "figS11.json"
+    sha = sha or hashlib.sha256(rec.read_bytes()).hexdigest()
+    return (
+        "from types import SimpleNamespace\n"
+        "from snakemake.iocontainers import Namedlist\n"
+        "from qorepro.workflow import jobs, stages\n"
+        f"job = SimpleNamespace(rule='certify', log=[{str(log)!r}],\n"
+        "    wildcards=Namedlist(fromdict={'run': 'test-tiny', 'figure': 'figS11'}),\n"
+        f"    input=Namedlist(fromdict={{'params': {str(rec)!r}, 'data': [{str(path)!r}]}}),\n"
+        f"    output=Namedlist(fromdict={{'json': {str(out)!r}}}),\n"
+        f"    params=Namedlist(fromdict={{'record_sha256': {sha!r}}}))\n"
+        "jobs.run(job, stages.certify)\n")
+
+
+def test_certify_job_exits_1_with_one_line(run, tmp_path):
     path = inject(run, "figS11", "a", "verdict edited to stable_fixe")
-    out = run / "stability" / "x.json"
-    r = subprocess.run([sys.executable, "-m", "qorepro.workflow", "certify", "--figure", "figS11", "--params",
-                        str(run / "params" / "figS11.json"), "--out", str(out), str(path)],
+    out, log = run / "stability" / "x.json", tmp_path / "certify.log"
+    r = subprocess.run([sys.executable, "-c", _certify_job(run, path, out, log)], capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert log.read_text().strip().splitlines() == [f"provenance check failed: {path}: data variable 'verdict' "
+                                                    "changed since it was computed (checksum mismatch); rerun its sweep"]
+    assert not out.exists()
+
+
+def test_a_job_refuses_a_record_other_than_the_planned_one(run, tmp_path):
+    path = run / "data" / "figS11" / "a.nc"
+    out, log = run / "stability" / "x.json", tmp_path / "certify.log"
+    r = subprocess.run([sys.executable, "-c", _certify_job(run, path, out, log, sha="0" * 64)],
                        capture_output=True, text=True)
-    assert r.returncode == 1
-    assert r.stderr.strip().splitlines() == [f"provenance check failed: {path}: data variable 'verdict' changed "
-                                             "since it was computed (checksum mismatch); rerun its sweep"]
+    assert r.returncode == 1, r.stderr
+    line, = log.read_text().strip().splitlines()
+    assert line.startswith(f"provenance check failed: {run / 'params' / 'figS11.json'}: not the record this run's "
+                           "configuration gives"), line
     assert not out.exists()
 
 
@@ -390,26 +417,35 @@ def test_verify_without_manifest_says_how_to_build_it(run):
     assert r.returncode == 1 and "MANIFEST: no manifest" in r.stderr
 
 
-def test_hand_edited_params_record_is_rewritten_and_rerun(tiny_run, tmp_path):
+def test_hand_edited_params_record_is_refused_then_rebuilt(tiny_run, tmp_path):
     proj = tmp_path / "proj"
     shutil.copytree(tiny_run, proj, symlinks=True)
     rec = proj / "results" / "test-tiny" / "params" / "figS11.json"
+    panel = proj / "results" / "test-tiny" / "data" / "figS11" / "a.nc"
     original = rec.read_text()
     d = json.loads(original)
     assert d["parameters"]["xi_a"] == 35.0
     d["parameters"]["xi_a"] = 10.0
     rec.write_text(json.dumps(d, sort_keys=True, indent=1) + "\n")
+    before = digests(proj / "results")
     r = smk(proj, "-n", "figS11", "--configfile", "tiny.yaml")
-    assert r.returncode == 0
-    assert rec.read_text() == original                 # derived from the config again, never used as edited
-    # the panels were computed from what the config gives (Snakemake sees the record's content
-    # unchanged, so nothing reruns) and still verify against the record
-    provenance.open_verified(str(proj / "results" / "test-tiny" / "data" / "figS11" / "a.nc"), str(rec), "a")
+    assert r.returncode == 0 and digests(proj / "results") == before      # planning writes nothing
+    # the sweep that would read it refuses the record: nothing is computed from the edited value
+    r = smk(proj, "figS11", "--configfile", "tiny.yaml")
+    assert r.returncode != 0 and f"{rec.relative_to(proj)}: not the record this run's configuration gives" in (
+        r.stdout + r.stderr)
+    assert not panel.exists() or json.loads(xr.load_dataset(panel).attrs["parameters"])["xi_a"] == 35.0
+    # the message's remedy: the record and what is computed from it are rebuilt from the configuration
+    assert f"--forcerun {rec.relative_to(proj)}" in r.stdout + r.stderr
+    r = smk(proj, "figS11", "--configfile", "tiny.yaml", "--forcerun", str(rec.relative_to(proj)))
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    assert rec.read_text() == original
+    provenance.open_verified(str(panel), str(rec), "a")
     # the config is what changes the numbers: its record is rewritten and the sweep replanned
     (proj / "xi.yaml").write_text(yaml.safe_dump({"parameters": {"xi_a": 10.0}}))
     r = smk(proj, "-n", "figS11", "--configfile", "tiny.yaml", "xi.yaml")
-    assert r.returncode == 0 and "sweep_figS11" in r.stdout + r.stderr
-    assert json.loads(rec.read_text())["parameters"]["xi_a"] == 10.0
+    assert r.returncode == 0 and "sweep_figS11" in r.stdout + r.stderr and "params" in r.stdout + r.stderr
+    assert rec.read_text() == original
 
 
 # --------------------------------------------------------------------------- write faults

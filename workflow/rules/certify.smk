@@ -15,15 +15,6 @@ rule certify:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "certify",
-            "--figure",
-            wc.figure,
-            "--params",
-            input.params,
-            "--out",
-            output[0],
-            *input.data,
-        ],
+        record_sha256=record_check(),
     script:
-        "../scripts/stage.py"
+        "../scripts/certify.py"

@@ -21,20 +21,11 @@ rule claims_of_run:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "claims",
-            "--claims",
-            input.claims,
-            *dataset_args(wc.run),
-            "--run",
-            wc.run,
-            "--csv",
-            output.csv,
-            "--md",
-            output.md,
-        ],
+        datasets=lambda wc: claim_datasets(wc.run),
+        run=lambda wc: wc.run,
+        measure="S_Q",
     script:
-        "../scripts/stage.py"
+        "../scripts/claims.py"
 
 
 rule claims:

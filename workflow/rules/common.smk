@@ -1,5 +1,7 @@
-# Shared set-up: config checks the schema cannot express, runs and variants, the params records,
-# paths, and the code each stage depends on.
+# Shared set-up: config checks the schema cannot express, runs and variants, the params records
+# (derived in memory; written by rule `params`), paths, and the code each stage depends on.
+# Nothing here writes a file: planning has no side effects.
+import hashlib
 import json
 import os
 import sys
@@ -7,7 +9,10 @@ import sys
 import yaml
 
 import qorepro
+from qorepro.io import write_text
 from qorepro.models import MODELS
+from qorepro.workflow import figure as figure_engine
+from qorepro.workflow.record import model_of
 from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure, variant_config
 from qorepro.workflow.validation import check_claims_file, check_targets, check_variants, check_yaml_files
 from qorepro.workflow.validation import cli_targets, validate_config
@@ -68,18 +73,19 @@ def run_figures(run):
     return cfg.get("scope") or list(cfg["figures"])
 
 
-# The params records: derived from the configuration while the DAG is built, written only when
-# their content changes (so a hand-edited record is rewritten and what depends on it reruns) —
-# never a job of their own.
+# The params records.  Planning only derives them in memory (parsing the workflow writes
+# nothing, so `snakemake -n` and the planning of another target leave every file as it is);
+# rule `params` (params.smk) writes them as the outputs of jobs.
 _RECORDS = {}
 
 
 def figure_record(run, figure):
+    """The resolved record (:class:`FigureSpec`) of `figure` in `run`, from the configuration."""
     if (run, figure) not in _RECORDS:
         cfg = run_config(run)
         base = None
         cont = cfg.get("continue_from")
-        if cont and MODELS[cfg["figures"][figure].get("model", "lai2025")].kind == "time_domain":
+        if cont and MODELS[model_of(cfg["figures"][figure])].kind == "time_domain":
             base = figure_record(cont, figure)
         try:
             _RECORDS[(run, figure)] = resolve_figure(cfg, figure, base)
@@ -88,33 +94,19 @@ def figure_record(run, figure):
     return _RECORDS[(run, figure)]
 
 
-_SYNCED = set()
+def record_text(run, figure):
+    """The text of the params record file of `figure` in `run`."""
+    return figure_record(run, figure).to_json() + "\n"
 
 
-def _sync_record(run, figure):
-    path = f"results/{run}/params/{figure}.json"
-    text = figure_record(run, figure).to_json() + "\n"
-    try:
-        with open(path) as fh:
-            same = fh.read() == text
-    except OSError:
-        same = False
-    if not same:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        part = f"{path}.part"
-        with open(part, "w") as fh:
-            fh.write(text)
-        os.replace(part, path)
-    return path
+def record_sha256(run, figure):
+    """sha256 of :func:`record_text`: rule `params`' rerun trigger, and what every job reading
+    the record checks it against (a record changed after it was written is refused)."""
+    return hashlib.sha256(record_text(run, figure).encode()).hexdigest()
 
 
 def params_file(run, figure):
-    """The record of `figure` in `run`; the first call for a run writes (where changed) the
-    records of all its figures at once — Snakemake lists a directory once per invocation."""
-    if run not in _SYNCED:
-        for fig in run_config(run)["figures"]:
-            _sync_record(run, fig)
-        _SYNCED.add(run)
+    """The path of the params record of `figure` in `run` (an output of rule `params`)."""
     return f"results/{run}/params/{figure}.json"
 
 
@@ -134,6 +126,7 @@ def continued_run(run, figure):
 # editing physics code reruns the sweeps; editing plotting code or a notebook reruns plots only
 _SRC = os.path.dirname(os.path.abspath(qorepro.__file__))
 _COMMON_ENGINE = [
+    "io.py",
     "units.py",
     "arrays.py",
     "settings.py",
@@ -141,21 +134,18 @@ _COMMON_ENGINE = [
     "hurwitz.py",
     "measures.py",
     "stability.py",
+    "backend.py",
+    "batching.py",
+    "gaussian.py",
     "models/__init__.py",
+    "models/base.py",
     "workflow/record.py",
     "workflow/provenance.py",
-    "workflow/engines.py",
+    "workflow/cf.py",
+    "workflow/figure.py",
 ]
 _KIND_ENGINE = {
-    "time_domain": [
-        "backend.py",
-        "batching.py",
-        "rk.py",
-        "gaussian.py",
-        "solver.py",
-        "sweep.py",
-        "workflow/timedomain.py",
-    ],
+    "time_domain": ["rk.py", "solver.py", "sweep.py", "workflow/timedomain.py"],
     "steady_state": ["steady_state.py", "workflow/steady.py"],
 }
 
@@ -163,7 +153,7 @@ _KIND_ENGINE = {
 def engine_sources(figure, run=None):
     """The physics code a figure's sweep depends on: shared engine + its model's kind + the model
     (+ the truncated-Wigner ensemble where the run computes it)."""
-    model = config["figures"][figure].get("model", "lai2025")
+    model = model_of(config["figures"][figure])
     files = [*_COMMON_ENGINE, *_KIND_ENGINE[MODELS[model].kind], f"models/{model}.py"]
     if run is not None and figure_record(run, figure).twa:
         files.append("twa.py")
@@ -174,7 +164,7 @@ def figures_of(group):
     return [f for f in FIGURES if config["figures"][f].get("group") == group]
 
 
-LAI_FIGURES = [f for f in FIGURES if MODELS[config["figures"][f].get("model", "lai2025")].kind == "time_domain"]
+LAI_FIGURES = [f for f in FIGURES if MODELS[model_of(config["figures"][f])].kind == "time_domain"]
 PLOT_SOURCES = [os.path.join(_SRC, "plotting.py")]
 
 
@@ -200,13 +190,8 @@ ENV = "../envs/qorepro.yaml"
 
 
 # --- sweeps (sweep.smk)
-from qorepro.workflow.engines import engine_for
-
-
 def n_chunks(figure):
-    cp = config.get("chunk_points", 0)
-    spec = figure_record(RUN, figure)
-    return max(1, -(-engine_for(spec.model).n_points(spec) // cp)) if cp else 1
+    return figure_engine.n_chunks(figure_record(RUN, figure), config.get("chunk_points", 0))
 
 
 def continued_panels(figure):
@@ -217,27 +202,20 @@ def continued_panels(figure):
     return inputs
 
 
-def sweep_args(figure, *extra):
-    """The stage's arguments for a sweep of ``figure``; ``extra`` adds to them (wildcards → list)."""
+def base_dir(figure):
+    """The panel directory a continued run of ``figure`` starts from ('' where none)."""
 
-    def args(wc, output):
+    def path(wc):
         base = continued_run(wc.run, figure)
-        out = [
-            "sweep",
-            "--params",
-            params_file(wc.run, figure),
-            "--backend",
-            ENGINE.get("backend", "auto"),
-            "--batch-size",
-            ENGINE.get("batch_size", "auto"),
-        ]
-        if base:
-            out += ["--base-dir", f"results/{data_run(base, figure)}/data/{figure}"]
-        for e in extra:
-            out += e(wc, output)
-        return out
+        return f"results/{data_run(base, figure)}/data/{figure}" if base else ""
 
-    return args
+    return path
+
+
+def record_check(figure=None):
+    """The ``record_sha256`` param of every job reading a params record (its rerun trigger,
+    and the digest the job checks the record against); ``figure`` None = the wildcard."""
+    return lambda wc: record_sha256(wc.run, figure or wc.figure)
 
 
 # --- claims (claims.smk)
@@ -266,11 +244,6 @@ def claim_datasets(run):
     return out
 
 
-def dataset_args(run):
-    """--dataset KEY=PATH arguments of the claims stage for ``run``."""
-    return [a for k, p in claim_datasets(run).items() for a in ("--dataset", f"{k}={p}")]
-
-
 # --- report (report.smk): figures in the papers' order, the pages of a run
 FIGURE_DESCRIPTIONS = os.path.join(workflow.basedir, "workflow", "report", "figures.yaml")
 with open(FIGURE_DESCRIPTIONS, encoding="utf-8") as _fh:
@@ -289,7 +262,7 @@ def figure_labels(entry):
     """Report labels (columns of the figure's table) of a figure ``entry`` (PNG or card)."""
 
     def labels(wildcards):
-        model = run_config(wildcards.run)["figures"][wildcards.figure].get("model", "lai2025")
+        model = model_of(run_config(wildcards.run)["figures"][wildcards.figure])
         return {"entry": entry, "run": wildcards.run, "kind": MODELS[model].kind.replace("_", "-")}
 
     return labels

@@ -27,9 +27,10 @@ rule plot:
     conda:
         ENV
     params:
+        record_sha256=record_check(),
         data_dir=lambda wc: f"results/{data_run(wc.run, wc.figure)}/data/{wc.figure}",
     script:
-        "../scripts/plot_notebook.py"
+        "../scripts/plot.py"
 
 
 rule make_table1:
@@ -46,20 +47,8 @@ rule make_table1:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "table1",
-            "--params",
-            input.params,
-            "--baseline",
-            input.baseline,
-            "--experimental",
-            json.dumps(run_config(wc.run).get("table1", {}).get("experimental", {})),
-            "--sagnac-kHz",
-            run_config(wc.run).get("table1", {}).get("sagnac_kHz", 6.0),
-            "--csv",
-            output.csv,
-            "--md",
-            output.md,
-        ],
+        record_sha256=record_check("table1"),
+        experimental=lambda wc: run_config(wc.run).get("table1", {}).get("experimental", {}),
+        sagnac_kHz=lambda wc: run_config(wc.run).get("table1", {}).get("sagnac_kHz", 6.0),
     script:
-        "../scripts/stage.py"
+        "../scripts/table1.py"

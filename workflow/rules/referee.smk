@@ -35,19 +35,13 @@ rule audit_claims_by_run:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "audit",
-            "claims-by-run",
-            *[a for r, p in zip([RUN, *VARIANTS], input.claims) for a in ("--run", f"{r}={p}")],
-            "--run",
-            f"floquet-long-time={input.floquet}",
-            "--csv",
-            output.csv,
-            "--md",
-            output.md,
-        ],
+        # run → its claims table, in this order (the floquet audit last)
+        runs=lambda wc, input: {
+            **dict(zip([RUN, *VARIANTS], input.claims)),
+            "floquet-long-time": input.floquet,
+        },
     script:
-        "../scripts/stage.py"
+        "../scripts/audit_claims_by_run.py"
 
 
 rule audit_claims_floquet:
@@ -64,22 +58,11 @@ rule audit_claims_floquet:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "claims",
-            "--claims",
-            input.claims,
-            *dataset_args(RUN),
-            "--run",
-            RUN,
-            "--measure",
-            "S_Q_floquet",
-            "--csv",
-            output.csv,
-            "--md",
-            output.md,
-        ],
+        datasets=claim_datasets(RUN),
+        run=RUN,
+        measure="S_Q_floquet",
     script:
-        "../scripts/stage.py"
+        "../scripts/claims.py"
 
 
 rule audit_initial_conditions:
@@ -99,25 +82,12 @@ rule audit_initial_conditions:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "audit",
-            "initial-conditions",
-            *[
-                a
-                for r in IC_RUNS
-                for a in ("--run", f"{r}=" + ",".join(f"{f}:results/{data_run(r, f)}/data/{f}" for f in AUDIT_FIGURES))
-            ],
-            "--figures",
-            *AUDIT_FIGURES,
-            "--tol",
-            0.01,
-            "--csv",
-            output.csv,
-            "--md",
-            output.md,
-        ],
+        # run → {figure: the directory holding its panels} (a run may reuse another run's)
+        runs={r: {f: f"results/{data_run(r, f)}/data/{f}" for f in AUDIT_FIGURES} for r in IC_RUNS},
+        figures=AUDIT_FIGURES,
+        tol=0.01,
     script:
-        "../scripts/stage.py"
+        "../scripts/audit_initial_conditions.py"
 
 
 rule audit_floquet:
@@ -137,20 +107,11 @@ rule audit_floquet:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "audit",
-            "floquet",
-            "--run",
-            f"{RUN}={R}/data",
-            "--figures",
-            *AUDIT_FIGURES,
-            "--csv",
-            output.csv,
-            "--md",
-            output.md,
-        ],
+        # the main run's data directory: the folder above the figures' panel folders
+        data_dir=lambda wc, input: os.path.dirname(os.path.dirname(input.data[0])),
+        figures=AUDIT_FIGURES,
     script:
-        "../scripts/stage.py"
+        "../scripts/audit_floquet.py"
 
 
 rule audits:

@@ -21,21 +21,8 @@ rule report_claims:
     localrule: True
     conda:
         ENV
-    params:
-        args=lambda wc, input, output: [
-            "report",
-            "claims",
-            "--run",
-            wc.run,
-            "--claims",
-            input.csv,
-            "--out",
-            output.html,
-            "--summary",
-            output.summary,
-        ],
     script:
-        "../scripts/stage.py"
+        "../scripts/report_claims.py"
 
 
 rule report_table1:
@@ -53,10 +40,8 @@ rule report_table1:
     localrule: True
     conda:
         ENV
-    params:
-        args=lambda wc, input, output: ["report", "table1", "--run", wc.run, "--table", input.csv, "--out", output[0]],
     script:
-        "../scripts/stage.py"
+        "../scripts/report_table1.py"
 
 
 rule report_provenance:
@@ -76,22 +61,9 @@ rule report_provenance:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "report",
-            "provenance",
-            "--run",
-            wc.run,
-            "--figure",
-            *provenance_figures(wc.run),
-            "--stability",
-            *input.stability,
-            "--params",
-            *input.params,
-            "--out",
-            output[0],
-        ],
+        figures=lambda wc: provenance_figures(wc.run),
     script:
-        "../scripts/stage.py"
+        "../scripts/report_provenance.py"
 
 
 rule report_figure:
@@ -116,26 +88,5 @@ rule report_figure:
     localrule: True
     conda:
         ENV
-    params:
-        args=lambda wc, input, output: [
-            "report",
-            "figure",
-            "--run",
-            wc.run,
-            "--figure",
-            wc.figure,
-            "--png",
-            input.png,
-            "--stability",
-            input.stability,
-            "--params",
-            input.params,
-            "--claims",
-            input.claims,
-            "--descriptions",
-            input.descriptions,
-            "--out",
-            output[0],
-        ],
     script:
-        "../scripts/stage.py"
+        "../scripts/report_figure.py"

@@ -27,10 +27,13 @@ for _fig in config["figures"]:
                 mem_mb=4000,
                 runtime=120,
             params:
-                args=sweep_args(_fig, lambda wc, output, f=_fig: ["--outdir", f"results/{wc.run}/data/{f}"]),
+                record_sha256=record_check(_fig),
+                base_dir=base_dir(_fig),
+                backend=ENGINE.get("backend", "auto"),
+                batch_size=ENGINE.get("batch_size", "auto"),
                 env=SWEEP_ENV,
             script:
-                "../scripts/stage.py"
+                "../scripts/sweep.py"
 
     else:
 
@@ -56,13 +59,14 @@ for _fig in config["figures"]:
                 mem_mb=4000,
                 runtime=120,
             params:
-                args=sweep_args(
-                    _fig,
-                    lambda wc, output, k=_k: ["--chunk", wc.chunk, "--n-chunks", k, "--npz", output[0]],
-                ),
+                record_sha256=record_check(_fig),
+                n_chunks=_k,
+                base_dir=base_dir(_fig),
+                backend=ENGINE.get("backend", "auto"),
+                batch_size=ENGINE.get("batch_size", "auto"),
                 env=SWEEP_ENV,
             script:
-                "../scripts/stage.py"
+                "../scripts/sweep_chunk.py"
 
         rule:
             name:
@@ -78,13 +82,6 @@ for _fig in config["figures"]:
             conda:
                 ENV
             params:
-                args=lambda wc, input, f=_fig: [
-                    "merge",
-                    "--params",
-                    input.params,
-                    "--outdir",
-                    f"results/{wc.run}/data/{f}",
-                    *input.chunks,
-                ],
+                record_sha256=record_check(_fig),
             script:
-                "../scripts/stage.py"
+                "../scripts/merge_chunks.py"

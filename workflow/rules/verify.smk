@@ -21,16 +21,6 @@ rule manifest:
     conda:
         ENV
     params:
-        args=lambda wc, input, output: [
-            "manifest",
-            "--run-dir",
-            f"results/{wc.run}",
-            "--out",
-            output[0],
-            "--records",
-            *input.records,
-            "--panels",
-            *input.panels,
-        ],
+        run_dir=lambda wc: f"results/{wc.run}",
     script:
-        "../scripts/stage.py"
+        "../scripts/manifest.py"

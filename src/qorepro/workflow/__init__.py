@@ -1,7 +1,9 @@
 """Glue between the Snakemake workflow and the engine.
 
-Each Snakemake stage calls one function here (through ``python -m qorepro.workflow``):
-``params`` resolves the configuration of one figure into a JSON record, ``sweep`` computes
-its panels into NetCDF files, ``certify`` summarises the stability verdicts, ``table1``
-writes Table I.  Plotting helpers live in :mod:`qorepro.plotting`.
+Each rule that runs code calls one function of :mod:`qorepro.workflow.stages` (through its
+``workflow/scripts/<stage>.py`` and :func:`qorepro.workflow.jobs.run`): ``sweep`` computes a
+figure's panels into NetCDF files from its params record, ``certify`` summarises the stability
+verdicts, ``table1`` writes Table I, ``claims`` the claims audit, ``manifest`` the run's
+MANIFEST.  The params records themselves are written by the workflow's ``params`` rule.
+Plotting helpers live in :mod:`qorepro.plotting`.
 """

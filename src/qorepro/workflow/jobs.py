@@ -1,38 +1,38 @@
-"""How a Snakemake job runs a stage: in the interpreter Snakemake gives its ``script:``,
+"""How a Snakemake job runs a stage: in the interpreter Snakemake gives the rule's ``script:``,
 with everything it writes sent to the job's log.
 
-* :func:`run_logged` — one ``python -m qorepro.workflow`` stage (arguments as a list);
-* :func:`execute_notebook` — a figure notebook through papermill, its kernel on IPC sockets
-  (no "Kernel is running over TCP without encryption" warning in every plot log: the kernel
-  is local, so the supported fix is the IPC transport the warning itself recommends).
+:func:`run` calls one stage function of :mod:`qorepro.workflow.stages` with the job's
+``snakemake`` object and the streams its progress lines go to (the log and the terminal
+Snakemake runs in, which :func:`logged` hands over — no global holds it).
 """
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import os
 import sys
 
-#: while :func:`logged` runs: the stream that was stderr before (the terminal Snakemake runs
-#: in, or a cluster job's log), for progress lines worth seeing while a job runs
-TERMINAL = None
+from .provenance import ProvenanceError
 
 
 @contextlib.contextmanager
 def logged(path: str):
     """Send this process's stdout and stderr — Python's and the file descriptors compiled
-    libraries write to — to ``path`` while the block runs."""
+    libraries write to — to ``path`` while the block runs; yields the stream that was stderr
+    before (the terminal Snakemake runs in, or a cluster job's log), for progress lines worth
+    seeing while a job runs."""
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
-    global TERMINAL
     saved = os.dup(1), os.dup(2)
-    TERMINAL = os.fdopen(os.dup(saved[1]), "w", buffering=1)
+    terminal = os.fdopen(os.dup(saved[1]), "w", buffering=1)
     with open(path, "w", buffering=1) as fh:
         os.dup2(fh.fileno(), 1)
         os.dup2(fh.fileno(), 2)
         try:
             with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
-                yield fh
+                yield terminal
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -40,44 +40,37 @@ def logged(path: str):
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
-            TERMINAL.close()
-            TERMINAL = None
+            terminal.close()
 
 
-def run_logged(args, log: str) -> None:
-    """Run ``python -m qorepro.workflow ARGS`` in this process, output to ``log``; a failure
-    raises (Snakemake then marks the job failed and shows the log)."""
-    from .__main__ import main
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, handlers=[logging.StreamHandler(sys.stderr)], force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # JAX reports at INFO that it probed for a TPU: noise in every sweep log
+    logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
-    with logged(log):
-        rc = main([str(a) for a in args])
+
+def run(snakemake, stage) -> None:
+    """Run ``stage(snakemake, progress)`` for the rule whose script calls this.
+
+    The rule's ``params.env`` (optional) is set before the stage imports the engine (XLA reads
+    its flags once); everything the stage prints goes to the rule's log, progress lines also to
+    the terminal.  A provenance failure or a full disk ends the job with one line naming the
+    file (exit status 1, no traceback); any other failure raises (Snakemake marks the job
+    failed and shows the log)."""
+    os.environ.update(snakemake.params.get("env", {}))
+    with logged(snakemake.log[0]) as terminal:
+        _setup_logging()
+        try:
+            stage(snakemake, [sys.stderr, terminal])
+            rc = 0
+        except ProvenanceError as e:
+            print(f"provenance check failed: {e}", file=sys.stderr)
+            rc = 1
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            print(f"{snakemake.rule} failed: {e.strerror}: {e.filename}", file=sys.stderr)
+            rc = 1
     if rc:
         raise SystemExit(rc)
-
-
-def execute_notebook(snakemake) -> None:
-    """papermill-execute ``input.notebook`` into ``output.notebook`` with the run's paths as
-    parameters (the notebook's ``parameters`` cell), on a kernel reached over IPC sockets."""
-    import shutil
-    import tempfile
-
-    import papermill
-    from jupyter_client.manager import AsyncKernelManager
-
-    sockets = tempfile.mkdtemp(prefix="qorepro-kernel-")   # private: parallel plot jobs never share one
-
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, *args, **kwargs):
-            kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", os.path.join(sockets, "kernel"))
-            super().__init__(*args, **kwargs)
-
-    inp, out = snakemake.input, snakemake.output
-    parameters = {"run": snakemake.wildcards.run, "params_json": inp.params, "stability_json": inp.stability,
-                  "data_dir": snakemake.params.data_dir, "out_pdf": out.pdf, "out_png": out.png}
-    try:
-        with logged(snakemake.log[0]):
-            papermill.execute_notebook(inp.notebook, out.notebook, parameters=parameters, kernel_name="python3",
-                                       cwd=".", progress_bar=True, kernel_manager_class=IPCKernelManager)
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)

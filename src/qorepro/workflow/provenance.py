@@ -23,10 +23,10 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import sys
 
 import numpy as np
 
+from ..io import write_text
 from . import cf
 from .record import FigureSpec, jsonable
 
@@ -74,7 +74,7 @@ def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine
         "institution": "qorepro reproducibility pipeline",
         "source": source,
         "history": f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')}: "
-                   f"python -m qorepro.workflow ({' '.join(sys.argv[1:])})",
+                   f"qorepro workflow, sweep of {spec.figure} in run {spec.run}",
         "references": references,
         "figure": spec.figure,
         "panel": pname,
@@ -209,22 +209,13 @@ def sha256_file(path: str, chunk: int = 1 << 20) -> str:
 def write_manifest(run_dir: str, records: list, panels: list, out: str | None = None) -> str:
     """Verify every panel file against its params record, then write ``<run_dir>/MANIFEST``:
     one ``<sha256>  <path>`` line per file, paths relative to the results folder
-    (the parent of ``run_dir``), records first."""
+    (the parent of ``run_dir``), records first; written atomically (:func:`qorepro.io.write_text`)."""
     results = os.path.dirname(os.path.abspath(run_dir))
     for p in panels:
         open_verified(p)
     lines = [f"{sha256_file(p)}  {os.path.relpath(os.path.abspath(p), results)}"
              for p in list(records) + list(panels)]
-    out = out or os.path.join(run_dir, MANIFEST)
-    tmp = out + ".part"
-    try:
-        with open(tmp, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out
+    return write_text(out or os.path.join(run_dir, MANIFEST), "\n".join(lines) + "\n")
 
 
 def _manifest_entries(mpath: str) -> list:

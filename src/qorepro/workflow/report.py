@@ -20,8 +20,9 @@ import html
 import json
 
 from ..claims import VERDICTS as CLAIM_VERDICTS
-from ..models import MODELS
+from ..io import write_text
 from ..settings import CERTIFIED, VERDICTS
+from .record import FigureSpec
 
 #: claim verdict → colour of its cell
 CLAIM_COLOURS = {"reproduced": "#d4edda", "not_reproduced": "#f8d7da", "inconclusive": "#fff3cd"}
@@ -52,8 +53,7 @@ def _page(title: str, body: str) -> str:
 
 
 def _write(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    write_text(path, text)
 
 
 def read_claims(claims_csv: str) -> list[dict]:
@@ -141,10 +141,10 @@ def _load(path: str) -> dict:
         return json.load(fh)
 
 
-def _window(record: dict) -> str:
-    if MODELS[record["model"]].kind != "time_domain":
+def _window(spec: FigureSpec) -> str:
+    if spec.model_object.kind != "time_domain":
         return "steady state"
-    lo, hi = record["solver"]["window_tau"]
+    lo, hi = spec.solver["window_tau"]
     return f"t/τ ∈ [{lo:g}, {hi:g}]"
 
 
@@ -160,11 +160,11 @@ def provenance_page(run: str, figures: list[str], stability: list[str], params: 
     record digest and code version."""
     rows = []
     for fig, s_path, p_path in zip(figures, stability, params):
-        stab, rec = _load(s_path), _load(p_path)
+        stab, spec = _load(s_path), FigureSpec.load(p_path)
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(stab.get("counts", {}).items())) or "—"
-        rows.append(f"<tr><td><b>{_e(fig)}</b></td><td>{_e(rec['model'])}</td><td>{_e(rec['preset'])}</td>"
-                    f"<td>{_e(_window(rec))}</td>{_cert_cell(stab)}<td>{_e(counts)}</td>"
-                    f"<td><code>{_e(rec.get('code_version', ''))}</code></td></tr>")
+        rows.append(f"<tr><td><b>{_e(fig)}</b></td><td>{_e(spec.model)}</td><td>{_e(spec.preset)}</td>"
+                    f"<td>{_e(_window(spec))}</td>{_cert_cell(stab)}<td>{_e(counts)}</td>"
+                    f"<td><code>{_e(spec.code_version)}</code></td></tr>")
     _write(out_html, _page(
         f"Stability and provenance — run {run}",
         "<p>Per figure: the model, preset and averaging window it was computed with, how many parameter points "
@@ -176,12 +176,12 @@ def provenance_page(run: str, figures: list[str], stability: list[str], params: 
         f"<th>certified</th><th>verdicts</th><th>code</th></tr>{''.join(rows)}</table>"))
 
 
-def how_to_read(record: dict) -> str:
+def how_to_read(spec: FigureSpec) -> str:
     """What the plotted values are and how uncertified points are shown, for the figure's kind."""
-    if MODELS[record["model"]].kind == "time_domain":
-        lo, hi = record["solver"]["window_tau"]
+    if spec.model_object.kind == "time_domain":
+        lo, hi = spec.solver["window_tau"]
         return (f"Recomputed by integrating the mean fields and the covariance from t = 0 to "
-                f"t = {record['solver']['t_end_tau']:g} τ (τ = 2π/ω₁); each point's value is the mean over the "
+                f"t = {spec.solver['t_end_tau']:g} τ (τ = 2π/ω₁); each point's value is the mean over the "
                 f"window t/τ ∈ [{lo:g}, {hi:g}], with its minimum–maximum band. Each point carries a stability "
                 "verdict (fixed point, Floquet-stable limit cycle, linearisation check); points whose verdict is not "
                 "certified are marked as such in the figure (see its legend).")
@@ -203,13 +203,13 @@ def figure_claims(rows: list[dict], figure: str) -> tuple[list[dict], list[dict]
 
 def figure_card(figure: str, png: str, stability: str, params: str, claims_csv: str | None,
                 descriptions: dict, out_html: str) -> None:
-    rec, stab = _load(params), _load(stability)
+    spec, stab = FigureSpec.load(params), _load(stability)
     desc = descriptions.get(figure, "")
-    parts = [f"<p><b>{_e(rec.get('title', figure))}</b> — paper: {_e(rec.get('source', ''))}. "
-             f"Run <code>{_e(rec['run'])}</code>, preset <code>{_e(rec['preset'])}</code>.</p>"]
+    parts = [f"<p><b>{_e(spec.title)}</b> — paper: {_e(spec.source)}. "
+             f"Run <code>{_e(spec.run)}</code>, preset <code>{_e(spec.preset)}</code>.</p>"]
     if desc:
         parts.append(f"<p><b>What the paper's figure shows.</b> {_e(desc)}</p>")
-    parts.append(f"<p><b>How to read this version.</b> {_e(how_to_read(rec))}</p>")
+    parts.append(f"<p><b>How to read this version.</b> {_e(how_to_read(spec))}</p>")
     n, c = stab.get("n_points", 0), stab.get("n_certified", 0)
     if n:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(stab.get("counts", {}).items()))
@@ -227,7 +227,7 @@ def figure_card(figure: str, png: str, stability: str, params: str, claims_csv: 
     with open(png, "rb") as fh:
         img = base64.b64encode(fh.read()).decode()
     parts.append(f"<p><img alt='{_e(figure)}' src='data:image/png;base64,{img}'></p>")
-    _write(out_html, _page(f"{figure} — {rec.get('title', '')}", "\n".join(parts)))
+    _write(out_html, _page(f"{figure} — {spec.title}", "\n".join(parts)))
 
 
 def figure_order(figures, described) -> list[str]:

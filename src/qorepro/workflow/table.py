@@ -11,6 +11,7 @@ import csv
 import json
 
 from .. import units
+from ..io import atomic_path, write_text
 from .provenance import open_verified
 from .record import FigureSpec
 
@@ -32,8 +33,10 @@ ROWS = [
 ]
 
 
-def build_table(record: dict, baseline_nc: str, experimental: dict, sagnac_kHz: float) -> list[dict]:
-    p = record["parameters"]
+def build_table(spec: FigureSpec, baseline_nc: str, experimental: dict, sagnac_kHz: float) -> list[dict]:
+    """The rows of Table I: ``spec``'s parameters (the run's table1 record), the experimental
+    column, and the values derived at the baseline point (its panel file, verified against ``spec``)."""
+    p = spec.parameters
     rows = []
     for key, sym, meaning in ROWS:
         rows.append({"symbol": sym, "quantity": meaning, "simulation": p[key],
@@ -44,7 +47,7 @@ def build_table(record: dict, baseline_nc: str, experimental: dict, sagnac_kHz: 
     rows.append({"symbol": "r", "quantity": "silica sphere radius (mm)", "simulation": p["radius_mm"],
                  "experimental": experimental.get("radius_mm", "not shown"), "kind": "parameter"})
     geo = dict(radius_m=p["radius_mm"] * units.MM)
-    ds = open_verified(baseline_nc, FigureSpec.from_record(record), "baseline")
+    ds = open_verified(baseline_nc, spec, "baseline")
     r = ds.squeeze()
     derived = [
         ("Λ", "Sagnac factor ζ r ω_c (1 − ζ⁻²)/c", float(units.sagnac_factor(**geo))),
@@ -64,19 +67,19 @@ def build_table(record: dict, baseline_nc: str, experimental: dict, sagnac_kHz: 
     return rows
 
 
-def write_table(rows: list[dict], csv_path: str, md_path: str, record: dict) -> None:
-    with open(csv_path, "w", newline="") as fh:
+def write_table(rows: list[dict], csv_path: str, md_path: str, spec: FigureSpec) -> None:
+    """Write the rows as CSV and as Markdown (headed by ``spec``'s run, preset and code version)."""
+    with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=["kind", "symbol", "quantity", "simulation", "experimental"])
         w.writeheader()
         w.writerows(rows)
     fmt = lambda v: f"{v:.6g}" if isinstance(v, float) else str(v)
-    lines = [f"# Table I (run `{record['run']}`, preset `{record['preset']}`, {record['code_version']})", "",
+    lines = [f"# Table I (run `{spec.run}`, preset `{spec.preset}`, {spec.code_version})", "",
              "| kind | symbol | quantity | simulation (this run) | experimental (SI Table I) |",
              "|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['kind']} | {r['symbol']} | {r['quantity']} | {fmt(r['simulation'])} | "
                      f"{fmt(r['experimental'])} |")
     lines += ["", "Derived values are computed by the engine at the baseline point "
-              f"(window t/τ ∈ {json.dumps(record['solver']['window_tau'])})."]
-    with open(md_path, "w") as fh:
-        fh.write("\n".join(lines) + "\n")
+              f"(window t/τ ∈ {json.dumps(spec.solver['window_tau'])})."]
+    write_text(md_path, "\n".join(lines) + "\n")

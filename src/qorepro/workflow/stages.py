@@ -1,0 +1,201 @@
+"""The stages the Snakemake rules run: one function per stage, ``stage(job, progress)``.
+
+Each rule's ``script:`` (``workflow/scripts/<stage>.py``) hands its ``snakemake`` object to
+:func:`qorepro.workflow.jobs.run`, which calls the stage here with it (``job``: the rule's named
+``input``, ``output``, ``params``, ``wildcards``) and ``progress`` (the text streams long
+computations report to: the job's log and the terminal).  Every path and setting is a named
+input, output or param of the rule; nothing is parsed from an argument list.
+
+A job that reads a params record first checks it against ``params.record_sha256``, the digest of
+the record the planning derived from the configuration: a record changed after rule ``params``
+wrote it (by hand, or by another invocation) is refused, never computed or checked against.
+The engine is imported inside the functions (after the job's environment is set).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+
+from .. import io
+from .provenance import ProvenanceError
+from .record import FigureSpec
+
+
+def load_record(job, name: str = "params") -> FigureSpec:
+    """The job's params record (input ``name``), refused unless its sha256 is the one planned."""
+    path = getattr(job.input, name)
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if hashlib.sha256(text.encode()).hexdigest() != job.params.record_sha256:
+        raise ProvenanceError(f"{path}: not the record this run's configuration gives (changed after rule "
+                              "params wrote it: edited by hand, or rewritten by another invocation); rerun with "
+                              f"`--forcerun {path}` to rewrite it, and what is computed from it, from the configuration")
+    return FigureSpec.from_record(json.loads(text))
+
+
+# ----------------------------------------------------------------------------- sweeps
+def _sees_gpu() -> bool:
+    """Whether a CUDA device is present, without starting JAX (its backend would fix the
+    thread pool before the CPU affinity is set)."""
+    return os.path.exists("/dev/nvidiactl") or bool(os.environ.get("CUDA_VISIBLE_DEVICES"))
+
+
+def _batch_size(value, backend_name: str) -> int:
+    """engine.batch_size: an integer, or ``auto`` = 64 points on the CPU (the compiled batch
+    stays in cache: 25 % less per point than 256), 16384 on a GPU.  Selects the JAX platform
+    (engine.backend) first; a CPU job takes one core (:func:`qorepro.backend.pin_to_one_cpu`)."""
+    from .. import backend
+    if backend_name == "cpu" or (backend_name == "auto" and not _sees_gpu()):
+        backend.pin_to_one_cpu()
+    platform = backend.configure(backend_name)
+    if value == "auto":
+        return 16384 if platform == "gpu" else 64
+    return int(value)
+
+
+def _execution(job, progress) -> dict:
+    """The execution settings of a sweep job (they do not change the record)."""
+    return {"base_dir": job.params.base_dir or None, "progress": progress,
+            "batch_size": _batch_size(job.params.batch_size, job.params.backend)}
+
+
+def _outdir(job) -> str:
+    return os.path.dirname(job.output[0])
+
+
+def sweep(job, progress) -> None:
+    """All panels of a figure as one batch → its ``<panel>.nc`` files."""
+    from . import figure
+    spec = load_record(job)
+    io.remove_partial(_outdir(job))
+    figure.compute_figure(spec, _outdir(job), **_execution(job, progress))
+
+
+def sweep_chunk(job, progress) -> None:
+    """Chunk ``wildcards.chunk`` of ``params.n_chunks`` of a figure's points → one .npz file."""
+    from . import figure
+    spec = load_record(job)
+    figure.compute_chunk(spec, int(job.wildcards.chunk), int(job.params.n_chunks), job.output[0],
+                         **_execution(job, progress))
+
+
+def merge_chunks(job, progress) -> None:
+    """A figure's chunk results → its panel files."""
+    from . import figure
+    spec = load_record(job)
+    io.remove_partial(_outdir(job))
+    figure.merge_chunks(spec, list(job.input.chunks), _outdir(job))
+
+
+# ------------------------------------------------------------------ summaries, tables
+def certify(job, progress) -> None:
+    """The stability verdicts of a figure's panels, summarised → ``stability/<figure>.json``."""
+    from .certification import write_summary
+    load_record(job)
+    paths = {os.path.splitext(os.path.basename(p))[0]: p for p in job.input.data}
+    s = write_summary(job.wildcards.figure, paths, job.output[0], job.input.params)
+    print(f"{job.wildcards.figure}: {s['n_certified']}/{s['n_points']} points certified; {s['counts']}")
+
+
+def table1(job, progress) -> None:
+    """Table I of the SI → CSV and Markdown."""
+    from .table import build_table, write_table
+    spec = load_record(job)
+    rows = build_table(spec, job.input.baseline, job.params.experimental, float(job.params.sagnac_kHz))
+    write_table(rows, job.output.csv, job.output.md, spec)
+
+
+def claims(job, progress) -> None:
+    """The claims audit on the panel files ``params.datasets`` (key ``figure/panel`` → path)."""
+    from .claims_report import run_claims
+    rows = run_claims(job.input.claims, dict(job.params.datasets), job.params.run, job.output.csv, job.output.md,
+                      measure=job.params.measure)
+    print("claims:", dict(Counter(r["verdict"] for r in rows)))
+
+
+def manifest(job, progress) -> None:
+    """Verify a run's panel files, then list them with its records in ``MANIFEST``."""
+    from .provenance import write_manifest
+    out = write_manifest(job.params.run_dir, list(job.input.records), list(job.input.panels), job.output[0])
+    print(f"{out}: {len(job.input.records)} params records and {len(job.input.panels)} panel files verified")
+
+
+# ------------------------------------------------------------------------------ plots
+def plot(job, progress) -> None:
+    """papermill-execute ``input.notebook`` into ``output.notebook`` with the run's paths as
+    parameters (the notebook's ``parameters`` cell), on a kernel reached over IPC sockets (no
+    "Kernel is running over TCP without encryption" warning in every plot log: the kernel is
+    local, so the supported fix is the IPC transport the warning itself recommends); the
+    progress of its cells goes to the job's log."""
+    import shutil
+    import tempfile
+
+    import papermill
+    from jupyter_client.manager import AsyncKernelManager
+
+    load_record(job)
+    sockets = tempfile.mkdtemp(prefix="qorepro-kernel-")   # private: parallel plot jobs never share one
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(sockets, "kernel"))
+            super().__init__(*args, **kwargs)
+
+    inp, out = job.input, job.output
+    parameters = {"run": job.wildcards.run, "params_json": inp.params, "stability_json": inp.stability,
+                  "data_dir": job.params.data_dir, "out_pdf": out.pdf, "out_png": out.png}
+    try:
+        papermill.execute_notebook(inp.notebook, out.notebook, parameters=parameters, kernel_name="python3",
+                                   cwd=".", progress_bar=True, kernel_manager_class=IPCKernelManager)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------- report pages
+def report_claims(job, progress) -> None:
+    from .report import claims_page
+    claims_page(job.input.csv, job.wildcards.run, job.output.html, job.output.summary)
+
+
+def report_table1(job, progress) -> None:
+    from .report import table1_page
+    table1_page(job.input.csv, job.wildcards.run, job.output[0])
+
+
+def report_provenance(job, progress) -> None:
+    from .report import provenance_page
+    provenance_page(job.wildcards.run, list(job.params.figures), list(job.input.stability), list(job.input.params),
+                    job.output[0])
+
+
+def report_figure(job, progress) -> None:
+    import yaml
+
+    from .report import figure_card
+    with open(job.input.descriptions, encoding="utf-8") as fh:
+        descriptions = yaml.safe_load(fh) or {}
+    figure_card(job.wildcards.figure, job.input.png, job.input.stability, job.input.params, job.input.claims,
+                descriptions, job.output[0])
+
+
+# ----------------------------------------------------------------------------- audits
+def audit_claims_by_run(job, progress) -> None:
+    """Claim verdicts across runs (``params.runs``: run → claims csv, in order)."""
+    from .audits import claims_by_run
+    claims_by_run(dict(job.params.runs), job.output.csv, job.output.md)
+
+
+def audit_initial_conditions(job, progress) -> None:
+    """Runs that differ in the initial state (``params.runs``: run → {figure: panel directory})."""
+    from .audits import initial_conditions
+    print(initial_conditions(dict(job.params.runs), list(job.params.figures), float(job.params.tol),
+                             job.output.csv, job.output.md))
+
+
+def audit_floquet(job, progress) -> None:
+    """The window average vs. the Floquet long-time limit of the main run's panels."""
+    from .audits import floquet_vs_window
+    print(floquet_vs_window(job.params.data_dir, list(job.params.figures), job.output.csv, job.output.md))
