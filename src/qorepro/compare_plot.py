@@ -1,0 +1,220 @@
+"""The overlay figure of a variant run against the main run, one figure at a time (issue 22).
+
+Panels in the order of the figure's record (the configuration's order), packed into rows:
+
+* a panel whose plotted quantity has one swept axis (a line panel, a time trace) draws the
+  variant's curves over the main run's — the same series colours, the main run dashed, thinner
+  and faded; one legend line on top explains the two styles;
+* a panel with two swept axes (a map) draws the variant's map beside the signed difference
+  ``variant − main`` (:func:`qorepro.workflow.compare.difference`, diverging colour scale
+  centred at zero); cells not certified in the variant (left) or in either run (right) are
+  hatched.
+
+Points that are not certified are marked as in every figure (:mod:`qorepro.plotting`: open
+markers, hatched cells).  Nothing is recomputed: the curves are the panel files' values, read
+with :func:`qorepro.plotting.load_panels` (provenance checked).  Every drawn curve carries a
+``gid`` ``"<panel>:<variable>:<series>:<main|variant>"`` so its data can be checked.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import xarray as xr
+
+from . import plotting as P
+from .workflow.compare import difference
+
+#: dimensions that index a quantity's components rather than sweep a parameter
+_COMPONENT_DIMS = ("k", "state", "row", "col", "mrow", "mcol")
+#: style of the main run's curves (under the variant's)
+MAIN_STYLE = {"ls": "--", "alpha": 0.45, "lw": 0.9}
+#: cells per row of the overlay figure (a line panel takes one, a map panel two)
+ROW_CELLS = 4
+
+
+def _numeric(da) -> bool:
+    return da.dtype.kind in "iuf"
+
+
+def plotted(spec: dict, ds) -> list[tuple[str, tuple]]:
+    """The quantities a panel shows and their swept dimensions (``series`` left out):
+    the panel's ``variables`` (their time traces ``<v>_t`` for a trace panel, the revival
+    factor for a revival panel) that the file holds as numbers; failing that, the first
+    numeric variable over the panel's axes (or time)."""
+    axes = {spec.get("x"), spec.get("y"), spec.get("over"), "t"} - {None}
+    names = []
+    if spec.get("kind") == "revival" and "revival" in ds:
+        names = ["revival"]
+    for v in spec.get("variables") or []:
+        if names:
+            break
+        if spec.get("traces") and f"{v}_t" in ds:
+            names.append(f"{v}_t")
+        elif v in ds and _numeric(ds[v]):
+            names.append(v)
+    if not names:
+        names = [v for v in ds.data_vars if _numeric(ds[v]) and set(ds[v].dims) - {"series"}
+                 and set(ds[v].dims) - {"series"} <= axes][:1]
+    out = []
+    for v in dict.fromkeys(names):
+        dims = tuple(d for d in ds[v].dims if d not in ("series", spec.get("over")) and d not in _COMPONENT_DIMS)
+        out.append((v, dims))
+    return out
+
+
+def _reduce(da, spec: dict):
+    """A quantity over its swept dimensions only: the first component of a component
+    dimension (θ_k: the first k), the maximum over a panel's ``over`` axis."""
+    for d in da.dims:
+        if d in _COMPONENT_DIMS:
+            da = da.isel({d: 0})
+        elif d == spec.get("over"):
+            da = da.max(d)
+    return da
+
+
+def _certified(ds, da):
+    """Where ``da`` (a reduced quantity of ``ds``) rests on certified points only: ``certified``
+    at every point it was reduced over (True where the file has no such flag)."""
+    if "certified" not in ds:
+        return xr.ones_like(da, dtype=bool)
+    c = ds["certified"].astype(bool)
+    extra = [d for d in c.dims if d not in da.dims]
+    return c.all(extra) if extra else c
+
+
+def _cells(main, variant) -> tuple[list, dict]:
+    """Mosaic rows and, per mosaic key, (panel, kind, series): kind 'line', 'map' or 'diff'."""
+    cells, what = [], {}
+    for p, spec in variant.record["panels"].items():
+        if p not in main.panels:
+            continue
+        q = plotted(spec, variant.panels[p])
+        if not q:
+            continue
+        if len(q[0][1]) >= 2:
+            series = list(variant.panels[p]["series"].values) if "series" in variant.panels[p].dims else [None]
+            for s in series:
+                k = p if len(series) == 1 else f"{p} {s}"
+                cells.append([k, k + " Δ"])
+                what[k], what[k + " Δ"] = (p, "map", s), (p, "diff", s)
+        else:
+            cells.append([p])
+            what[p] = (p, "line", None)
+    rows, row = [], []
+    for c in cells:
+        if len(row) + len(c) > ROW_CELLS:
+            rows.append(row)
+            row = []
+        row += c
+    if row:
+        rows.append(row)
+    width = max(len(r) for r in rows)
+    return [r + ["."] * (width - len(r)) for r in rows], what
+
+
+def _line_panel(ax, p, main, variant):
+    spec = variant.record["panels"][p]
+    labels = variant.series_labels(p)
+    i = 0
+    for var, dims in plotted(spec, variant.panels[p]):
+        for run, data in (("main", main), ("variant", variant)):
+            ds = data.panels[p]
+            da = _reduce(ds[var], spec)
+            cert = _certified(ds, da)
+            series = list(ds["series"].values) if "series" in da.dims else [None]
+            for j, s in enumerate(series):
+                y = da.sel(series=s) if s is not None else da
+                c = np.asarray((cert.sel(series=s) if s is not None and "series" in cert.dims else cert).values)
+                if dims:
+                    x = ds[dims[0]].values
+                else:                                # one value per series: drawn at its index
+                    x, y = np.array([j]), np.atleast_1d(y.values)
+                c = np.broadcast_to(c, np.shape(y))
+                n0 = len(ax.lines)
+                name = labels.get(s) if s is not None else None
+                lab = None if run == "main" else (f"{name}" if name else None)
+                if len(plotted(spec, ds)) > 1 and run == "variant":
+                    lab = f"{P.axis_label(var, ds, data.model)}" + (f", {name}" if name else "")
+                ln = P.line(ax, x, np.asarray(y, dtype=float), c, label=lab, color=P.color(i + j),
+                            ls="--" if run == "main" else "-")
+                ln.set_gid(f"{p}:{var}:{s}:{run}")
+                if run == "main":
+                    for extra in ax.lines[n0:]:
+                        extra.set_alpha(MAIN_STYLE["alpha"])
+                        extra.set_linewidth(MAIN_STYLE["lw"])
+        i += len(series)
+    var, dims = plotted(spec, variant.panels[p])[0]
+    P.labels(ax, dims[0] if dims else None, var, variant)
+    P.panel_letter(ax, p)
+    P.legend(ax)
+
+
+def _map_panel(ax, p, kind, s, main, variant):
+    spec = variant.record["panels"][p]
+    var, dims = plotted(spec, variant.panels[p])[0]
+    x, y = (spec["x"], spec["y"]) if {spec.get("x"), spec.get("y")} == set(dims[:2]) else dims[:2]
+    pick = (lambda da: da.sel(series=s)) if s is not None else (lambda da: da)
+    if kind == "map":
+        ds = variant.panels[p]
+        da = _reduce(pick(ds[var]), spec).transpose(x, y)
+        cert = pick(_certified(ds, ds[var])).transpose(x, y).values if "certified" in ds else None
+        m = P.density(ax, ds[x].values, ds[y].values, da.values, cert, label=P.axis_label(var, ds, variant.model))
+        m.set_gid(f"{p}:{var}:{s}:variant")
+        P.panel_letter(ax, p if s is None else f"{p} ({s})")
+    else:
+        d = difference(main.panels[p], variant.panels[p], join="inner")
+        da = _reduce(pick(d[var]), spec).transpose(x, y)
+        cert = None
+        if "certified_main" in d and "certified_variant" in d:
+            both = d["certified_main"].astype(bool) & d["certified_variant"].astype(bool)
+            extra = [dd for dd in both.dims if dd not in d[var].dims]
+            cert = pick(both.all(extra) if extra else both).transpose(x, y).values
+        m = P.density(ax, d[x].values, d[y].values, da.values, cert, diverging=True,
+                      label=f"Δ {P.axis_label(var, variant.panels[p], variant.model)}")
+        m.set_gid(f"{p}:{var}:{s}:difference")
+        ax.set_title("variant − main", loc="left", fontsize=8)
+    P.labels(ax, x, y, variant)
+
+
+def overlay(main: P.FigureData, variant: P.FigureData, main_run: str | None = None,
+            variant_run: str | None = None):
+    """The overlay figure of ``variant`` over ``main`` (two :class:`~qorepro.plotting.FigureData`
+    of one figure); returns ``(fig, axes)`` (mosaic key → axes)."""
+    P.apply_style()
+    main_run = main_run or main.record["run"]
+    variant_run = variant_run or variant.record["run"]
+    mosaic, what = _cells(main, variant)
+    fig, axes = P.figure(mosaic, width=2.7 * len(mosaic[0]) + 0.6, title=f"{variant.record['figure']}: run {variant_run} over run {main_run}")
+    for key, (p, kind, s) in what.items():
+        if kind == "line":
+            _line_panel(axes[key], p, main, variant)
+        else:
+            _map_panel(axes[key], p, kind, s, main, variant)
+    from matplotlib.lines import Line2D
+    style = [Line2D([], [], color="0.3", **{k: v for k, v in MAIN_STYLE.items() if k != "lw"},
+                    lw=MAIN_STYLE["lw"]), Line2D([], [], color="0.3", ls="-")]
+    fig.legend(style, [f"main run {main_run} (dashed, faded)", f"variant {variant_run} (solid, same colours)"],
+               loc="outside upper center", ncol=2, fontsize=7.5)
+    P.finish(fig)
+    return fig, axes
+
+
+def overlay_files(main_dir: str, variant_dir: str, figure: str, pdf: str, png: str) -> None:
+    """Draw and save (vector PDF + PNG) the overlay of ``figure`` from two run folders
+    (``results/<run>``); a figure whose panels the variant shares with the main run (no
+    ``data/<figure>`` of its own) is read from the main run's folder."""
+    import matplotlib.pyplot as plt
+
+    def load(run_dir, fallback):
+        data_dir = os.path.join(run_dir, "data", figure)
+        if not os.path.isdir(data_dir):
+            data_dir = os.path.join(fallback, "data", figure)
+        return P.load_panels(data_dir, os.path.join(run_dir, "params", f"{figure}.json"))
+
+    main = load(main_dir, main_dir)
+    variant = load(variant_dir, main_dir)
+    fig, _ = overlay(main, variant)
+    P.save(fig, pdf, png)
+    plt.close(fig)
