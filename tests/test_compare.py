@@ -13,23 +13,30 @@ from qorepro.workflow.compare import CompareError, claims_diff, compare_runs, di
 from qorepro.workflow.provenance import data_checksums, open_verified, record_digest
 from qorepro.workflow.record import FigureSpec
 
-BEFORE = os.environ.get("QOREPRO_TINY_RUN", "/work/ref/before/results/test-tiny")
 FIGURES = ["fig1", "fig3"]
-pytestmark = pytest.mark.skipif(not os.path.isdir(os.path.join(BEFORE, "data", "fig3")),
-                                reason="needs the files of a tiny run (QOREPRO_TINY_RUN)")
 
 
-def _copy_run(dest, run, figures=FIGURES):
+@pytest.fixture(scope="session")
+def tiny_run(request):
+    """The tiny run's folder: the session's shared run (tests/shared_run.py), or an existing
+    copy named by QOREPRO_TINY_RUN (results/test-tiny of a tiny run of the same code)."""
+    given = os.environ.get("QOREPRO_TINY_RUN")
+    if given:
+        return given
+    return str(request.getfixturevalue("tiny_project") / "results" / "test-tiny")
+
+
+def _copy_run(src, dest, run, figures=FIGURES):
     """A run folder holding the tiny run's records, panels and claims table of ``figures``,
     its records renamed to ``run`` (the panel files are untouched: their digests exclude the name)."""
     for fig in figures:
-        shutil.copytree(os.path.join(BEFORE, "data", fig), os.path.join(dest, "data", fig))
-        rec = json.load(open(os.path.join(BEFORE, "params", f"{fig}.json")))
+        shutil.copytree(os.path.join(src, "data", fig), os.path.join(dest, "data", fig))
+        rec = json.load(open(os.path.join(src, "params", f"{fig}.json")))
         rec["run"] = run
         os.makedirs(os.path.join(dest, "params"), exist_ok=True)
         with open(os.path.join(dest, "params", f"{fig}.json"), "w") as fh:
             json.dump(rec, fh, sort_keys=True, indent=1)
-    shutil.copy(os.path.join(BEFORE, "claims.csv"), os.path.join(dest, "claims.csv"))
+    shutil.copy(os.path.join(src, "claims.csv"), os.path.join(dest, "claims.csv"))
     return str(dest)
 
 
@@ -55,14 +62,14 @@ def _perturb(run_dir, fig, panel, var, delta, **record_change):
 
 
 @pytest.fixture()
-def runs(tmp_path):
-    main = _copy_run(tmp_path / "test-tiny", "test-tiny")
-    return main, tmp_path
+def runs(tmp_path, tiny_run):
+    main = _copy_run(tiny_run, tmp_path / "test-tiny", "test-tiny")
+    return main, tmp_path, tiny_run
 
 
 def test_identical_variant_has_no_differences(runs):
-    main, tmp = runs
-    variant = _copy_run(tmp / "renamed", "renamed")
+    main, tmp, src = runs
+    variant = _copy_run(src, tmp / "renamed", "renamed")
     out = tmp / "compare" / "renamed"
     summary = compare_runs(main, variant, FIGURES, str(out))
     assert summary["figures"] == {"fig1": "shared", "fig3": "shared"}
@@ -99,7 +106,7 @@ def test_identical_variant_has_no_differences(runs):
 
 
 def test_a_changed_parameter_is_exactly_that_key(runs):
-    main, _ = runs
+    main, _, _ = runs
     rec = json.load(open(os.path.join(main, "params", "fig1.json")))
     changed = json.loads(json.dumps(rec))
     changed["parameters"]["kappa_m"] = 0.4
@@ -110,8 +117,8 @@ def test_a_changed_parameter_is_exactly_that_key(runs):
 
 
 def test_changed_run_params_diff_and_differences(runs):
-    main, tmp = runs
-    variant = _copy_run(tmp / "kappa", "kappa")
+    main, tmp, src = runs
+    variant = _copy_run(src, tmp / "kappa", "kappa")
     _perturb(variant, "fig1", "d", "S_Q", 0.01, kappa_m=0.4)
     out = tmp / "compare" / "kappa"
     summary = compare_runs(main, variant, FIGURES, str(out))
@@ -127,8 +134,8 @@ def test_changed_run_params_diff_and_differences(runs):
 
 
 def test_a_run_is_not_compared_with_itself(runs, tmp_path):
-    main, tmp = runs
-    for other in (main, _copy_run(tmp / "copy", "test-tiny")):
+    main, tmp, src = runs
+    for other in (main, _copy_run(src, tmp / "copy", "test-tiny")):
         with pytest.raises(CompareError) as e:
             compare_runs(main, other, FIGURES, str(tmp_path / "out"))
         assert "\n" not in str(e.value) and "itself" in str(e.value)
@@ -136,7 +143,7 @@ def test_a_run_is_not_compared_with_itself(runs, tmp_path):
 
 
 def test_grids_that_differ_are_refused_or_intersected(runs):
-    main, _ = runs
+    main, _, _ = runs
     m = open_verified(os.path.join(main, "data", "fig1", "d.nc"))
     v = m.isel(Delta_a=[1])
     with pytest.raises(CompareError) as e:
@@ -183,8 +190,8 @@ def test_overlay_draws_the_two_runs_panel_data(runs):
 
     from qorepro import compare_plot, plotting
 
-    main, tmp = runs
-    variant = _copy_run(tmp / "kappa", "kappa")
+    main, tmp, src = runs
+    variant = _copy_run(src, tmp / "kappa", "kappa")
     _perturb(variant, "fig1", "d", "S_Q", 0.01, kappa_m=0.4)
     _perturb(variant, "fig3", "a", "S_Q", -0.02, kappa_m=0.4)
     for fig, line_panel, map_panel in (("fig1", "d", None), ("fig3", "c", "a")):
@@ -221,8 +228,8 @@ def test_panel_diff_writes_cf_metadata(runs, tmp_path):
     from qorepro.workflow import cf
     from qorepro.workflow.compare import write_panel_diff
 
-    main, tmp = runs
-    variant = _copy_run(tmp / "renamed", "renamed")
+    main, tmp, src = runs
+    variant = _copy_run(src, tmp / "renamed", "renamed")
     ds = panel_diff(os.path.join(main, "data", "fig3", "a.nc"), os.path.join(variant, "data", "fig3", "a.nc"))
     cf.conform(ds)
     path = write_panel_diff(ds, str(tmp_path / "a.nc"))
