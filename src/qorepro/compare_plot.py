@@ -31,6 +31,8 @@ _COMPONENT_DIMS = ("k", "state", "row", "col", "mrow", "mcol")
 MAIN_STYLE = {"ls": "--", "alpha": 0.45, "lw": 0.9}
 #: cells per row of the overlay figure (a line panel takes one, a map panel two)
 ROW_CELLS = 4
+#: a row of line panels is at least this many cells wide (a lone panel is not stretched)
+LINE_COLS = 3
 
 
 def _numeric(da) -> bool:
@@ -43,12 +45,8 @@ def plotted(spec: dict, ds) -> list[tuple[str, tuple]]:
     factor for a revival panel) that the file holds as numbers; failing that, the first
     numeric variable over the panel's axes (or time)."""
     axes = {spec.get("x"), spec.get("y"), spec.get("over"), "t"} - {None}
-    names = []
-    if spec.get("kind") == "revival" and "revival" in ds:
-        names = ["revival"]
-    for v in spec.get("variables") or []:
-        if names:
-            break
+    names = ["revival"] if spec.get("kind") == "revival" and "revival" in ds else []
+    for v in [] if names else spec.get("variables") or []:
         if spec.get("traces") and f"{v}_t" in ds:
             names.append(f"{v}_t")
         elif v in ds and _numeric(ds[v]):
@@ -85,7 +83,8 @@ def _certified(ds, da):
 
 
 def _cells(main, variant) -> tuple[list, dict]:
-    """Mosaic rows and, per mosaic key, (panel, kind, series): kind 'line', 'map' or 'diff'."""
+    """The mosaic (rows, or blocks of rows), per mosaic key (panel, kind, series) with kind
+    'line', 'map' or 'diff', and the widest row's number of cells."""
     cells, what = [], {}
     for p, spec in variant.record["panels"].items():
         if p not in main.panels:
@@ -102,16 +101,20 @@ def _cells(main, variant) -> tuple[list, dict]:
         else:
             cells.append([p])
             what[p] = (p, "line", None)
-    rows, row = [], []
+    # consecutive panels of one kind share a block (a subfigure with its own column widths, so
+    # that a line panel is not squeezed to a map's column); each block packed into rows
+    blocks, prev = [], None
     for c in cells:
-        if len(row) + len(c) > ROW_CELLS:
-            rows.append(row)
-            row = []
-        row += c
-    if row:
-        rows.append(row)
-    width = max(len(r) for r in rows)
-    return [r + ["."] * (width - len(r)) for r in rows], what
+        kind = len(c)
+        if kind != prev or len(blocks[-1][-1]) + len(c) > ROW_CELLS:
+            if kind != prev:
+                blocks.append([])
+            blocks[-1].append([])
+        blocks[-1][-1] += c
+        prev = kind
+    width = max(LINE_COLS, *(len(r) for b in blocks for r in b))
+    mosaic = [[r + ["."] * (max(LINE_COLS, *(len(x) for x in b)) - len(r)) for r in b] for b in blocks]
+    return (mosaic if len(mosaic) > 1 else mosaic[0]), what, width
 
 
 def _line_panel(ax, p, main, variant):
@@ -162,7 +165,8 @@ def _map_panel(ax, p, kind, s, main, variant):
         cert = pick(_certified(ds, ds[var])).transpose(x, y).values if "certified" in ds else None
         m = P.density(ax, ds[x].values, ds[y].values, da.values, cert, label=P.axis_label(var, ds, variant.model))
         m.set_gid(f"{p}:{var}:{s}:variant")
-        P.panel_letter(ax, p if s is None else f"{p} ({s})")
+        several = "series" in ds.dims and ds.sizes["series"] > 1
+        P.panel_letter(ax, f"{p} ({s})" if several else p)
     else:
         d = difference(main.panels[p], variant.panels[p], join="inner")
         da = _reduce(pick(d[var]), spec).transpose(x, y)
@@ -185,8 +189,8 @@ def overlay(main: P.FigureData, variant: P.FigureData, main_run: str | None = No
     P.apply_style()
     main_run = main_run or main.record["run"]
     variant_run = variant_run or variant.record["run"]
-    mosaic, what = _cells(main, variant)
-    fig, axes = P.figure(mosaic, width=2.7 * len(mosaic[0]) + 0.6, title=f"{variant.record['figure']}: run {variant_run} over run {main_run}")
+    mosaic, what, ncols = _cells(main, variant)
+    fig, axes = P.figure(mosaic, width=2.7 * ncols + 0.6)
     for key, (p, kind, s) in what.items():
         if kind == "line":
             _line_panel(axes[key], p, main, variant)
@@ -196,7 +200,8 @@ def overlay(main: P.FigureData, variant: P.FigureData, main_run: str | None = No
     style = [Line2D([], [], color="0.3", **{k: v for k, v in MAIN_STYLE.items() if k != "lw"},
                     lw=MAIN_STYLE["lw"]), Line2D([], [], color="0.3", ls="-")]
     fig.legend(style, [f"main run {main_run} (dashed, faded)", f"variant {variant_run} (solid, same colours)"],
-               loc="outside upper center", ncol=2, fontsize=7.5)
+               loc="outside upper center", ncol=2, fontsize=7.5,
+               title=f"{variant.record['figure']}: run {variant_run} over run {main_run}", title_fontsize=8.5)
     P.finish(fig)
     return fig, axes
 
