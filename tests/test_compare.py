@@ -70,6 +70,7 @@ def runs(tmp_path, tiny_run):
 def test_identical_variant_has_no_differences(runs):
     main, tmp, src = runs
     variant = _copy_run(src, tmp / "renamed", "renamed")
+    shutil.rmtree(os.path.join(variant, "data", "fig3"))       # shared: its panels are the main run's
     out = tmp / "compare" / "renamed"
     summary = compare_runs(main, variant, FIGURES, str(out))
     assert summary["figures"] == {"fig1": "shared", "fig3": "shared"}
@@ -237,3 +238,5 @@ def test_panel_diff_writes_cf_metadata(runs, tmp_path):
     assert all("long_name" in back[v].attrs for v in back.variables)
     assert back["S_Q"].attrs["long_name"].startswith("variant minus main run")
     assert not os.path.exists(path + ".part")
+    from test_cf import cf_errors
+    assert cf_errors(path) == []

@@ -385,14 +385,17 @@ def _run_name(run_dir: str, figures) -> str:
     return os.path.basename(os.path.normpath(run_dir))
 
 
-def compare_runs(main_dir: str, variant_dir: str, figures, out_dir: str, join: str = "inner") -> dict:
+def compare_runs(main_dir: str, variant_dir: str, figures, out_dir: str, join: str = "inner",
+                 data_dirs: dict | None = None) -> dict:
     """Compare the variant run in ``variant_dir`` (``results/<run>``) with the main run in
     ``main_dir`` for ``figures`` and write to ``out_dir`` (``results/compare/<run>``):
     ``params_diff.{csv,md}``, ``claims_diff.{csv,md}`` (where both runs have a ``claims.csv``),
     ``data/<figure>/<panel>.nc`` and ``summary.json``.
 
-    A figure the variant does not compute itself (its record has the main run's content and its
-    panel files are not in ``variant_dir``) is compared with the main run's files — its
+    ``data_dirs`` (run → figure → folder) names where a run's panels of a figure are when they
+    are not in its own ``data/<figure>`` (a run that reuses another run's panels; the workflow's
+    ``data_run``).  A figure the variant does not compute itself (its record has the main run's
+    content and its panel files are nowhere else) is compared with the main run's files — its
     differences are zero by construction and it is listed as shared.  A panel whose grids cannot
     be compared is listed under ``refused`` with its one-line reason.  A figure without a record
     in either run is listed under ``missing``.  Comparing a run with itself raises
@@ -418,8 +421,10 @@ def compare_runs(main_dir: str, variant_dir: str, figures, out_dir: str, join: s
             if pname not in sv.panels:
                 summary["refused"][f"{fig}/{pname}"] = "the variant has no such panel"
                 continue
-            pm = os.path.join(main_dir, "data", fig, f"{pname}.nc")
-            pv = os.path.join(variant_dir, "data", fig, f"{pname}.nc")
+            where = {run: (data_dirs or {}).get(run, {}).get(fig, os.path.join(d, "data", fig))
+                     for run, d in ((main_run, main_dir), (variant_run, variant_dir))}
+            pm = os.path.join(where[main_run], f"{pname}.nc")
+            pv = os.path.join(where[variant_run], f"{pname}.nc")
             if not os.path.exists(pv) and record_digest(sm) == record_digest(sv):
                 pv = pm                    # data shared with the main run
             try:
