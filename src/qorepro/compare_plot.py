@@ -18,12 +18,13 @@ with :func:`qorepro.plotting.load_panels` (provenance checked).  Every drawn cur
 from __future__ import annotations
 
 import os
+import textwrap
 
 import numpy as np
 import xarray as xr
 
 from . import plotting as P
-from .workflow.compare import difference
+from .workflow.compare import CompareError, difference
 
 #: dimensions that index a quantity's components rather than sweep a parameter
 _COMPONENT_DIMS = ("k", "state", "row", "col", "mrow", "mcol")
@@ -168,7 +169,13 @@ def _map_panel(ax, p, kind, s, main, variant):
         several = "series" in ds.dims and ds.sizes["series"] > 1
         P.panel_letter(ax, f"{p} ({s})" if several else p)
     else:
-        d = difference(main.panels[p], variant.panels[p], join="inner")
+        try:
+            d = difference(main.panels[p], variant.panels[p], join="inner")
+        except CompareError as e:
+            ax.text(0.5, 0.5, "no difference map:\n" + textwrap.fill(str(e), 40), transform=ax.transAxes,
+                    ha="center", va="center", fontsize=6.5, color="0.3")
+            ax.set_axis_off()
+            return
         da = _reduce(pick(d[var]), spec).transpose(x, y)
         cert = None
         if "certified_main" in d and "certified_variant" in d:
@@ -182,11 +189,25 @@ def _map_panel(ax, p, kind, s, main, variant):
     P.labels(ax, x, y, variant)
 
 
+def same_units(main: P.FigureData, variant: P.FigureData):
+    """Both runs' frequency axes in the same units: where one run plots them in MHz
+    (``plot.physical_units``) and the other in units of ω₁, the other is rescaled with its own
+    ω₁ (:func:`qorepro.plotting.load_panels` rescales each run by its own record)."""
+    phys = [bool(d.record.get("plot", {}).get("physical_units")) for d in (main, variant)]
+    if phys[0] == phys[1]:
+        return main, variant
+    fix = main if phys[1] else variant
+    rec = {**fix.record, "plot": {**fix.record.get("plot", {}), "physical_units": True}}
+    fixed = P.FigureData(rec, {k: P._physical(ds, rec) for k, ds in fix.panels.items()}, fix.stability)
+    return (fixed, variant) if fix is main else (main, fixed)
+
+
 def overlay(main: P.FigureData, variant: P.FigureData, main_run: str | None = None,
             variant_run: str | None = None):
     """The overlay figure of ``variant`` over ``main`` (two :class:`~qorepro.plotting.FigureData`
     of one figure); returns ``(fig, axes)`` (mosaic key → axes)."""
     P.apply_style()
+    main, variant = same_units(main, variant)
     main_run = main_run or main.record["run"]
     variant_run = variant_run or variant.record["run"]
     mosaic, what, ncols = _cells(main, variant)

@@ -198,7 +198,9 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
     (None without an error bar).  Error-bar keys are not listed as quantities of their own."""
     main, fm = _read_claims(main_claims_csv)
     var, fv = _read_claims(variant_claims_csv)
-    methods = [c for c in METHOD_COLUMNS if c in fm and c in fv]
+    # a method column counts where both tables have it and some claim of either run used it
+    methods = [c for c in METHOD_COLUMNS if c in fm and c in fv
+               and any(r.get(c) for rows in (main, var) for r in rows.values())]
     rows = []
     for cid, a in main.items():
         if cid not in var:
@@ -228,13 +230,16 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
             "only_main": [c for c in main if c not in var], "only_variant": [c for c in var if c not in main]}
 
 
-def _num(v) -> str:
+def _num(v, digits: int | None = None) -> str:
+    """A number for the tables: in full (CSV), or to ``digits`` significant digits (Markdown)."""
     if v is None:
         return ""
     if v is ABSENT:
         return "(absent)"
     if _is_number(v):
-        return repr(float(v)) if isinstance(v, float) else str(v)
+        if isinstance(v, float):
+            return f"{v:.{digits}g}" if digits else repr(v)
+        return str(v)
     return _cell(v)
 
 
@@ -262,10 +267,9 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
     lines = [f"# How the claims moved — run `{variant_run}` against `{main_run}`", "",
              f"{len(diff['claims'])} claims evaluated in both runs; {len(flipped)} flipped"
              + (f": {', '.join(r['id'] for r in flipped)}" if flipped else "") + "."]
-    for what, ids in (("only in", diff["only_main"]), ("only in", diff["only_variant"])):
+    for run, ids in ((main_run, diff["only_main"]), (variant_run, diff["only_variant"])):
         if ids:
-            run = main_run if ids is diff["only_main"] else variant_run
-            lines.append(f"Evaluated {what} `{run}`: {', '.join(ids)}.")
+            lines.append(f"Evaluated only in `{run}` (datasets outside the other run's scope): {', '.join(ids)}.")
     lines += ["", "| id | source | flipped | " + " | ".join(f"{m} ({main_run} → {variant_run})" for m in methods)
               + " |", "|---|---|---|" + "---|" * len(methods)]
     for r in diff["claims"]:
@@ -282,8 +286,8 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
               "|---|---|---|---|---|---|---|"]
     for r in diff["claims"]:
         for n in r["numbers"]:
-            lines.append(f"| {r['id']} | {_md(n['quantity'])} | {_num(n['main'])} | {_num(n['variant'])} | "
-                         f"{_num(n['delta'])} | {_num(n['error_bar'])} | "
+            lines.append(f"| {r['id']} | {_md(n['quantity'])} | {_md(_num(n['main']))} | "
+                         f"{_md(_num(n['variant']))} | {_num(n['delta'], 4)} | {_num(n['error_bar'], 3)} | "
                          f"{'' if n['exceeds'] is None else ('**yes**' if n['exceeds'] else 'no')} |")
     write_text(md_path, "\n".join(lines) + "\n")
 
