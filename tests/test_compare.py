@@ -240,3 +240,33 @@ def test_panel_diff_writes_cf_metadata(runs, tmp_path):
     assert not os.path.exists(path + ".part")
     from test_cf import cf_errors
     assert cf_errors(path) == []
+
+
+def test_overlay_puts_both_runs_in_the_variants_units(runs):
+    """A variant plotted in MHz (plot.physical_units) and a main run in units of ω₁: both runs'
+    curves in MHz, each scaled by its own ω₁, and the difference map made on the computed grid."""
+    from matplotlib.collections import QuadMesh
+
+    from qorepro import compare_plot, plotting
+
+    main, tmp, src = runs
+    variant = _copy_run(src, tmp / "mhz", "mhz")
+    rpath = os.path.join(variant, "params", "fig3.json")
+    rec = json.load(open(rpath))
+    rec["plot"] = {**rec.get("plot", {}), "physical_units": True}
+    json.dump(rec, open(rpath, "w"))
+    assert record_diff(os.path.join(main, "params", "fig3.json"), rpath) == []
+    data = {who: plotting.load_panels(os.path.join(d, "data", "fig3"), os.path.join(d, "params", "fig3.json"))
+            for who, d in (("main", main), ("variant", variant))}
+    f, _ = compare_plot.overlay(data["main"], data["variant"])
+    f1 = rec["parameters"]["omega1_MHz"]
+    raw = xr.load_dataset(os.path.join(main, "data", "fig3", "c.nc"))
+    lines = {ln.get_gid(): ln for ax in f.axes for ln in ax.get_lines() if ln.get_gid()}
+    s = str(raw["series"].values[0])
+    ok = np.isfinite(raw["S_Q"].sel(series=s).values)
+    for who in ("main", "variant"):
+        np.testing.assert_allclose(lines[f"c:S_Q:{s}:{who}"].get_xdata(), raw["Delta_m"].values[ok] * f1, rtol=1e-15)
+    meshes = {m.get_gid(): m for ax in f.axes for m in ax.collections if isinstance(m, QuadMesh)}
+    sa = str(xr.load_dataset(os.path.join(main, "data", "fig3", "a.nc"))["series"].values[0])
+    diff = np.ma.filled(meshes[f"a:S_Q:{sa}:difference"].get_array(), np.nan)
+    assert np.all((diff == 0) | np.isnan(diff)) and np.isfinite(diff).any()

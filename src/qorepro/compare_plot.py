@@ -150,7 +150,7 @@ def _line_panel(ax, p, main, variant):
                         extra.set_linewidth(MAIN_STYLE["lw"])
         i += len(series)
     var, dims = plotted(spec, variant.panels[p])[0]
-    P.labels(ax, dims[0] if dims else None, var, variant)
+    _labels(ax, dims[0] if dims else None, var, variant.panels[p], variant.model)
     P.panel_letter(ax, p)
     P.legend(ax)
 
@@ -170,7 +170,9 @@ def _map_panel(ax, p, kind, s, main, variant):
         P.panel_letter(ax, f"{p} ({s})" if several else p)
     else:
         try:
-            d = difference(main.panels[p], variant.panels[p], join="inner")
+            d = difference(_pipeline_units(main, p), _pipeline_units(variant, p), join="inner")
+            d = d.assign_coords({c: d[c] * variant.record["parameters"]["omega1_MHz"]
+                                 for c in (x, y) if variant.panels[p][c].attrs.get("physical")})
         except CompareError as e:
             ax.text(0.5, 0.5, "no difference map:\n" + textwrap.fill(str(e), 40), transform=ax.transAxes,
                     ha="center", va="center", fontsize=6.5, color="0.3")
@@ -186,7 +188,27 @@ def _map_panel(ax, p, kind, s, main, variant):
                       label=f"Δ {P.axis_label(var, variant.panels[p], variant.model)}")
         m.set_gid(f"{p}:{var}:{s}:difference")
         ax.set_title("variant − main", loc="left", fontsize=8)
-    P.labels(ax, x, y, variant)
+    _labels(ax, x, y, variant.panels[p], variant.model)
+
+
+def _labels(ax, x, y, ds, model):
+    """Axis labels from the panel's own dataset (a coordinate in MHz says so), log scale where
+    the quantity is."""
+    for name, setl, sets in ((x, ax.set_xlabel, ax.set_xscale), (y, ax.set_ylabel, ax.set_yscale)):
+        if name:
+            setl(P.axis_label(name, ds, model))
+            if name in P.LOG_AXES:
+                sets("log")
+
+
+def _pipeline_units(data: P.FigureData, p: str):
+    """Panel ``p`` with the frequency coordinates that :func:`qorepro.plotting.load_panels` put
+    in MHz back in the pipeline's units (ω₁): the record's axis values, exactly as computed, so
+    two runs' grids compare as computed."""
+    ds, axes = data.panels[p], data.record["panels"][p].get("axes", {})
+    back = {c: np.asarray(axes[c], dtype=float) for c in ds.coords
+            if ds[c].attrs.get("physical") and c in axes and len(axes[c]) == ds.sizes[c]}
+    return ds.assign_coords({c: (c, v, ds[c].attrs) for c, v in back.items()})
 
 
 def same_units(main: P.FigureData, variant: P.FigureData):
