@@ -196,7 +196,8 @@ def _labels(ax, x, y, ds, model):
     the quantity is."""
     for name, setl, sets in ((x, ax.set_xlabel, ax.set_xscale), (y, ax.set_ylabel, ax.set_yscale)):
         if name:
-            setl(P.axis_label(name, ds, model))
+            base = name[:-2] if name.endswith("_t") and name not in P.model_labels(model) else name
+            setl(P.axis_label(base, ds, model))
             if name in P.LOG_AXES:
                 sets("log")
 
@@ -249,20 +250,36 @@ def overlay(main: P.FigureData, variant: P.FigureData, main_run: str | None = No
     return fig, axes
 
 
-def overlay_files(main_dir: str, variant_dir: str, figure: str, pdf: str, png: str) -> None:
+def overlay_files(main_dir: str, variant_dir: str, figure: str, pdf: str, png: str,
+                  data_dirs: dict | None = None) -> None:
     """Draw and save (vector PDF + PNG) the overlay of ``figure`` from two run folders
-    (``results/<run>``); a figure whose panels the variant shares with the main run (no
-    ``data/<figure>`` of its own) is read from the main run's folder."""
+    (``results/<run>``).  A run's panels are read from ``data_dirs[run][figure]`` where given
+    (a run that reuses another run's panels), else from its own ``data/<figure>``, else — a
+    variant that shares the figure with the main run — from the main run's."""
     import matplotlib.pyplot as plt
 
-    def load(run_dir, fallback):
-        data_dir = os.path.join(run_dir, "data", figure)
-        if not os.path.isdir(data_dir):
-            data_dir = os.path.join(fallback, "data", figure)
-        return P.load_panels(data_dir, os.path.join(run_dir, "params", f"{figure}.json"))
+    from .workflow.record import FigureSpec
 
-    main = load(main_dir, main_dir)
-    variant = load(variant_dir, main_dir)
-    fig, _ = overlay(main, variant)
+    def load(run_dir):
+        rec = os.path.join(run_dir, "params", f"{figure}.json")
+        run = FigureSpec.load(rec).run
+        data_dir = (data_dirs or {}).get(run, {}).get(figure, os.path.join(run_dir, "data", figure))
+        if not os.path.isdir(data_dir):
+            data_dir = os.path.join(main_dir, "data", figure)
+        return P.load_panels(data_dir, rec)
+
+    fig, _ = overlay(load(main_dir), load(variant_dir))
     P.save(fig, pdf, png)
     plt.close(fig)
+
+
+def overlay_runs(main_dir: str, variant_dir: str, figures, out_dir: str, data_dirs: dict | None = None) -> list:
+    """The overlay of every figure of ``figures`` that both runs have a record of, as
+    ``out_dir/<figure>.pdf`` and ``.png`` (``results/compare/<run>/figures``); returns the PNGs."""
+    out = []
+    for fig in figures:
+        if all(os.path.exists(os.path.join(d, "params", f"{fig}.json")) for d in (main_dir, variant_dir)):
+            png = os.path.join(out_dir, f"{fig}.png")
+            overlay_files(main_dir, variant_dir, fig, os.path.join(out_dir, f"{fig}.pdf"), png, data_dirs)
+            out.append(png)
+    return out
