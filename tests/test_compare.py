@@ -270,3 +270,13 @@ def test_overlay_puts_both_runs_in_the_variants_units(runs):
     sa = str(xr.load_dataset(os.path.join(main, "data", "fig3", "a.nc"))["series"].values[0])
     diff = np.ma.filled(meshes[f"a:S_Q:{sa}:difference"].get_array(), np.nan)
     assert np.all((diff == 0) | np.isnan(diff)) and np.isfinite(diff).any()
+
+
+def test_a_panel_one_run_did_not_compute_is_listed_not_compared(runs):
+    main, tmp, src = runs
+    variant = _copy_run(src, tmp / "kappa", "kappa")
+    _perturb(variant, "fig1", "d", "S_Q", 0.01, kappa_m=0.4)
+    os.remove(os.path.join(variant, "data", "fig1", "c.nc"))
+    summary = compare_runs(main, variant, ["fig1"], str(tmp / "out"))
+    assert summary["missing"] == ["fig1/c"] and "fig1/c" in summary["refused"]
+    assert summary["panels"] == [os.path.join("data", "fig1", "d.nc")]

@@ -401,8 +401,9 @@ def compare_runs(main_dir: str, variant_dir: str, figures, out_dir: str, join: s
     ``data_run``).  A figure the variant does not compute itself (its record has the main run's
     content and its panel files are nowhere else) is compared with the main run's files — its
     differences are zero by construction and it is listed as shared.  A panel whose grids cannot
-    be compared is listed under ``refused`` with its one-line reason.  A figure without a record
-    in either run is listed under ``missing``.  Comparing a run with itself raises
+    be compared, or that one run has not computed, is listed under ``refused`` with its one-line
+    reason.  A figure without a record in either run, and a panel without its file, is listed
+    under ``missing``.  Comparing a run with itself raises
     :class:`CompareError`.  Returns the summary."""
     figures = list(figures)
     main_run, variant_run = _run_name(main_dir, figures), _run_name(variant_dir, figures)
@@ -431,6 +432,11 @@ def compare_runs(main_dir: str, variant_dir: str, figures, out_dir: str, join: s
             pv = os.path.join(where[variant_run], f"{pname}.nc")
             if not os.path.exists(pv) and record_digest(sm) == record_digest(sv):
                 pv = pm                    # data shared with the main run
+            absent = [f for f in (pm, pv) if not os.path.exists(f)]
+            if absent:
+                summary["missing"].append(f"{fig}/{pname}")
+                summary["refused"][f"{fig}/{pname}"] = f"no panel file {absent[0]} (not computed in that run)"
+                continue
             try:
                 ds = panel_diff(pm, pv, sm, sv, join)
             except CompareError as e:
