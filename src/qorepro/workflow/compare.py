@@ -135,7 +135,8 @@ def write_params_diff(diffs: dict, identity: list, csv_path: str, md_path: str,
     shared = [f for f, rows in diffs.items() if not rows]
     changed = [f for f, rows in diffs.items() if rows]
     lines = [f"# What changed — run `{variant_run}` against `{main_run}`", ""]
-    lines += [f"- {k}: `{_cell(a)}` → `{_cell(b)}`" for k, a, b in identity]
+    lines += [f"- {k}: `{_cell(a)}` → `{_cell(b)}`" if not _same(a, b) else f"- {k}: `{_cell(a)}` (both)"
+              for k, a, b in identity]
     lines += ["", f"Figures the variant changes: {', '.join(changed) or 'none'}.  ",
               f"Figures it shares with `{main_run}` (same content, same numbers): {', '.join(shared) or 'none'}.", ""]
     for fig in changed:
