@@ -102,7 +102,7 @@ import jax.random as jr
 import lineax as lx
 import numpy as np
 
-from . import backend  # noqa: F401  (float64)
+from . import backend, rk  # noqa: F401  (backend: float64)
 from .settings import ATTRACTORS, SDE_SOLVERS, SolverSettings, TWASettings
 
 
@@ -156,6 +156,100 @@ def point_keys(seed: int, point_ids) -> jax.Array:
     return jax.vmap(lambda i: jr.fold_in(base, i))(jnp.asarray(point_ids, dtype=jnp.uint32))
 
 
+# --------------------------------------------------------------------------- trajectory streams
+_U64 = jnp.uint64
+_GAMMA = 0x9E3779B97F4A7C15                    # 2⁶⁴/φ, SplitMix64's increment
+#: counter of the initial Wigner sample (steps use counters step·(d/2) + pair, far below)
+_INIT_COUNTER = 1 << 62
+
+
+def _mix(z):
+    """SplitMix64's finaliser (Stafford's mix13): a bijective avalanche hash of uint64."""
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def _sm(z):
+    """One SplitMix64 output for state z: mix(z + γ) (so that 0 does not map to 0)."""
+    return _mix(z + _U64(_GAMMA))
+
+
+def trajectory_keys(seed: int, point_ids, m: int) -> jax.Array:
+    """One 64-bit key per (point, trajectory), laid out as (N·M,) point-major:
+    k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p has the same key,
+    hence the same random path, whatever M and the batch are — a larger M extends the
+    ensemble, never replaces it."""
+    pts = jnp.asarray(np.asarray(point_ids, dtype=np.uint64))
+    base = _sm(_sm(_U64(seed)) ^ pts)                                  # (N,)
+    return _sm(base[:, None] ^ jnp.arange(m, dtype=_U64)[None, :]).reshape(-1)
+
+
+def trajectory_normals(keys, counter, d: int):
+    """d standard normals per trajectory for the (traced) integer ``counter``: shape (d, len(keys)).
+
+    Counter-based: pair j of components (2j, 2j+1) takes the 64-bit hash
+    mix(key + sm(counter·d/2 + j)), whose two 24-bit halves give uniforms v ∈ (−1, 1) (odd
+    multiples of 2⁻²⁴, symmetric) and the normals √2 erf⁻¹(v) — computed in float32 (24-bit
+    uniforms: tails to ±5.3σ), returned as float64.  One hash per two normals and no key
+    splitting; a step's increments depend only on (trajectory key, step)."""
+    h = d // 2
+    c = _sm(jnp.asarray(counter).astype(_U64) * _U64(h) + jnp.arange(h, dtype=_U64))   # (h,)
+    o = _mix(keys[None, :] + c[:, None])                                # (h, K)
+    halves = jnp.stack([o >> _U64(40), (o >> _U64(8)) & _U64(0xFFFFFF)], axis=1)      # (h, 2, K)
+    v = (2 * halves.astype(jnp.int32) + (1 - (1 << 24))).astype(jnp.float32) * np.float32(2.0**-24)
+    z = np.float32(math.sqrt(2.0)) * jax.lax.erf_inv(v)
+    return z.reshape(d, -1).astype(jnp.float64)
+
+
+@functools.cache
+def _rk_program(model, method: str, n: int, m: int, n_rec: int, i_rec: int, i_win: int, stride: int):
+    """The compiled ensemble run, fixed-step explicit Runge–Kutta (:mod:`qorepro.rk`, diffrax's
+    tableaux) with additive noise, for n points × m trajectories (cached per shape).
+
+    Per step [t, t + h] with the increment ΔW = √h ξ (ξ from :func:`trajectory_normals` at the
+    global step index), every stage sees the vector field f(y) + σ ΔW/h: the stage increments are
+    k_i = f(y_i) h + σ ΔW, exactly diffrax's ``MultiTerm(ODETerm, ControlTerm)`` step of the same
+    tableau (additive noise: Itô = Stratonovich).  Records every ``stride`` steps: moments from
+    record ``i_rec``, the trajectories' mechanical quadratures from record ``i_win``."""
+    d = 2 * model.n_modes
+    j, k = model.mechanical_modes
+    mech = jnp.array([2 * j, 2 * j + 1, 2 * k, 2 * k + 1])
+
+    def moments(y):
+        z = y.reshape(d, n, m)
+        return z.mean(axis=-1), jnp.einsum("anm,bnm->abn", z, z) / m
+
+    @jax.jit
+    def run(c_rep, x0, sigma, tkeys, dt):
+        def one(i, y):
+            inc = sigma * trajectory_normals(tkeys, i, d) / jnp.sqrt(dt)       # σ ΔW / h
+            return rk.step(lambda z: model.wigner_drift(z, c_rep) + inc, y, dt, method)
+
+        def advance(y, start, count):
+            return jax.lax.fori_loop(start, start + count, one, y)
+
+        y = advance(x0, 0, i_rec * stride)
+
+        def before(y, r):                                     # records i_rec … i_win − 1
+            return advance(y, r * stride, stride), moments(y)
+
+        y, m_a = jax.lax.scan(before, y, jnp.arange(i_rec, i_win))
+
+        def within(y, r):                                     # records i_win + 1 … end
+            y = advance(y, (r - 1) * stride, stride)
+            return y, (moments(y), y[mech].reshape(4, n, m))
+
+        first = (moments(y), y[mech].reshape(4, n, m))
+        y, (m_b, mech_b) = jax.lax.scan(within, y, jnp.arange(i_win + 1, i_rec + n_rec + 1))
+        cat = lambda a, one_, b: jnp.concatenate([a, one_[None], b])   # noqa: E731
+        m1 = cat(m_a[0], first[0][0], m_b[0])
+        m2 = cat(m_a[1], first[0][1], m_b[1])
+        return (m1, m2), jnp.concatenate([first[1][None], mech_b])
+
+    return run
+
+
 @functools.cache
 def _program(model, solver_name: str, n: int, m: int, n_steps: int, n_rec: int, i_rec: int,
              i_win: int, stride: int):
@@ -194,15 +288,31 @@ def _program(model, solver_name: str, n: int, m: int, n_steps: int, n_rec: int, 
     return run
 
 
+#: the ensemble kernels: ``rk`` (default for the solvers with a tableau in :mod:`qorepro.rk`):
+#: per-(point, trajectory) counter-based streams and the engine's fixed-step RK loop;
+#: ``diffrax``: ``diffeqsolve`` with per-point threefry increments (:class:`PointBrownian`) —
+#: the kernel before issue 18, kept for the SRK solvers of the convergence table and as the
+#: reference of ``benchmarks/bench_twa.py``.
+KERNELS = ("auto", "rk", "diffrax")
+
+
 def simulate(model, params, initial=None, settings: SolverSettings = SolverSettings(),
-             twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False) -> dict:
+             twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False,
+             kernel: str = "auto") -> dict:
     """The truncated-Wigner ensemble of every point of a batched parameter set.
 
     ``point_ids`` (default 0 … N−1) name the points for their random keys: give a point the
-    same id and it gets the same ensemble in any batch.  Returns a dict of per-point arrays
-    (first axis = point): see :func:`summarise`; with ``traces`` also ``t_tau`` and the
-    ensemble ``S_Q_t``, ``S_C_t`` from t = 0.
+    same id and it gets the same ensemble in any batch.  With the ``rk`` kernel (``auto`` picks
+    it for tsit5/dopri5/dopri8) trajectory i of a point is also the same path whatever M is.
+    Returns a dict of per-point arrays (first axis = point): see :func:`summarise`; with
+    ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0.
     """
+    if kernel not in KERNELS:
+        raise ValueError(f"unknown TWA kernel {kernel!r}; choose one of {KERNELS}")
+    if kernel == "auto":
+        kernel = "rk" if twa.solver in rk.METHODS else "diffrax"
+    if kernel == "rk" and twa.solver not in rk.METHODS:
+        raise ValueError(f"the rk kernel needs a Runge–Kutta tableau ({sorted(rk.METHODS)}), not {twa.solver!r}")
     c = model.coefficients(params)
     n, m = c.n, twa.trajectories
     d = 2 * model.n_modes
@@ -211,15 +321,19 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
                          f"({settings.samples_per_tau})")
     initial = initial if initial is not None else model.Initial()
     point_ids = np.arange(n) if point_ids is None else np.asarray(point_ids)
-    keys = point_keys(twa.seed, point_ids)
     # initial Wigner samples: mean = the coherent amplitudes, Cov(x) = V0/2 (vacuum: ¼)
     x_mean = initial.as_real(n)                                          # (d, n)
     V0 = initial.covariance(n)                                           # (n, d, d)
     if np.any(V0 - np.einsum("nii->ni", V0)[..., None] * np.eye(d) != 0):
         raise ValueError("the initial covariance must be diagonal")
-    init_keys = jax.vmap(lambda kk: jr.fold_in(kk, np.uint32(2**32 - 1)))(keys)
-    z = jax.vmap(lambda kk: jr.normal(kk, (d, m)))(init_keys)            # (n, d, m)
-    x0 = x_mean.T[:, :, None] + np.sqrt(np.einsum("nii->ni", V0) / 2)[:, :, None] * np.asarray(z)
+    if kernel == "rk":
+        keys = trajectory_keys(twa.seed, point_ids, m)                  # (n·m,)
+        z = np.asarray(trajectory_normals(keys, _INIT_COUNTER, d)).reshape(d, n, m).transpose(1, 0, 2)
+    else:
+        keys = point_keys(twa.seed, point_ids)
+        init_keys = jax.vmap(lambda kk: jr.fold_in(kk, np.uint32(2**32 - 1)))(keys)
+        z = np.asarray(jax.vmap(lambda kk: jr.normal(kk, (d, m)))(init_keys))   # (n, d, m)
+    x0 = x_mean.T[:, :, None] + np.sqrt(np.einsum("nii->ni", V0) / 2)[:, :, None] * z
     x0 = np.moveaxis(x0, 0, 1).reshape(d, n * m)
     Q = np.asarray(model.diffusion_matrix(c))                            # (d, d, n)
     q = np.einsum("iin->in", Q)
@@ -231,7 +345,10 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     stride = twa.steps_per_tau // settings.samples_per_tau
     i_end, i_win = settings.sample(settings.t_end_tau), settings.sample(settings.window_tau[0])
     i_rec = 0 if traces else i_win
-    run = _program(model, twa.solver, n, m, i_end * stride, i_end - i_rec, i_rec, i_win, stride)
+    if kernel == "rk":
+        run = _rk_program(model, twa.solver, n, m, i_end - i_rec, i_rec, i_win, stride)
+    else:
+        run = _program(model, twa.solver, n, m, i_end * stride, i_end - i_rec, i_rec, i_win, stride)
     (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
     t_tau = np.arange(i_rec, i_end + 1) / settings.samples_per_tau
     out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m)
