@@ -188,18 +188,29 @@ def trajectory_keys(seed: int, point_ids, m: int) -> jax.Array:
 def trajectory_normals(keys, counter, d: int):
     """d standard normals per trajectory for the (traced) integer ``counter``: shape (d, len(keys)).
 
-    Counter-based: pair j of components (2j, 2j+1) takes the 64-bit hash
-    mix(key + sm(counter·d/2 + j)), whose two 24-bit halves give uniforms v ∈ (−1, 1) (odd
-    multiples of 2⁻²⁴, symmetric) and the normals √2 erf⁻¹(v) — computed in float32 (24-bit
-    uniforms: tails to ±5.3σ), returned as float64.  One hash per two normals and no key
-    splitting; a step's increments depend only on (trajectory key, step)."""
+    Counter-based: pair j of normals (rows j and j + d/2) takes the 64-bit hash
+    o = mix(key + sm(counter·d/2 + j)); its bits 40–63 and 8–31 give the uniforms
+    u = (k + ½)2⁻²⁴ ∈ (0, 1) and w = (k' + ½)2⁻²⁴ − ½ ∈ (−½, ½), and Box–Muller the two normals
+    √(−2 ln u) (cos 2πw, sin 2πw).  In float32 (24-bit uniforms: |z| ≤ 5.9), returned as
+    float64; cos and sin of θ = 2πw from the half angle φ = πw ∈ (−π/2, π/2), whose Taylor
+    polynomials (to φ¹¹, φ¹²) are exact to float32 rounding there (remainders < 10⁻⁹):
+    cos θ = cos²φ − sin²φ, sin θ = 2 sin φ cos φ.  (XLA's float32 erf⁻¹, jax.random.normal's
+    transform, and its cos/sin cost 2–3× more per normal on a CPU; ``benchmarks/bench_twa.py``.)
+    One hash per two normals and no key splitting; a step's increments depend only on
+    (trajectory key, step)."""
     h = d // 2
     c = _sm(jnp.asarray(counter).astype(_U64) * _U64(h) + jnp.arange(h, dtype=_U64))   # (h,)
     o = _mix(keys[None, :] + c[:, None])                                # (h, K)
-    halves = jnp.stack([o >> _U64(40), (o >> _U64(8)) & _U64(0xFFFFFF)], axis=1)      # (h, 2, K)
-    v = (2 * halves.astype(jnp.int32) + (1 - (1 << 24))).astype(jnp.float32) * np.float32(2.0**-24)
-    z = np.float32(math.sqrt(2.0)) * jax.lax.erf_inv(v)
-    return z.reshape(d, -1).astype(jnp.float64)
+    f32 = jnp.float32
+    u = ((o >> _U64(40)).astype(jnp.int32).astype(f32) + 0.5) * 2.0**-24
+    w = (((o >> _U64(8)) & _U64(0xFFFFFF)).astype(jnp.int32).astype(f32) + 0.5) * 2.0**-24 - 0.5
+    phi = math.pi * w
+    p2 = phi * phi
+    sin = phi * (1 + p2 * (-1 / 6 + p2 * (1 / 120 + p2 * (-1 / 5040 + p2 * (1 / 362880 + p2 * (-1 / 39916800))))))
+    cos = 1 + p2 * (-1 / 2 + p2 * (1 / 24 + p2 * (-1 / 720 + p2 * (1 / 40320 + p2 * (-1 / 3628800
+                                                                                  + p2 / 479001600)))))
+    r = jnp.sqrt(-2 * jnp.log(u))
+    return jnp.concatenate([r * (cos * cos - sin * sin), r * (2 * sin * cos)]).astype(jnp.float64)
 
 
 @functools.cache
