@@ -74,3 +74,60 @@ def test_fixed_seed_reproduces_and_a_point_does_not_depend_on_its_batch():
     np.testing.assert_allclose(one["S_Q"][0], a["S_Q"][2], rtol=1e-12)
     other = run(p, tw=TWASettings(trajectories=256, seed=7))
     assert not np.array_equal(other["S_Q"], a["S_Q"])
+
+
+# --------------------------------------------------------------------------- issue 18: rk kernel
+def test_a_larger_ensemble_extends_the_smaller_one_bit_for_bit():
+    """Trajectory i of a point is the same path whatever M (and the batch): the first 64
+    trajectories of an M = 256 run equal an M = 64 run, sample for sample."""
+    p = L.LaiParams(K=np.array([0.0, -2e-5]))
+    s = SolverSettings(t_end_tau=6, window_tau=(4, 6))
+    small = run(p, settings=s, tw=TWASettings(trajectories=64), samples=True)["mechanics"]
+    large = run(p, settings=s, tw=TWASettings(trajectories=256), samples=True)["mechanics"]
+    assert small.shape == large[..., :64].shape
+    np.testing.assert_array_equal(small, large[..., :64])
+    alone = run(L.LaiParams(K=-2e-5), settings=s, tw=TWASettings(trajectories=128), point_ids=[1],
+                samples=True)["mechanics"]
+    np.testing.assert_array_equal(alone[0], large[1, ..., :128])
+    assert not np.array_equal(large[0, ..., 64:128], large[0, ..., :64])   # new trajectories are new
+
+
+def test_trajectory_normals_are_standard_normal_and_independent():
+    """The counter-based stream: mean 0, variance 1, no skew or excess kurtosis, KS against
+    N(0, 1), uncorrelated across components, trajectories and consecutive steps."""
+    from scipy import stats
+
+    keys = twa.trajectory_keys(20251122, np.arange(4), 1024)
+    z = np.stack([np.asarray(twa.trajectory_normals(keys, i, 8)) for i in range(64)])   # (64, 8, 4096)
+    flat = z.ravel()
+    n = flat.size                                                    # 2.1 M
+    assert abs(flat.mean()) < 4 / np.sqrt(n)
+    assert abs(flat.var() - 1) < 4 * np.sqrt(2 / n)
+    assert abs(stats.skew(flat)) < 4 * np.sqrt(6 / n)
+    assert abs(stats.kurtosis(flat)) < 4 * np.sqrt(24 / n)
+    assert stats.kstest(flat[::7], "norm").pvalue > 1e-3
+    per = z.shape[0] * z.shape[2]
+    c_comp = np.corrcoef(z.transpose(1, 0, 2).reshape(8, -1))
+    assert np.abs(c_comp - np.eye(8)).max() < 5 / np.sqrt(per)
+    lag = (z[1:] * z[:-1]).mean()                                    # consecutive steps
+    assert abs(lag) < 5 / np.sqrt(z[1:].size)
+    nb = (z[:, :, 1:] * z[:, :, :-1]).mean()                         # neighbouring trajectories
+    assert abs(nb) < 5 / np.sqrt(z[:, :, 1:].size)
+
+
+def test_rk_kernel_agrees_with_the_diffrax_kernel_at_the_baseline_points():
+    """The three baseline points (K = 0, ∓2×10⁻⁵) as the pipeline runs them (200 τ, window
+    [180, 200] τ, M = 512): the rk kernel (new random stream) and the diffrax kernel agree on
+    S_Q, S_C within 3 combined error bars and on the in-phase fraction within 4 binomial σ."""
+    p = L.LaiParams(K=np.array([0.0, -2e-5, 2e-5]))
+    s = SolverSettings()
+    tw = TWASettings(trajectories=512)
+    new = run(p, settings=s, tw=tw, kernel="rk")
+    old = run(p, settings=s, tw=tw, kernel="diffrax")
+    for k in ("S_Q", "S_C"):
+        err = np.hypot(new[k + "_err"], old[k + "_err"])
+        assert np.all(np.abs(new[k] - old[k]) < 3 * err), (k, new[k], old[k], err)
+    f_new, f_old = new["census"], old["census"]
+    pooled = (f_new + f_old) / 2
+    sd = np.sqrt(np.maximum(pooled * (1 - pooled), 1 / 512) * 2 / 512)
+    assert np.all(np.abs(f_new - f_old) < 4 * sd)

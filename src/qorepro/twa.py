@@ -309,14 +309,16 @@ KERNELS = ("auto", "rk", "diffrax")
 
 def simulate(model, params, initial=None, settings: SolverSettings = SolverSettings(),
              twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False,
-             kernel: str = "auto") -> dict:
+             kernel: str = "auto", samples: bool = False) -> dict:
     """The truncated-Wigner ensemble of every point of a batched parameter set.
 
     ``point_ids`` (default 0 … N−1) name the points for their random keys: give a point the
     same id and it gets the same ensemble in any batch.  With the ``rk`` kernel (``auto`` picks
     it for tsit5/dopri5/dopri8) trajectory i of a point is also the same path whatever M is.
     Returns a dict of per-point arrays (first axis = point): see :func:`summarise`; with
-    ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0.
+    ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0; with ``samples``
+    also ``mechanics``: every trajectory's mechanical quadratures over the window, shape
+    (n, W, 4, M) (Re β₁, Im β₁, Re β₂, Im β₂) — the input of :mod:`qorepro.ensemble`.
     """
     if kernel not in KERNELS:
         raise ValueError(f"unknown TWA kernel {kernel!r}; choose one of {KERNELS}")
@@ -365,6 +367,8 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m)
     if traces:
         out["t_tau"] = t_tau
+    if samples:
+        out["mechanics"] = np.moveaxis(np.asarray(mech), 2, 0)
     return out
 
 
