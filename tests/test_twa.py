@@ -59,9 +59,11 @@ def test_agrees_with_the_gaussian_method_where_the_linearisation_holds():
 
 
 def test_error_bar_shrinks_like_one_over_sqrt_M():
-    p = L.LaiParams(K=-2e-5)
-    small = run(p, tw=TWASettings(trajectories=256))["S_Q_err"][0]
-    large = run(p, tw=TWASettings(trajectories=1024))["S_Q_err"][0]
+    """Four independent ensembles of the same point (the 16-group jackknife error of one
+    ensemble scatters by ~18 %, a ratio of two by ~26 %: averaged over four, by ~13 %)."""
+    p = L.LaiParams(K=np.full(4, -2e-5))
+    small = run(p, tw=TWASettings(trajectories=256))["S_Q_err"].mean()
+    large = run(p, tw=TWASettings(trajectories=1024))["S_Q_err"].mean()
     assert 1.4 < small / large < 2.9          # √4 = 2 expected; the jackknife error is itself noisy
 
 
