@@ -69,18 +69,26 @@ against the exact Gaussian covariance).
 
 Numerics
 --------
-diffrax's SDE machinery: ``MultiTerm(ODETerm(drift), ControlTerm(√(Q/2) diag, Brownian))``
-at a fixed step.  The noise is additive (Itô = Stratonovich), so an explicit Runge–Kutta
-method applies with the Brownian increment entering its stages; the default is diffrax's
-``Tsit5`` at 32 steps per τ: its 5th-order drift keeps the mechanical frequencies (and with
-them the sideband resonances Δ ≈ −ω) right, where the additive-noise SRKs ``ShARK``/``SRA1``
-and ``Heun`` (2nd-order drift) shift them by ~(hω)²/6 and need ≥ 96 steps/τ — see the
-convergence table in the README.  For the damped oscillator the stationary variance of this
-scheme is exact to O((γh)²).  All trajectories of all points of a batch are one state of
-shape (8, N·M).  The Brownian increments (and the
-space-time Lévy area the solver needs) of each point derive from that point's own key —
-``fold_in(fold_in(seed, point index), step index)`` — so a point's ensemble does not depend on
-the batch or chunk it is computed in, and a rerun is bit-identical on the same backend.
+The default (``rk``) kernel integrates dx = f_W(x) dt + σ dW with the engine's fixed-step
+explicit Runge–Kutta loop (:mod:`qorepro.rk`, diffrax's ``Tsit5`` tableau at 32 steps per τ):
+within a step every stage sees f_W + σ ΔW/h, i.e. the stage increments are f_W(y_i) h + σ ΔW —
+the same scheme as diffrax's ``MultiTerm(ODETerm(drift), ControlTerm(σ, Brownian))`` with an
+ODE tableau (additive noise: Itô = Stratonovich), without diffeqsolve's per-step machinery.  Its
+5th-order drift keeps the mechanical frequencies (and with them the sideband resonances
+Δ ≈ −ω) right, where the additive-noise SRKs ``ShARK``/``SRA1`` and ``Heun`` (2nd-order drift)
+shift them by ~(hω)²/6 and need ≥ 96 steps/τ — see the convergence table in the README.  For
+the damped oscillator the stationary variance of this scheme is exact to O((γh)²).  All
+trajectories of all points of a batch are one state of shape (8, N, M).
+
+Random numbers are counter-based per *trajectory*: trajectory i of point p has the 64-bit key
+sm(sm(sm(seed) ⊕ p) ⊕ i) (SplitMix64), and its increments at step s are Box–Muller normals of
+hashes of (key, s) (:func:`trajectory_normals`).  So a point's ensemble depends neither on the
+batch or chunk it is computed in nor on M — trajectory i is the same path in an M = 64 and an
+M = 2048 run (a larger M extends the ensemble) — and a rerun is bit-identical on the same
+backend.  The ``diffrax`` kernel (``kernel="diffrax"``, and for the SRK solvers) is the one
+before: ``diffeqsolve`` with per-point increments from ``fold_in(fold_in(seed, point), step)``
+(:class:`PointBrownian`); it is batch- but not M-independent.  ``benchmarks/bench_twa.py``
+times both; ``benchmarks/results/twa_profile.md`` has the breakdown.
 
 Per point (:func:`simulate`): the ensemble S_Q(t) = 1/(Var X₋ + Var Y₋) (trajectory variances,
 unbiased), its late-window mean and a delete-one-group jackknife error bar (the trajectories
@@ -228,19 +236,19 @@ def _rk_program(model, method: str, n: int, m: int, n_rec: int, i_rec: int, i_wi
     mech = jnp.array([2 * j, 2 * j + 1, 2 * k, 2 * k + 1])
 
     def moments(y):
-        z = y.reshape(d, n, m)
-        return z.mean(axis=-1), jnp.einsum("anm,bnm->abn", z, z) / m
+        return y.mean(axis=-1), jnp.einsum("anm,bnm->abn", y, y) / m
 
     @jax.jit
-    def run(c_rep, x0, sigma, tkeys, dt):
+    def run(c_pt, x0, sigma, tkeys, dt):
+        # state (d, n, m); coefficients (n, 1) and σ (d, n, 1) broadcast over the trajectories
         def one(i, y):
-            inc = sigma * trajectory_normals(tkeys, i, d) / jnp.sqrt(dt)       # σ ΔW / h
-            return rk.step(lambda z: model.wigner_drift(z, c_rep) + inc, y, dt, method)
+            inc = (sigma / jnp.sqrt(dt)) * trajectory_normals(tkeys, i, d).reshape(d, n, m)   # σ ΔW / h
+            return rk.step(lambda z: model.wigner_drift(z, c_pt) + inc, y, dt, method)
 
         def advance(y, start, count):
             return jax.lax.fori_loop(start, start + count, one, y)
 
-        y = advance(x0, 0, i_rec * stride)
+        y = advance(x0.reshape(d, n, m), 0, i_rec * stride)
 
         def before(y, r):                                     # records i_rec … i_win − 1
             return advance(y, r * stride, stride), moments(y)
@@ -249,9 +257,9 @@ def _rk_program(model, method: str, n: int, m: int, n_rec: int, i_rec: int, i_wi
 
         def within(y, r):                                     # records i_win + 1 … end
             y = advance(y, (r - 1) * stride, stride)
-            return y, (moments(y), y[mech].reshape(4, n, m))
+            return y, (moments(y), y[mech])
 
-        first = (moments(y), y[mech].reshape(4, n, m))
+        first = (moments(y), y[mech])
         y, (m_b, mech_b) = jax.lax.scan(within, y, jnp.arange(i_win + 1, i_rec + n_rec + 1))
         cat = lambda a, one_, b: jnp.concatenate([a, one_[None], b])   # noqa: E731
         m1 = cat(m_a[0], first[0][0], m_b[0])
@@ -352,17 +360,19 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     q = np.einsum("iin->in", Q)
     if np.any(np.abs(Q - np.eye(d)[:, :, None] * q[None]) > 0):
         raise ValueError("TWA needs additive diagonal noise (a diagonal diffusion matrix)")
-    sigma = np.repeat(np.sqrt(q / 2), m, axis=1)                         # (d, n·m)
-    c_rep = type(c)(*(np.repeat(np.asarray(v, dtype=float), m) for v in c))
     dt = 2 * math.pi / twa.steps_per_tau
     stride = twa.steps_per_tau // settings.samples_per_tau
     i_end, i_win = settings.sample(settings.t_end_tau), settings.sample(settings.window_tau[0])
     i_rec = 0 if traces else i_win
     if kernel == "rk":
         run = _rk_program(model, twa.solver, n, m, i_end - i_rec, i_rec, i_win, stride)
+        c_pt = type(c)(*(np.broadcast_to(np.asarray(v, dtype=float), (n,)).reshape(n, 1) for v in c))
+        (m1, m2), mech = run(c_pt, x0, np.sqrt(q / 2)[:, :, None], keys, dt)
     else:
         run = _program(model, twa.solver, n, m, i_end * stride, i_end - i_rec, i_rec, i_win, stride)
-    (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
+        sigma = np.repeat(np.sqrt(q / 2), m, axis=1)                     # (d, n·m)
+        c_rep = type(c)(*(np.repeat(np.asarray(v, dtype=float), m) for v in c))
+        (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
     t_tau = np.arange(i_rec, i_end + 1) / settings.samples_per_tau
     out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m)
     if traces:
