@@ -81,17 +81,20 @@ def test_fixed_seed_reproduces_and_a_point_does_not_depend_on_its_batch():
 # --------------------------------------------------------------------------- issue 18: rk kernel
 def test_a_larger_ensemble_extends_the_smaller_one_bit_for_bit():
     """Trajectory i of a point is the same path whatever M (and the batch): the first 64
-    trajectories of an M = 256 run equal an M = 64 run, sample for sample."""
+    trajectories of an M = 256 run equal an M = 64 run, sample for sample, and a block of
+    trajectories 64 … 255 run on its own is the rest of the M = 256 run."""
     p = L.LaiParams(K=np.array([0.0, -2e-5]))
     s = SolverSettings(t_end_tau=6, window_tau=(4, 6))
-    small = run(p, settings=s, tw=TWASettings(trajectories=64), samples=True)["mechanics"]
+    small = run(p, settings=s, tw=TWASettings(trajectories=64), samples=True)["mechanics"]     # (W, 4, n, M)
     large = run(p, settings=s, tw=TWASettings(trajectories=256), samples=True)["mechanics"]
     assert small.shape == large[..., :64].shape
     np.testing.assert_array_equal(small, large[..., :64])
+    rest = run(p, settings=s, tw=TWASettings(trajectories=192), samples=True, first_trajectory=64)["mechanics"]
+    np.testing.assert_array_equal(np.concatenate([small, rest], axis=-1), large)
     alone = run(L.LaiParams(K=-2e-5), settings=s, tw=TWASettings(trajectories=128), point_ids=[1],
                 samples=True)["mechanics"]
-    np.testing.assert_array_equal(alone[0], large[1, ..., :128])
-    assert not np.array_equal(large[0, ..., 64:128], large[0, ..., :64])   # new trajectories are new
+    np.testing.assert_array_equal(alone[:, :, 0], large[:, :, 1, :128])
+    assert not np.array_equal(large[..., 64:128], large[..., :64])      # new trajectories are new
 
 
 def test_trajectory_normals_are_standard_normal_and_independent():

@@ -183,14 +183,15 @@ def _sm(z):
     return _mix(z + _U64(_GAMMA))
 
 
-def trajectory_keys(seed: int, point_ids, m: int) -> jax.Array:
-    """One 64-bit key per (point, trajectory), laid out as (N·M,) point-major:
-    k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p has the same key,
-    hence the same random path, whatever M and the batch are — a larger M extends the
-    ensemble, never replaces it."""
+def trajectory_keys(seed: int, point_ids, m: int, first: int = 0) -> jax.Array:
+    """One 64-bit key per (point, trajectory) for trajectories first … first + m − 1, laid out
+    as (N·M,) point-major: k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p
+    has the same key, hence the same random path, whatever M and the batch are — a larger M
+    extends the ensemble, never replaces it."""
     pts = jnp.asarray(np.asarray(point_ids, dtype=np.uint64))
     base = _sm(_sm(_U64(seed)) ^ pts)                                  # (N,)
-    return _sm(base[:, None] ^ jnp.arange(m, dtype=_U64)[None, :]).reshape(-1)
+    idx = jnp.arange(first, first + m, dtype=_U64)
+    return _sm(base[:, None] ^ idx[None, :]).reshape(-1)
 
 
 def trajectory_normals(keys, counter, d: int):
@@ -317,7 +318,7 @@ KERNELS = ("auto", "rk", "diffrax")
 
 def simulate(model, params, initial=None, settings: SolverSettings = SolverSettings(),
              twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False,
-             kernel: str = "auto", samples: bool = False) -> dict:
+             kernel: str = "auto", samples: bool = False, first_trajectory: int = 0) -> dict:
     """The truncated-Wigner ensemble of every point of a batched parameter set.
 
     ``point_ids`` (default 0 … N−1) name the points for their random keys: give a point the
@@ -326,12 +327,17 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     Returns a dict of per-point arrays (first axis = point): see :func:`summarise`; with
     ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0; with ``samples``
     also ``mechanics``: every trajectory's mechanical quadratures over the window, shape
-    (n, W, 4, M) (Re β₁, Im β₁, Re β₂, Im β₂) — the input of :mod:`qorepro.ensemble`.
+    (W, 4, n, M) (Re β₁, Im β₁, Re β₂, Im β₂; :func:`_minus` gives X₋, Y₋) — the input of
+    :mod:`qorepro.ensemble`.  ``first_trajectory`` (rk kernel) runs trajectories
+    first_trajectory … first_trajectory + M − 1 only: a block that extends an ensemble already
+    computed (its samples are the missing columns of the larger run, bit for bit).
     """
     if kernel not in KERNELS:
         raise ValueError(f"unknown TWA kernel {kernel!r}; choose one of {KERNELS}")
     if kernel == "auto":
         kernel = "rk" if twa.solver in rk.METHODS else "diffrax"
+    if first_trajectory and kernel != "rk":
+        raise ValueError("first_trajectory needs the rk kernel (per-trajectory streams)")
     if kernel == "rk" and twa.solver not in rk.METHODS:
         raise ValueError(f"the rk kernel needs a Runge–Kutta tableau ({sorted(rk.METHODS)}), not {twa.solver!r}")
     c = model.coefficients(params)
@@ -348,7 +354,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     if np.any(V0 - np.einsum("nii->ni", V0)[..., None] * np.eye(d) != 0):
         raise ValueError("the initial covariance must be diagonal")
     if kernel == "rk":
-        keys = trajectory_keys(twa.seed, point_ids, m)                  # (n·m,)
+        keys = trajectory_keys(twa.seed, point_ids, m, first_trajectory)   # (n·m,)
         z = np.asarray(trajectory_normals(keys, _INIT_COUNTER, d)).reshape(d, n, m).transpose(1, 0, 2)
     else:
         keys = point_keys(twa.seed, point_ids)
@@ -378,7 +384,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     if traces:
         out["t_tau"] = t_tau
     if samples:
-        out["mechanics"] = np.moveaxis(np.asarray(mech), 2, 0)
+        out["mechanics"] = np.asarray(mech)
     return out
 
 
