@@ -109,3 +109,31 @@ def test_rule_uses_prefixes_so_more_trajectories_extend_the_ensemble():
         m = out["M"][p]
         e = E.estimate(x[:, p:p + 1, :m], y[:, p:p + 1, :m], z=rule.z)
         assert e.value[0] == out["value"][p] and e.hi[0] == out["hi"][p]
+
+
+def test_adaptive_draws_only_the_open_points_and_matches_the_prefix_rule():
+    """Points far from the threshold stop at 64 trajectories; the sampler is asked for more
+    trajectories only of the points still open, each block continuing where the last ended."""
+    rng = np.random.default_rng(7)
+    W, n, M = 2, 40, 512
+    scale = np.where(np.arange(n) < 20, np.sqrt(0.5), np.sqrt(2.0))   # S_Q = 1 or 1/4
+    x = rng.normal(0, 1, (W, n, M)) * scale[None, :, None]
+    y = rng.normal(0, 1, (W, n, M)) * scale[None, :, None]
+    calls = []
+
+    def sample(pts, first, m):
+        calls.append((tuple(pts), first, m))
+        return x[:, pts, first:first + m], y[:, pts, first:first + m]
+
+    rule = E.SequentialRule(thresholds=(0.26,), m_min=64, m_max=512)
+    out = rule.adaptive(sample, n)
+    assert calls[0] == (tuple(range(n)), 0, 64)
+    assert [(c[1], c[2]) for c in calls] == [(0, 64), (64, 64), (128, 128), (256, 256)][:len(calls)]
+    for c_prev, c in zip(calls, calls[1:]):
+        assert set(c[0]) <= set(c_prev[0])                         # only open points extended
+    assert np.all(out["M"][:20] == 64) and np.all(out["region"][:20] == 1)
+    ref = rule.run(x, y)
+    for key in ("M", "region", "value", "lo", "hi"):
+        np.testing.assert_array_equal(out[key], ref[key])
+    for p in range(n):
+        np.testing.assert_array_equal(out["x"][p], x[:, p, :out["M"][p]])

@@ -161,20 +161,36 @@ class SequentialRule:
     def run(self, x, y, kind: str = "S_Q") -> dict:
         """The rule applied to the prefixes of ensembles of M_max trajectories, x, y of shape
         (W, n, M_max) — what a run that extends the ensemble block by block sees, since
-        trajectory i is the same path whatever M is.  Returns per point: ``M`` (trajectories
-        used), ``region`` (−1 undecided), ``value``, ``err``, ``lo``, ``hi`` at the stop."""
+        trajectory i is the same path whatever M is.  Same result as :meth:`adaptive`."""
         x, y = np.asarray(x, float), np.asarray(y, float)
-        n = x.shape[1]
+        return self.adaptive(lambda pts, first, m: (x[:, pts, first:first + m], y[:, pts, first:first + m]),
+                             x.shape[1], kind)
+
+    def adaptive(self, sample, n: int, kind: str = "S_Q") -> dict:
+        """Run the rule on n points, drawing trajectories block by block: ``sample(points,
+        first, m)`` returns the window samples X₋, Y₋ of shape (W, len(points), m) of
+        trajectories first … first + m − 1 of those points (e.g. :func:`qorepro.twa.simulate`
+        with ``point_ids=points, first_trajectory=first, samples=True``).  Only the points still
+        open are extended.  Returns per point: ``M`` (trajectories used), ``region`` (−1
+        undecided), ``value``, ``err``, ``lo``, ``hi`` at the stop, and ``x``, ``y``: lists of
+        each point's samples (W, M)."""
         out = {"M": np.full(n, self.sizes[-1]), "region": np.full(n, -1)}
         for key in ("value", "err", "lo", "hi"):
             out[key] = np.full(n, np.nan)
+        xs, ys = [None] * n, [None] * n
         open_ = np.ones(n, bool)
-        z = self.z
+        have, z = 0, self.z
         for m in self.sizes:
             idx = np.nonzero(open_)[0]
             if not idx.size:
                 break
-            est = estimate(x[:, idx, :m], y[:, idx, :m], kind, z)
+            bx, by = (np.asarray(v, float) for v in sample(idx, have, m - have))
+            X = bx if have == 0 else np.concatenate([np.stack([xs[p] for p in idx], 1), bx], -1)
+            Y = by if have == 0 else np.concatenate([np.stack([ys[p] for p in idx], 1), by], -1)
+            for j, p in enumerate(idx):
+                xs[p], ys[p] = X[:, j], Y[:, j]
+            have = m
+            est = estimate(X, Y, kind, z)
             stop = self.done(est) | (m == self.sizes[-1])
             sel = idx[stop]
             out["M"][sel] = m
@@ -182,4 +198,5 @@ class SequentialRule:
             for key in ("value", "err", "lo", "hi"):
                 out[key][sel] = getattr(est, key)[stop]
             open_[sel] = False
+        out["x"], out["y"] = xs, ys
         return out
