@@ -164,3 +164,13 @@ def test_adaptive_ensemble_on_the_rk_kernel_equals_the_rule_on_the_full_ensemble
     for q in range(3):
         np.testing.assert_array_equal(out["x"][q], full[0][:, q, :out["M"][q]])
         np.testing.assert_array_equal(out["y"][q], full[1][:, q, :out["M"][q]])
+
+
+def test_initial_sample_and_increments_use_distinct_random_numbers():
+    """The initial Wigner sample's counter never aliases a step's (a wrap modulo 2⁶⁴ would make
+    the first increment a copy of the initial fluctuation)."""
+    keys = twa.trajectory_keys(1, [0, 1], 64)
+    init = np.asarray(twa.trajectory_normals(keys, twa._INIT_COUNTER, 8))
+    for step in (0, 1, 6399):
+        z = np.asarray(twa.trajectory_normals(keys, step, 8))
+        assert abs(np.corrcoef(init.ravel(), z.ravel())[0, 1]) < 5 / np.sqrt(init.size)

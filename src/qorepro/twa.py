@@ -167,8 +167,10 @@ def point_keys(seed: int, point_ids) -> jax.Array:
 # --------------------------------------------------------------------------- trajectory streams
 _U64 = jnp.uint64
 _GAMMA = 0x9E3779B97F4A7C15                    # 2⁶⁴/φ, SplitMix64's increment
-#: counter of the initial Wigner sample (steps use counters step·(d/2) + pair, far below)
-_INIT_COUNTER = 1 << 62
+#: counter of the initial Wigner sample: the steps use counters 0 … n_steps − 1 (hashed as
+#: counter·(d/2) + pair, which must not wrap modulo 2⁶⁴ onto a step's: 2⁴⁰·(d/2) + pair does not
+#: for d < 2²⁴, and no run has 2⁴⁰ steps)
+_INIT_COUNTER = 1 << 40
 
 
 def _mix(z):
@@ -202,7 +204,7 @@ def trajectory_normals(keys, counter, d: int):
     u = (k + ½)2⁻²⁴ ∈ (0, 1) and w = (k' + ½)2⁻²⁴ − ½ ∈ (−½, ½), and Box–Muller the two normals
     √(−2 ln u) (cos 2πw, sin 2πw).  In float32 (24-bit uniforms: |z| ≤ 5.9), returned as
     float64; cos and sin of θ = 2πw from the half angle φ = πw ∈ (−π/2, π/2), whose Taylor
-    polynomials (to φ¹¹, φ¹²) are exact to float32 rounding there (remainders < 10⁻⁹):
+    polynomials (to φ¹¹, φ¹²) are exact to float32 rounding there (remainders ≤ 6×10⁻⁸):
     cos θ = cos²φ − sin²φ, sin θ = 2 sin φ cos φ.  (XLA's float32 erf⁻¹, jax.random.normal's
     transform, and its cos/sin cost 2–3× more per normal on a CPU; ``benchmarks/bench_twa.py``.)
     One hash per two normals and no key splitting; a step's increments depend only on
