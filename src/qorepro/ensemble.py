@@ -45,6 +45,11 @@ default α = 0.5 % keeps a margin for the intervals' small-M error: simulated wi
 on a threshold (every decision false), the rate is ≤ 1 % (``tests/test_ensemble.py``; at
 α = 1 % it measured 0.86 %, 43 of 5000 points).  The reported interval at the stop is the
 Bonferroni one, which stays valid after the data-dependent stop.
+
+:meth:`SequentialRule.adaptive` runs the rule drawing each block only for the points still
+open (with :func:`qorepro.twa.simulate`'s ``first_trajectory``, trajectory i is the same path in
+every block layout, so the result equals :meth:`SequentialRule.run` on an M_max ensemble's
+prefixes).
 """
 from __future__ import annotations
 
