@@ -69,18 +69,26 @@ against the exact Gaussian covariance).
 
 Numerics
 --------
-diffrax's SDE machinery: ``MultiTerm(ODETerm(drift), ControlTerm(√(Q/2) diag, Brownian))``
-at a fixed step.  The noise is additive (Itô = Stratonovich), so an explicit Runge–Kutta
-method applies with the Brownian increment entering its stages; the default is diffrax's
-``Tsit5`` at 32 steps per τ: its 5th-order drift keeps the mechanical frequencies (and with
-them the sideband resonances Δ ≈ −ω) right, where the additive-noise SRKs ``ShARK``/``SRA1``
-and ``Heun`` (2nd-order drift) shift them by ~(hω)²/6 and need ≥ 96 steps/τ — see the
-convergence table in the README.  For the damped oscillator the stationary variance of this
-scheme is exact to O((γh)²).  All trajectories of all points of a batch are one state of
-shape (8, N·M).  The Brownian increments (and the
-space-time Lévy area the solver needs) of each point derive from that point's own key —
-``fold_in(fold_in(seed, point index), step index)`` — so a point's ensemble does not depend on
-the batch or chunk it is computed in, and a rerun is bit-identical on the same backend.
+The default (``rk``) kernel integrates dx = f_W(x) dt + σ dW with the engine's fixed-step
+explicit Runge–Kutta loop (:mod:`qorepro.rk`, diffrax's ``Tsit5`` tableau at 32 steps per τ):
+within a step every stage sees f_W + σ ΔW/h, i.e. the stage increments are f_W(y_i) h + σ ΔW —
+the same scheme as diffrax's ``MultiTerm(ODETerm(drift), ControlTerm(σ, Brownian))`` with an
+ODE tableau (additive noise: Itô = Stratonovich), without diffeqsolve's per-step machinery.  Its
+5th-order drift keeps the mechanical frequencies (and with them the sideband resonances
+Δ ≈ −ω) right, where the additive-noise SRKs ``ShARK``/``SRA1`` and ``Heun`` (2nd-order drift)
+shift them by ~(hω)²/6 and need ≥ 96 steps/τ — see the convergence table in the README.  For
+the damped oscillator the stationary variance of this scheme is exact to O((γh)²).  All
+trajectories of all points of a batch are one state of shape (8, N, M).
+
+Random numbers are counter-based per *trajectory*: trajectory i of point p has the 64-bit key
+sm(sm(sm(seed) ⊕ p) ⊕ i) (SplitMix64), and its increments at step s are Box–Muller normals of
+hashes of (key, s) (:func:`trajectory_normals`).  So a point's ensemble depends neither on the
+batch or chunk it is computed in nor on M — trajectory i is the same path in an M = 64 and an
+M = 2048 run (a larger M extends the ensemble) — and a rerun is bit-identical on the same
+backend.  The ``diffrax`` kernel (``kernel="diffrax"``, and for the SRK solvers) is the one
+before: ``diffeqsolve`` with per-point increments from ``fold_in(fold_in(seed, point), step)``
+(:class:`PointBrownian`); it is batch- but not M-independent.  ``benchmarks/bench_twa.py``
+times both; ``benchmarks/results/twa_profile.md`` has the breakdown.
 
 Per point (:func:`simulate`): the ensemble S_Q(t) = 1/(Var X₋ + Var Y₋) (trajectory variances,
 unbiased), its late-window mean and a delete-one-group jackknife error bar (the trajectories
@@ -102,7 +110,7 @@ import jax.random as jr
 import lineax as lx
 import numpy as np
 
-from . import backend, measures  # noqa: F401  (backend: float64)
+from . import backend, measures, rk  # noqa: F401  (backend: float64)
 from .models.base import map_coefficients, n_points
 from .settings import ATTRACTORS, SDE_SOLVERS, SolverSettings, TWASettings
 
@@ -157,6 +165,114 @@ def point_keys(seed: int, point_ids) -> jax.Array:
     return jax.vmap(lambda i: jr.fold_in(base, i))(jnp.asarray(point_ids, dtype=jnp.uint32))
 
 
+# --------------------------------------------------------------------------- trajectory streams
+_U64 = jnp.uint64
+_GAMMA = 0x9E3779B97F4A7C15                    # 2⁶⁴/φ, SplitMix64's increment
+#: counter of the initial Wigner sample: the steps use counters 0 … n_steps − 1 (hashed as
+#: counter·(d/2) + pair, which must not wrap modulo 2⁶⁴ onto a step's: 2⁴⁰·(d/2) + pair does not
+#: for d < 2²⁴, and no run has 2⁴⁰ steps)
+_INIT_COUNTER = 1 << 40
+
+
+def _mix(z):
+    """SplitMix64's finaliser (Stafford's mix13): a bijective avalanche hash of uint64."""
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def _sm(z):
+    """One SplitMix64 output for state z: mix(z + γ) (so that 0 does not map to 0)."""
+    return _mix(z + _U64(_GAMMA))
+
+
+def trajectory_keys(seed: int, point_ids, m: int, first: int = 0) -> jax.Array:
+    """One 64-bit key per (point, trajectory) for trajectories first … first + m − 1, laid out
+    as (N·M,) point-major: k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p
+    has the same key, hence the same random path, whatever M and the batch are — a larger M
+    extends the ensemble, never replaces it."""
+    pts = jnp.asarray(np.asarray(point_ids, dtype=np.uint64))
+    base = _sm(_sm(_U64(seed)) ^ pts)                                  # (N,)
+    idx = jnp.arange(first, first + m, dtype=_U64)
+    return _sm(base[:, None] ^ idx[None, :]).reshape(-1)
+
+
+def trajectory_normals(keys, counter, d: int):
+    """d standard normals per trajectory for the (traced) integer ``counter``: shape (d, len(keys)).
+
+    Counter-based: pair j of normals (rows j and j + d/2) takes the 64-bit hash
+    o = mix(key + sm(counter·d/2 + j)); its bits 40–63 and 8–31 give the uniforms
+    u = (k + ½)2⁻²⁴ ∈ (0, 1) and w = (k' + ½)2⁻²⁴ − ½ ∈ (−½, ½), and Box–Muller the two normals
+    √(−2 ln u) (cos 2πw, sin 2πw).  In float32 (24-bit uniforms: |z| ≤ 5.9), returned as
+    float64; cos and sin of θ = 2πw from the half angle φ = πw ∈ (−π/2, π/2), whose Taylor
+    polynomials (to φ¹¹, φ¹²) are exact to float32 rounding there (remainders ≤ 6×10⁻⁸):
+    cos θ = cos²φ − sin²φ, sin θ = 2 sin φ cos φ.  (XLA's float32 erf⁻¹, jax.random.normal's
+    transform, and its cos/sin cost 2–3× more per normal on a CPU; ``benchmarks/bench_twa.py``.)
+    One hash per two normals and no key splitting; a step's increments depend only on
+    (trajectory key, step)."""
+    h = d // 2
+    c = _sm(jnp.asarray(counter).astype(_U64) * _U64(h) + jnp.arange(h, dtype=_U64))   # (h,)
+    o = _mix(keys[None, :] + c[:, None])                                # (h, K)
+    f32 = jnp.float32
+    u = ((o >> _U64(40)).astype(jnp.int32).astype(f32) + 0.5) * 2.0**-24
+    w = (((o >> _U64(8)) & _U64(0xFFFFFF)).astype(jnp.int32).astype(f32) + 0.5) * 2.0**-24 - 0.5
+    phi = math.pi * w
+    p2 = phi * phi
+    sin = phi * (1 + p2 * (-1 / 6 + p2 * (1 / 120 + p2 * (-1 / 5040 + p2 * (1 / 362880 + p2 * (-1 / 39916800))))))
+    cos = 1 + p2 * (-1 / 2 + p2 * (1 / 24 + p2 * (-1 / 720 + p2 * (1 / 40320 + p2 * (-1 / 3628800
+                                                                                  + p2 / 479001600)))))
+    r = jnp.sqrt(-2 * jnp.log(u))
+    return jnp.concatenate([r * (cos * cos - sin * sin), r * (2 * sin * cos)]).astype(jnp.float64)
+
+
+@functools.cache
+def _rk_program(model, method: str, n: int, m: int, n_rec: int, i_rec: int, i_win: int, stride: int):
+    """The compiled ensemble run, fixed-step explicit Runge–Kutta (:mod:`qorepro.rk`, diffrax's
+    tableaux) with additive noise, for n points × m trajectories (cached per shape).
+
+    Per step [t, t + h] with the increment ΔW = √h ξ (ξ from :func:`trajectory_normals` at the
+    global step index), every stage sees the vector field f(y) + σ ΔW/h: the stage increments are
+    k_i = f(y_i) h + σ ΔW, exactly diffrax's ``MultiTerm(ODETerm, ControlTerm)`` step of the same
+    tableau (additive noise: Itô = Stratonovich).  Records every ``stride`` steps: moments from
+    record ``i_rec``, the trajectories' mechanical quadratures from record ``i_win``."""
+    d = 2 * model.n_modes
+    j, k = model.mechanical_modes
+    mech = jnp.array([2 * j, 2 * j + 1, 2 * k, 2 * k + 1])
+
+    def moments(y):
+        return y.mean(axis=-1), jnp.einsum("anm,bnm->abn", y, y) / m
+
+    @jax.jit
+    def run(c_pt, x0, sigma, tkeys, dt):
+        # state (d, n, m); coefficients (n, 1) and σ (d, n, 1) broadcast over the trajectories
+        def one(i, y):
+            inc = (sigma / jnp.sqrt(dt)) * trajectory_normals(tkeys, i, d).reshape(d, n, m)   # σ ΔW / h
+            return rk.step(lambda z: model.wigner_drift(z, c_pt) + inc, y, dt, method)
+
+        def advance(y, start, count):
+            return jax.lax.fori_loop(start, start + count, one, y)
+
+        y = advance(x0.reshape(d, n, m), 0, i_rec * stride)
+
+        def before(y, r):                                     # records i_rec … i_win − 1
+            return advance(y, r * stride, stride), moments(y)
+
+        y, m_a = jax.lax.scan(before, y, jnp.arange(i_rec, i_win))
+
+        def within(y, r):                                     # records i_win + 1 … end
+            y = advance(y, (r - 1) * stride, stride)
+            return y, (moments(y), y[mech])
+
+        first = (moments(y), y[mech])
+        y, (m_b, mech_b) = jax.lax.scan(within, y, jnp.arange(i_win + 1, i_rec + n_rec + 1))
+        cat = lambda a, one_, b: jnp.concatenate([a, one_[None], b])   # noqa: E731
+        m1 = cat(m_a[0], first[0][0], m_b[0])
+        m2 = cat(m_a[1], first[0][1], m_b[1])
+        return (m1, m2), jnp.concatenate([first[1][None], mech_b])
+
+    return run
+
+
 @functools.cache
 def _program(model, solver_name: str, n: int, m: int, n_steps: int, n_rec: int, i_rec: int,
              i_win: int, stride: int):
@@ -195,15 +311,38 @@ def _program(model, solver_name: str, n: int, m: int, n_steps: int, n_rec: int, 
     return run
 
 
+#: the ensemble kernels: ``rk`` (default for the solvers with a tableau in :mod:`qorepro.rk`):
+#: per-(point, trajectory) counter-based streams and the engine's fixed-step RK loop;
+#: ``diffrax``: ``diffeqsolve`` with per-point threefry increments (:class:`PointBrownian`) —
+#: the kernel before issue 18, kept for the SRK solvers of the convergence table and as the
+#: reference of ``benchmarks/bench_twa.py``.
+KERNELS = ("auto", "rk", "diffrax")
+
+
 def simulate(model, params, initial=None, settings: SolverSettings = SolverSettings(),
-             twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False) -> dict:
+             twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False,
+             kernel: str = "auto", samples: bool = False, first_trajectory: int = 0) -> dict:
     """The truncated-Wigner ensemble of every point of a batched parameter set.
 
     ``point_ids`` (default 0 … N−1) name the points for their random keys: give a point the
-    same id and it gets the same ensemble in any batch.  Returns a dict of per-point arrays
-    (first axis = point): see :func:`summarise`; with ``traces`` also ``t_tau`` and the
-    ensemble ``S_Q_t``, ``S_C_t`` from t = 0.
+    same id and it gets the same ensemble in any batch.  With the ``rk`` kernel (``auto`` picks
+    it for tsit5/dopri5/dopri8) trajectory i of a point is also the same path whatever M is.
+    Returns a dict of per-point arrays (first axis = point): see :func:`summarise`; with
+    ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0; with ``samples``
+    also ``mechanics``: every trajectory's mechanical quadratures over the window, shape
+    (W, 4, n, M) (Re β₁, Im β₁, Re β₂, Im β₂; :func:`_minus` gives X₋, Y₋) — the input of
+    :mod:`qorepro.ensemble`.  ``first_trajectory`` (rk kernel) runs trajectories
+    first_trajectory … first_trajectory + M − 1 only: a block that extends an ensemble already
+    computed (its samples are the missing columns of the larger run, bit for bit).
     """
+    if kernel not in KERNELS:
+        raise ValueError(f"unknown TWA kernel {kernel!r}; choose one of {KERNELS}")
+    if kernel == "auto":
+        kernel = "rk" if twa.solver in rk.METHODS else "diffrax"
+    if first_trajectory and kernel != "rk":
+        raise ValueError("first_trajectory needs the rk kernel (per-trajectory streams)")
+    if kernel == "rk" and twa.solver not in rk.METHODS:
+        raise ValueError(f"the rk kernel needs a Runge–Kutta tableau ({sorted(rk.METHODS)}), not {twa.solver!r}")
     c = model.coefficients(params)
     n, m = n_points(c), twa.trajectories
     d = 2 * model.n_modes
@@ -212,33 +351,44 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
                          f"({settings.samples_per_tau})")
     initial = initial if initial is not None else model.Initial()
     point_ids = np.arange(n) if point_ids is None else np.asarray(point_ids)
-    keys = point_keys(twa.seed, point_ids)
     # initial Wigner samples: mean = the coherent amplitudes, Cov(x) = V0/2 (vacuum: ¼)
     x_mean = initial.as_real(n)                                          # (d, n)
     V0 = initial.covariance(n)                                           # (n, d, d)
     if np.any(V0 - np.einsum("nii->ni", V0)[..., None] * np.eye(d) != 0):
         raise ValueError("the initial covariance must be diagonal")
-    init_keys = jax.vmap(lambda kk: jr.fold_in(kk, np.uint32(2**32 - 1)))(keys)
-    z = jax.vmap(lambda kk: jr.normal(kk, (d, m)))(init_keys)            # (n, d, m)
-    x0 = x_mean.T[:, :, None] + np.sqrt(np.einsum("nii->ni", V0) / 2)[:, :, None] * np.asarray(z)
+    if kernel == "rk":
+        keys = trajectory_keys(twa.seed, point_ids, m, first_trajectory)   # (n·m,)
+        z = np.asarray(trajectory_normals(keys, _INIT_COUNTER, d)).reshape(d, n, m).transpose(1, 0, 2)
+    else:
+        keys = point_keys(twa.seed, point_ids)
+        init_keys = jax.vmap(lambda kk: jr.fold_in(kk, np.uint32(2**32 - 1)))(keys)
+        z = np.asarray(jax.vmap(lambda kk: jr.normal(kk, (d, m)))(init_keys))   # (n, d, m)
+    x0 = x_mean.T[:, :, None] + np.sqrt(np.einsum("nii->ni", V0) / 2)[:, :, None] * z
     x0 = np.moveaxis(x0, 0, 1).reshape(d, n * m)
     Q = np.asarray(model.diffusion_matrix(c))                            # (d, d, n)
     q = np.einsum("iin->in", Q)
     if np.any(np.abs(Q - np.eye(d)[:, :, None] * q[None]) > 0):
         raise ValueError("TWA needs additive diagonal noise (a diagonal diffusion matrix)")
-    sigma = np.repeat(np.sqrt(q / 2), m, axis=1)                         # (d, n·m)
-    c_rep = map_coefficients(lambda v: np.repeat(np.asarray(v, dtype=float), m), c)
     dt = 2 * math.pi / twa.steps_per_tau
     stride = twa.steps_per_tau // settings.samples_per_tau
     i_end, i_win = settings.sample(settings.t_end_tau), settings.sample(settings.window_tau[0])
     i_rec = 0 if traces else i_win
-    run = _program(model, twa.solver, n, m, i_end * stride, i_end - i_rec, i_rec, i_win, stride)
-    (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
+    if kernel == "rk":
+        run = _rk_program(model, twa.solver, n, m, i_end - i_rec, i_rec, i_win, stride)
+        c_pt = map_coefficients(lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).reshape(n, 1), c)
+        (m1, m2), mech = run(c_pt, x0, np.sqrt(q / 2)[:, :, None], keys, dt)
+    else:
+        run = _program(model, twa.solver, n, m, i_end * stride, i_end - i_rec, i_rec, i_win, stride)
+        sigma = np.repeat(np.sqrt(q / 2), m, axis=1)                     # (d, n·m)
+        c_rep = map_coefficients(lambda v: np.repeat(np.asarray(v, dtype=float), m), c)
+        (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
     t_tau = np.arange(i_rec, i_end + 1) / settings.samples_per_tau
     out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m,
                     model.mechanical_modes)
     if traces:
         out["t_tau"] = t_tau
+    if samples:
+        out["mechanics"] = np.asarray(mech)
     return out
 
 
