@@ -58,10 +58,12 @@ class Verdict:
     events: list                  # dicts: kind, branch, parameter, multipliers, max |nontrivial|
     walks: tuple                  # (from a towards b, from b towards a), Walk or None
     stable_at: tuple              # is the protocol's cycle stable at p_a, p_b
+    settled: tuple = (True, True)  # the protocol's window periodic at p_a, p_b (else a transient)
 
     def as_dict(self) -> dict:
         return {"index": self.index, "p": list(self.p), "S_Q": list(self.S_Q), "branches": list(self.branches),
                 "verdict": self.verdict, "events": self.events, "stable_at": list(self.stable_at),
+                "settled": list(self.settled),
                 "reached": [None if w is None else w.reached for w in self.walks]}
 
 
@@ -143,13 +145,15 @@ def verdict(ds: xr.Dataset, i: int) -> Verdict:
         v = "continuous"
     else:
         v = "basin_switch"
+    settled = tuple(bool(s) for s in ds["protocol_settled"].values[[i, i + 1]]) \
+        if "protocol_settled" in ds else (True, True)
     return Verdict(i, (pa, pb), sq, (ba, bb), v, events, (wa, wb),
-                   (stable_at(ba, ka, pa), stable_at(bb, kb, pb)))
+                   (stable_at(ba, ka, pa), stable_at(bb, kb, pb)), settled)
 
 
 def switches(ds: xr.Dataset, jump_tol: float | None = None) -> list[int]:
     """Grid indices i where the protocol switches between i and i + 1: its branch changes
-    (−1 included), or it stays on the branch but not on the same sheet (the walk from i does
+    (to or from −1, no cycle, included; −1 on both sides is no switch), or it stays on the branch but not on the same sheet (the walk from i does
     not end on its segment at i + 1), or — with ``jump_tol`` — |ΔS_Q| exceeds it."""
     b = ds["protocol_branch"].values
     k = ds["protocol_segment"].values
@@ -157,7 +161,9 @@ def switches(ds: xr.Dataset, jump_tol: float | None = None) -> list[int]:
     sq = ds["S_Q_protocol"].values
     out = []
     for i in range(p.size - 1):
-        if b[i] != b[i + 1] or b[i] < 0:
+        if b[i] < 0 and b[i + 1] < 0:                   # no cycle on either side: nothing switches
+            continue
+        if b[i] != b[i + 1]:
             out.append(i)
             continue
         if k[i] < 0 or k[i + 1] < 0:

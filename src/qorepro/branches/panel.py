@@ -8,9 +8,10 @@ parameter entering its coefficients affinely, :mod:`qorepro.branches.fields`) th
    on), and the displaced in-phase and anti-phase mechanical starts of the initial-condition
    audit (β_j(0) = A, β_k(0) = ±A, the model's ``Initial(means=…)``) at every ``seed_every``-th
    grid value and next to every jump of the zero-start S_Q;
-2. turns every run whose late window is periodic (the certification's tests: it oscillates by
-   more than ``fixed_point_rtol`` and its crossings are regular,
-   :func:`qorepro.stability.detect_period`, spread < ``period_rtol``) into a seed (its end
+2. turns every run whose late window oscillates (by more than the certification's
+   ``fixed_point_rtol``, with a period from :func:`qorepro.stability.detect_period`) into a
+   seed — Newton decides whether a cycle is near; the protocol counts as *settled* where the
+   crossings are also regular (spread < ``period_rtol``, the certification's test) — (its end
    state, 2π × its period, its grid value) and traces the branches through them with
    :func:`~qorepro.branches.trace.trace_branches`: the sparse seeds first, then the zero
    start of every remaining grid value (which, already on a traced branch, is only assigned
@@ -154,17 +155,17 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
         with np.errstate(invalid="ignore"):
             scale = np.maximum(np.abs(W).max(axis=(0, 1)), 1.0)
             moving = (W.max(axis=0) - W.min(axis=0)).max(axis=0) / scale >= certification.fixed_point_rtol
-        periodic = tr.finite & moving & np.isfinite(period) & (spread < certification.period_rtol)
-        return tr, period, periodic
+        candidate = tr.finite & moving & np.isfinite(period)
+        return tr, period, candidate, candidate & (spread < certification.period_rtol)
 
     # 1. the protocol everywhere, the displaced starts sparsely
-    tr0, per0, ok0 = run(None, np.arange(N))
+    tr0, per0, ok0, settled0 = run(None, np.arange(N))
     sq0 = tr0.window_stats("S_Q")[0]
     sparse = sorted(set(range(0, N, max(1, int(seed_every)))) | {N - 1} | _jump_neighbours(sq0, jump_tol))
     sparse = np.array(sparse, int)
     runs = {"zero": (tr0.x_final, per0, ok0, np.arange(N))}
     for kind, sign in (("in_phase", 1.0), ("anti_phase", -1.0)):
-        tr, per, ok = run(displaced_start(model, displacement, sign), sparse)
+        tr, per, ok, _ = run(displaced_start(model, displacement, sign), sparse)
         runs[kind] = (tr.x_final, per, ok, sparse)
     timing["integration_s"] = time.perf_counter() - t_start
 
@@ -198,8 +199,13 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     mean, cov = (np.asarray(a) for a in _orbit_moments(f, d, steps, method)(
         jnp.asarray(X0), jnp.asarray(T), jnp.asarray(P), jax.tree.map(jnp.asarray, (c0, e))))
     amp, phase = mechanical_phase(model, cov)
-    sq_mean, sq_min, sq_max, diff = stability.floquet_covariance(model, _batched(c0, e, P), X0.T, T / (2 * np.pi),
-                                                                 steps, method=method)
+    stab = pad["stable"].reshape(-1)[flat]
+    sq_mean, sq_min, sq_max, diff = (np.full(P.size, np.nan) for _ in range(4))
+    if stab.any():           # the periodic covariance is an attractor's noise only on a stable cycle
+        out = stability.floquet_covariance(model, _batched(c0, e, P[stab]), X0[stab].T, T[stab] / (2 * np.pi),
+                                           steps, method=method)
+        for a, b in zip((sq_mean, sq_min, sq_max, diff), out):
+            a[stab] = b
 
     def spread(a):
         """Per-point values (len(flat), ...) back onto the padded (branch, point) layout
@@ -231,7 +237,11 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
         n = int(pad["n_points"][b])
         k = locate_protocol(pad["p"][b, :n], pad["T"][b, :n], mean_p[b, :n], rms_p[b, :n],
                             values[i], 2 * np.pi * per0[i], mean0[:, i], rms0[:, i], scale)
-        prot_branch[i], prot_segment[i] = b, k
+        if k < 0:
+            continue
+        near = k + 1 if abs(pad["p"][b, k + 1] - values[i]) < abs(pad["p"][b, k] - values[i]) else k
+        if settled0[i] or pad["stable"][b, near]:      # an unsettled run near an unstable cycle: not on it
+            prot_branch[i], prot_segment[i] = b, k
 
     ev = bs.event_arrays()
     evmu = ev["multiplier_re"] + 1j * ev["multiplier_im"]
@@ -273,13 +283,14 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                          {"long_name": "|relative phase| < pi/2"}),
             "S_Q_floquet": (("branch", "point"), spread(sq_mean),
                             {"long_name": "S_Q of the periodic covariance, phase mode projected out, mean over "
-                                          "one period (an attractor's noise only where stable)", "units": "1"}),
+                                          "one period (stable cycles only, NaN elsewhere)", "units": "1"}),
             "S_Q_floquet_min": (("branch", "point"), spread(sq_min), {"long_name": "its minimum over one period",
                                                                      "units": "1"}),
             "S_Q_floquet_max": (("branch", "point"), spread(sq_max), {"long_name": "its maximum over one period",
                                                                      "units": "1"}),
             "phase_diffusion": (("branch", "point"), spread(diff),
-                                {"long_name": "phase-mode variance growth per period w^T W w/(w^T u)^2",
+                                {"long_name": "phase-mode variance growth per period w^T W w/(w^T u)^2 "
+                                                              "(stable cycles only)",
                                  "units": "omega1^-2"}),
             "n_points": (("branch",), pad["n_points"], {"long_name": "points on the branch"}),
             "stop_start": (("branch",), np.array([b.stops[0] for b in bs.branches], dtype=str),
@@ -290,7 +301,8 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                             {"long_name": "in_phase, anti_phase or mixed along the branch"}),
             "S_Q_protocol": ((axis,), sq0, {"long_name": "window-mean S_Q of the zero start (the paper's protocol)",
                                             "units": "1"}),
-            "protocol_periodic": ((axis,), ok0, {"long_name": "the zero start settled on a periodic orbit"}),
+            "protocol_settled": ((axis,), settled0,
+                                 {"long_name": "the zero start's window is periodic (regular crossings)"}),
             "protocol_period_tau": ((axis,), per0, {"long_name": "period of the zero start's window", "units": "tau"}),
             "protocol_branch": ((axis,), prot_branch, {"long_name": "branch the zero start reaches (-1: none)"}),
             "protocol_segment": ((axis,), prot_segment,
