@@ -144,7 +144,6 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     t_start = time.perf_counter()
     d = 2 * model.n_modes
     N = values.size
-    batch = base.replace(**{f: values for f in ax.fields})
     ref = 2 * model.mechanical_modes[0]
 
     def run(initial, idx):
