@@ -75,6 +75,18 @@ def test_fold_of_the_protocols_branch_is_a_bifurcation():
     assert verdict(ds2, 0).verdict == "basin_switch"
 
 
+def test_a_turn_without_a_located_fold_is_still_a_fold():
+    """Where locating an event failed the branch still turns in p: the walk stops there and
+    the verdict names an unlocated fold at the turning point."""
+    p0 = np.array([0.0, 0.2, 0.4, 0.6, 0.7, 0.65, 0.4, 0.2, 0.0])
+    s0 = np.ones(9, bool)                          # stable both sides: only the turn tells
+    ds = panel([(p0, s0), (FULL, np.ones(11, bool))], [], [0, 0, 1], [0, 2, 9])
+    v = verdict(ds, 1)
+    assert v.verdict == "bifurcation" and v.walks[0].ended == "turn"
+    (e,) = v.events
+    assert e["kind"] == "fold" and e["parameter"] == 0.7 and e["located"] is False
+
+
 def test_period_doubling_and_loss_of_stability_are_bifurcations():
     s = FULL < 0.75
     ds = panel([(FULL, s), (FULL, np.ones(11, bool))], [("period_doubling", 0, 7, 0.75)], [0, 0, 1], [0, 5, 9])
@@ -147,6 +159,30 @@ def test_bautin_protocol_jumping_at_the_fold_is_a_bifurcation():
     assert e["kind"] == "fold" and abs(e["parameter"] + 1) < 1e-4
     np.testing.assert_allclose(abs(e["multipliers"][1]), 1.0, atol=1e-3)
     assert n > 3 and v.walks[0] is None and v.walks[1].ended == "fold"
+
+
+def test_close_loops_cuts_an_isola_after_its_first_return():
+    """A circle in (p, x) traced round two and a half times (its orbit point sliding along
+    the orbit, so the states differ): cut after one revolution, duplicate events dropped."""
+    from qorepro.branches.events import Event
+    from qorepro.branches.panel import close_loops
+    from qorepro.branches.trace import Branch, BranchSet
+
+    th = 0.3 + np.linspace(0, 5 * np.pi, 126)             # 50 points per revolution
+    p, q = 0.5 + 0.3 * np.cos(th), 2.0 + np.sin(th)
+    n = th.size
+    x0 = np.stack([q * np.cos(7 * th), q * np.sin(7 * th)], axis=1)   # slides along the orbit
+    b = Branch(p=p, T=6.0 + 0.1 * np.sin(th), x0=x0, multipliers=np.ones((n, 2), complex),
+               stable=np.cos(th) > 0, dp_ds=-np.sin(th), x_mean=np.zeros((n, 2)),
+               x_rms=np.stack([q, q], axis=1) / np.sqrt(2), stops=("max_points", "max_points"))
+    # the circle's two folds (θ = π, 2π), the first found twice, and the first again a turn later
+    fold = lambda j, pj: Event("fold", 0, j, float(pj), 6.0, x0[j], np.ones(2))
+    events = [fold(22, 0.2), fold(23, 0.2), fold(47, 0.8), fold(72, 0.2)]
+    bs = close_loops(BranchSet([b], events, np.array([0]), (0.0, 1.0)))
+    (b,) = bs.branches
+    assert b.stops == ("closed", "closed") and 51 <= len(b) <= 53
+    assert abs(b.p[-1] - b.p[0]) < 0.05
+    assert [e.index for e in bs.events] == [22, 47]
 
 
 @pytest.mark.parametrize("phase, in_phase", [(0.3, True), (2.8, False)])

@@ -10,8 +10,9 @@ The protocol (a zero start at every grid value, independently) sits at grid valu
 segment k_a of branch b_a, at p_b on segment k_b of branch b_b.  From each side the branch
 is *walked* along its arclength towards the other grid value (the direction in which p moves
 towards it), collecting the events it meets with p between p_a and p_b, whether every point
-passed is stable, and whether it reaches the other value (a fold turns it back, a branch end
-stops it).  The verdict of the switch:
+passed is stable, and whether it reaches the other value (a fold turns it back — a located
+fold event, or p turning back between two branch points where locating failed, reported as a
+fold with ``located: False`` at that branch point — a branch end stops it).  The verdict of the switch:
 
 * ``loss_of_locking`` — a walk meets a torus (Neimark–Sacker) event (the locked cycle gives
   way to quasi-periodic motion), or on one side the protocol reaches no periodic (locked)
@@ -44,7 +45,10 @@ class Walk:
     end_segment: int              # segment where it crosses the target (−1 if not reached)
     stable: bool                  # every branch point passed (and the two of the start segment) stable
     events: list = field(default_factory=list)   # indices into the event dimension
-    ended: str = ""               # "fold" (turned back), a stop reason of the branch end, or ""
+    ended: str = ""               # "fold" (turned back at a located fold), "turn" (p turned back
+    #                               between points without a located event), a stop reason of
+    #                               the branch end, or "" (reached)
+    turn_parameter: float = float("nan")   # the branch point where p turned back ("turn")
 
 
 @dataclass
@@ -92,14 +96,17 @@ def walk(ds: xr.Dataset, branch: int, segment: int, p_from: float, p_to: float) 
         for m in np.nonzero((ev_b == branch) & (ev_i == j))[0]:
             if lo <= ev_p[m] <= hi and m not in met:
                 met.append(int(m))
+        if any(kinds[m] == "fold" for m in met):
+            return Walk(branch, segment, False, -1, stable, met, "fold")
+        entry = j if step > 0 else j + 1
+        if j != k and P[j + 1] != P[j] and ((P[j + 1] > P[j]) == (step > 0)) != up:
+            # p turns back at the entry point without a located fold event: a fold all the same
+            return Walk(branch, segment, False, -1, stable, met, "turn", float(P[entry]))
         a, b = sorted((P[j], P[j + 1]))
         if a <= p_to <= b:
             near = j + 1 if abs(P[j + 1] - p_to) < abs(P[j] - p_to) else j
             return Walk(branch, segment, True, j, stable and bool(S[near]), met)
-        if any(kinds[m] == "fold" for m in met):
-            return Walk(branch, segment, False, -1, stable, met, "fold")
-        nxt = j + 1 if step > 0 else j
-        stable = stable and bool(S[nxt])
+        stable = stable and bool(S[j + 1 if step > 0 else j])
         j += step
     end = ds["stop_end"].values[branch] if step > 0 else ds["stop_start"].values[branch]
     return Walk(branch, segment, False, -1, stable, met, str(end))
@@ -133,6 +140,9 @@ def verdict(ds: xr.Dataset, i: int) -> Verdict:
 
     met = sorted({m for w in (wa, wb) if w is not None for m in w.events})
     events = [_event_record(ds, m) for m in met]
+    events += [{"kind": "fold", "branch": w.branch, "parameter": w.turn_parameter, "multipliers": [],
+                "max_abs_nontrivial": float("nan"), "located": False}
+               for w in (wa, wb) if w is not None and w.ended == "turn"]
     kinds = {e["kind"] for e in events}
     walks = [w for w in (wa, wb) if w is not None]
     if "torus" in kinds or not walks:

@@ -16,6 +16,7 @@ parameter entering its coefficients affinely, :mod:`qorepro.branches.fields`) th
    :func:`~qorepro.branches.trace.trace_branches`: the sparse seeds first, then the zero
    start of every remaining grid value (which, already on a traced branch, is only assigned
    to it; otherwise a new branch is traced from it).  Branches found twice are merged there;
+   an isola traced round more than once is cut after its first return (:func:`close_loops`);
 3. evaluates every branch point: period, mechanical oscillation amplitudes and their relative
    phase (from the orbit's own covariance over one period), S_Q_floquet of the periodic
    covariance with the phase mode projected out and the phase-diffusion rate
@@ -119,10 +120,53 @@ def locate_protocol(p_b, T_b, mean_b, rms_b, p, T, mean, rms, scale):
     return kbest
 
 
+def close_loops(bs, rtol: float = 1e-3):
+    """Cut every branch that returns onto its own first point (an isola traced round and
+    round: the continuation's phase condition lets the orbit point slide along the orbit, so
+    its own closure test on the state misses the return) after its first return, in place.
+
+    A return: a later segment that brackets the first point's parameter, runs in the same
+    sense (sign of dp/ds), and whose linear interpolation there has the first point's period
+    and orbit mean and RMS (to ``rtol`` of the period and of the state's size).  The branch's
+    points, events past the cut and both stop reasons (``closed``) are updated; events found
+    twice (same kind, branch and parameter to 1e-9 of the range) are kept once."""
+    lo, hi = bs.parameter_bounds
+    for k, b in enumerate(bs.branches):
+        n = len(b)
+        scale = max(float(np.sqrt(np.mean(b.x0 ** 2))), 1.0)
+        p0, s0 = b.p[0], np.sign(b.dp_ds[0])
+        cut = None
+        for j in range(2, n - 1):
+            a, c = sorted((b.p[j], b.p[j + 1]))
+            if not (a <= p0 <= c) or np.sign(b.dp_ds[j]) != s0 or c == a:
+                continue
+            w = (p0 - b.p[j]) / (b.p[j + 1] - b.p[j])
+            lerp = lambda y: y[j] + w * (y[j + 1] - y[j])
+            if (abs(lerp(b.T) - b.T[0]) <= rtol * b.T[0] and np.max(np.abs(lerp(b.x_mean) - b.x_mean[0])) <= rtol * scale
+                    and np.max(np.abs(lerp(b.x_rms) - b.x_rms[0])) <= rtol * scale):
+                cut = j + 2
+                break
+        if cut is None:
+            continue
+        for name in ("p", "T", "x0", "multipliers", "stable", "dp_ds", "x_mean", "x_rms"):
+            setattr(b, name, getattr(b, name)[:cut])
+        b.stops = ("closed", "closed")
+        bs.events = [e for e in bs.events if e.branch != k or e.index < cut - 1]
+    kept, seen = [], []
+    for e in bs.events:
+        key = (e.kind, e.branch)
+        if any(key == kk and abs(e.p - pp) <= 1e-9 * (hi - lo) for kk, pp in seen):
+            continue
+        seen.append((key, e.p))
+        kept.append(e)
+    bs.events = kept
+    return bs
+
+
 def panel_branches(model, base, axis: str, values, *, settings: SolverSettings = SolverSettings(),
                    seed_every: int = 4, displacement: float = 300.0, jump_tol: float = 0.02,
                    certification: CertificationSettings = CertificationSettings(),
-                   continuation: ContinuationSettings = ContinuationSettings(), steps: int = 256,
+                   continuation: ContinuationSettings = ContinuationSettings(max_points=200), steps: int = 256,
                    method: str = "dopri8") -> xr.Dataset:
     """Limit-cycle branches of the line panel ``axis`` ∈ ``values`` of a time-domain ``model``
     at the parameters ``base`` (a ``model.Params`` record): the Dataset of the module docstring.
@@ -184,6 +228,7 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     f = affine_field(model.mean_field_rhs)
     t1 = time.perf_counter()
     bs = trace_branches(f, d, seeds, bounds, steps=steps, method=method, settings=continuation, args=(c0, e))
+    close_loops(bs)
     timing["tracing_s"] = time.perf_counter() - t1
 
     # 3. every branch point at once
