@@ -183,6 +183,17 @@ def test_close_loops_cuts_an_isola_after_its_first_return():
     assert b.stops == ("closed", "closed") and 51 <= len(b) <= 53
     assert abs(b.p[-1] - b.p[0]) < 0.05
     assert [e.index for e in bs.events] == [22, 47]
+    # a walk on the closed branch goes round it: from near its end (p decreasing) down to
+    # p = 0.6, past the last point, without meeting the fold at p = 0.8 behind it
+    m = len(b)
+    ds = xr.Dataset({"parameter": (("branch", "point"), b.p[None]), "stable": (("branch", "point"), np.ones((1, m), bool)),
+                     "n_points": (("branch",), [m]), "stop_start": (("branch",), ["closed"]),
+                     "stop_end": (("branch",), ["closed"]),
+                     "event_kind": (("event",), ["fold"]), "event_branch": (("event",), [0]),
+                     "event_index": (("event",), [47]), "event_parameter": (("event",), [0.8])})
+    from qorepro.branches.mechanism import walk
+    w = walk(ds, 0, m - 3, float(b.p[m - 3]), 0.6)       # near the end, p decreasing: past the end, round
+    assert w.reached and w.events == [] and w.end_segment < 47
 
 
 @pytest.mark.parametrize("phase, in_phase", [(0.3, True), (2.8, False)])

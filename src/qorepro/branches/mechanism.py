@@ -92,7 +92,12 @@ def walk(ds: xr.Dataset, branch: int, segment: int, p_from: float, p_to: float) 
     stable = bool(S[k] and S[k + 1])
     met = []
     j = k
-    while 0 <= j < n - 1:
+    closed = str(ds["stop_start"].values[branch]) == "closed"   # an isola: walk round it
+    for _ in range(n):
+        if closed:
+            j %= n - 1
+        if not 0 <= j < n - 1:
+            break
         for m in np.nonzero((ev_b == branch) & (ev_i == j))[0]:
             if lo <= ev_p[m] <= hi and m not in met:
                 met.append(int(m))
@@ -108,7 +113,7 @@ def walk(ds: xr.Dataset, branch: int, segment: int, p_from: float, p_to: float) 
             return Walk(branch, segment, True, j, stable and bool(S[near]), met)
         stable = stable and bool(S[j + 1 if step > 0 else j])
         j += step
-    end = ds["stop_end"].values[branch] if step > 0 else ds["stop_start"].values[branch]
+    end = "closed" if closed else ds["stop_end"].values[branch] if step > 0 else ds["stop_start"].values[branch]
     return Walk(branch, segment, False, -1, stable, met, str(end))
 
 
