@@ -50,6 +50,13 @@ def test_basin_switch_when_both_branches_stay_stable_across():
     assert v.stable_at == (True, True) and all(w.reached and w.stable for w in v.walks)
 
 
+def test_a_repeated_point_at_the_start_does_not_turn_the_walk_round():
+    p = np.r_[0.0, FULL]                                   # the seed twice on the bound
+    ds = panel([(p, np.ones(12, bool)), (FULL, np.ones(11, bool))], [], [0, 0, 1], [0, 5, 9])
+    w = verdict(ds, 0).walks[0]
+    assert w.reached and w.ended == ""
+
+
 def test_no_switch_on_one_sheet_is_continuous():
     ds = panel([(FULL, np.ones(11, bool))], [], [0, 0, 0], [0, 5, 9])
     assert switches(ds) == []

@@ -88,7 +88,12 @@ def walk(ds: xr.Dataset, branch: int, segment: int, p_from: float, p_to: float) 
     lo, hi = sorted((p_from, p_to))
     up = p_to > p_from
     k = segment
-    step = 1 if (P[k + 1] > P[k]) == up else -1
+    # the sense of p along the index at the start (a repeated point, e.g. a seed on a bound:
+    # the next change decides; none ahead: the change behind, reversed)
+    ahead = [P[j + 1] - P[j] for j in range(k, n - 1) if P[j + 1] != P[j]]
+    behind = [P[j + 1] - P[j] for j in range(k - 1, -1, -1) if P[j + 1] != P[j]]
+    rising = ahead[0] > 0 if ahead else (behind[0] > 0 if behind else up)
+    step = 1 if rising == up else -1
     stable = bool(S[k] and S[k + 1])
     met = []
     j = k
