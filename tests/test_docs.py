@@ -169,7 +169,7 @@ def test_python_commands_run(project):
             assert again.returncode != 0 and "exists" in again.stderr, "the template refuses an existing notebook"
         elif argv[:3] == ["-m", "qorepro", "verify"]:
             r = _run([sys.executable, *argv], project)
-            assert r.returncode == 1 and "verification FAILED" in r.stderr and "MANIFEST" in r.stderr, r.stderr
+            assert r.returncode == 1 and "verification FAILED" in r.stderr and "results/baseline" in r.stderr, r.stderr
         else:
             head = argv[:3] if argv[0] == "-m" else argv[:1]
             r = _run([sys.executable, *head, "--help"], ROOT)

@@ -17,6 +17,7 @@ with :func:`qorepro.plotting.load_panels` (provenance checked).  Every drawn cur
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import textwrap
 
@@ -220,8 +221,8 @@ def same_units(main: P.FigureData, variant: P.FigureData):
     if phys[0] == phys[1]:
         return main, variant
     fix = main if phys[1] else variant
-    rec = {**fix.record, "plot": {**fix.record.get("plot", {}), "physical_units": True}}
-    fixed = P.FigureData(rec, {k: P._physical(ds, rec) for k, ds in fix.panels.items()}, fix.stability)
+    spec = dataclasses.replace(fix.spec, plot={**fix.spec.plot, "physical_units": True})
+    fixed = P.FigureData(spec, {k: P._physical(ds, spec) for k, ds in fix.panels.items()}, fix.stability)
     return (fixed, variant) if fix is main else (main, fixed)
 
 
