@@ -211,3 +211,37 @@ def test_a_file_whose_parameters_contradict_its_record_is_refused(chunks, tmp_pa
     assert line.startswith(str(target)) and len(str(e.value).splitlines()) == 1
     assert ("attributes contradict the record" in line and "parameters." in line) if redigest else \
         "global attributes" in line
+
+
+# -------------------------------------------------------------------- 4. variant settings
+def test_a_variant_named_like_the_main_run_is_refused(tmp_path):
+    from qorepro.workflow.record import ConfigError
+    from qorepro.workflow.validation import check_variants
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump({"parameters": {"chi": 0.03}}))
+    cfg = config({"variants": {"test-tiny": str(tmp_path / "v.yaml")}})
+    with pytest.raises(ConfigError) as e:
+        check_variants(cfg, SCHEMA, list(BASE["figures"]))
+    line = first_line(e.value)
+    assert line.startswith("variants.test-tiny") and "named like the main run" in line
+
+
+def test_variant_claims_file_and_chunk_points_are_the_variants(project):
+    """A variant's own claims file and chunk_points plan its jobs (dry run)."""
+    claims = yaml.safe_load((ROOT / "config" / "claims.yaml").read_text())
+    claims["claims"] = [c for c in claims["claims"] if c["id"] == "C01"]
+    (project / "var-claims.yaml").write_text(yaml.safe_dump(claims))
+    (project / "var.yaml").write_text(yaml.safe_dump({"parameters": {"chi": 0.03}, "chunk_points": 1,
+                                                      "claims_file": "var-claims.yaml"}))
+    cfg = yaml.safe_load((project / "tiny.yaml").read_text())
+    cfg["variants"] = {"tiny-var": "var.yaml"}
+    (project / "tiny-v.yaml").write_text(yaml.safe_dump(cfg))
+    r = smk(project, "-n", "results/tiny-var/claims.csv", "results/tiny-var/data/fig1/d.nc",
+            "results/test-tiny/data/fig1/d.nc", "--configfile", "tiny-v.yaml")
+    out = r.stdout + r.stderr
+    # the variant's fig1 (4 points, chunk_points 1) in 4 chunks; the main run's (chunk_points 0) in one
+    assert all(f"results/tiny-var/chunks/fig1/{i}-of-4.npz" in out for i in range(4))
+    assert "results/test-tiny/chunks/fig1/0-of-1.npz" in out and "results/test-tiny/chunks/fig1/1-of" not in out
+    # the variant's claims read only what its claims file names (fig1/c), from its own file
+    block = out[out.index("output: results/tiny-var/claims.csv") - 600:out.index("output: results/tiny-var/claims.csv")]
+    assert "var-claims.yaml" in block and "figS11" not in block
+    assert not (project / "results").exists()
