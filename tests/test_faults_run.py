@@ -245,3 +245,34 @@ def test_variant_claims_file_and_chunk_points_are_the_variants(project):
     block = out[out.index("output: results/tiny-var/claims.csv") - 600:out.index("output: results/tiny-var/claims.csv")]
     assert "var-claims.yaml" in block and "figS11" not in block
     assert not (project / "results").exists()
+
+
+# --------------------------------------------------------------- 7. summaries are verified
+def test_an_edited_stability_summary_is_refused_by_the_figure_and_the_report(chunks, tmp_path):
+    from qorepro import plotting
+    from qorepro.workflow.certification import write_summary
+    from qorepro.workflow.report import figure_card, provenance_page
+    spec, whole = chunks["spec"], chunks["whole"]
+    params = tmp_path / "params.json"
+    params.write_text(spec.to_json() + "\n")
+    data_dir = str(Path(next(iter(whole.values()))).parent)
+    summary = tmp_path / "stability.json"
+    s = write_summary(spec.figure, whole, str(summary), str(params))
+    assert plotting.load_panels(data_dir, str(params), str(summary)).stability == s      # intact: accepted
+    # "every point certified" written by hand
+    forged = {**s, "n_certified": s["n_points"], "counts": {"stable_fixed_point": s["n_points"]}, "non_certified": []}
+    if forged == s:
+        forged["n_points"] += 1
+    summary.write_text(json.dumps(forged))
+    png = tmp_path / "f.png"
+    png.write_bytes(b"png")
+    for consumer in (lambda: plotting.load_panels(data_dir, str(params), str(summary)),
+                     lambda: figure_card(spec.figure, str(png), str(summary), str(params), None, {},
+                                         str(tmp_path / "card.html"), list(whole.values())),
+                     lambda: provenance_page("r", [spec.figure], [str(summary)], [str(params)],
+                                             str(tmp_path / "prov.html"), {spec.figure: list(whole.values())})):
+        with pytest.raises(ProvenanceError) as e:
+            consumer()
+        line = first_line(e.value)
+        assert line.startswith(f"{summary}: does not match the panel data") and len(str(e.value).splitlines()) == 1
+    assert not (tmp_path / "card.html").exists() and not (tmp_path / "prov.html").exists()

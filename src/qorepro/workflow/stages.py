@@ -168,7 +168,7 @@ def report_table1(job, progress) -> None:
 def report_provenance(job, progress) -> None:
     from .report import provenance_page
     provenance_page(job.wildcards.run, list(job.params.figures), list(job.input.stability), list(job.input.params),
-                    job.output[0])
+                    job.output[0], dict(job.params.panels))
 
 
 def report_figure(job, progress) -> None:
@@ -178,7 +178,7 @@ def report_figure(job, progress) -> None:
     with open(job.input.descriptions, encoding="utf-8") as fh:
         descriptions = yaml.safe_load(fh) or {}
     figure_card(job.wildcards.figure, job.input.png, job.input.stability, job.input.params, job.input.claims,
-                descriptions, job.output[0])
+                descriptions, job.output[0], list(job.input.data))
 
 
 # ----------------------------------------------------------------------------- audits
