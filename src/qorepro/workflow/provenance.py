@@ -136,12 +136,9 @@ def verify_dataset(ds, path: str, spec: FigureSpec | None = None, panel: str | N
     Raises :class:`ProvenanceError` with the file and the first field that differs.
     """
     attrs = ds.attrs
-    if any(k not in attrs for k in ("data_checksums", "record_digest", "attributes_digest")):
+    if "data_checksums" not in attrs or "record_digest" not in attrs:
         raise ProvenanceError(f"{path}: no provenance digests (not written by this pipeline, or by an older "
                               "version); rerun its sweep")
-    if attrs["attributes_digest"] != attributes_digest(attrs):
-        raise ProvenanceError(f"{path}: its global attributes (figure, panel, parameters, panel_spec, title, …) "
-                              "changed since it was computed (attribute digest mismatch); rerun its sweep")
     stored = json.loads(attrs["data_checksums"])
     now = data_checksums(ds)
     for k in sorted(set(stored) | set(now)):
@@ -149,6 +146,10 @@ def verify_dataset(ds, path: str, spec: FigureSpec | None = None, panel: str | N
             what = "missing" if k not in now else ("unexpected" if k not in stored else "changed")
             raise ProvenanceError(f"{path}: data variable {k!r} {what} since it was computed "
                                   "(checksum mismatch); rerun its sweep")
+    if attrs.get("attributes_digest") != attributes_digest(attrs):
+        raise ProvenanceError(f"{path}: its global attributes (figure, panel, parameters, panel_spec, title, …) "
+                              "changed since it was computed, or carry no attribute digest (attribute digest "
+                              "mismatch); rerun its sweep")
     if spec is None:
         return
     if panel is not None and attrs.get("panel") != panel:
