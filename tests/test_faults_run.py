@@ -276,3 +276,73 @@ def test_an_edited_stability_summary_is_refused_by_the_figure_and_the_report(chu
         line = first_line(e.value)
         assert line.startswith(f"{summary}: does not match the panel data") and len(str(e.value).splitlines()) == 1
     assert not (tmp_path / "card.html").exists() and not (tmp_path / "prov.html").exists()
+
+
+# ------------------------------------------------------- 10. disk full outside the sweep
+def _job_script(rule, stage, inputs, outputs, params, log, patch) -> str:
+    """A script running ``stage`` the way the rule's script does (through jobs.run), with
+    ``patch`` (Python source) applied first to simulate the fault."""
+    return (
+        "import errno, hashlib\n"
+        "from types import SimpleNamespace\n"
+        "from snakemake.iocontainers import Namedlist\n"
+        "from qorepro.workflow import jobs, stages\n"
+        f"{patch}\n"
+        f"job = SimpleNamespace(rule={rule!r}, log=[{str(log)!r}],\n"
+        "    wildcards=Namedlist(fromdict={'run': 'r', 'figure': 'f'}),\n"
+        f"    input=Namedlist(fromdict={inputs!r}), output=Namedlist(fromdict={outputs!r}),\n"
+        f"    params=Namedlist(fromdict={params!r}))\n"
+        f"jobs.run(job, stages.{stage})\n")
+
+
+FULL_DISK_OPEN = """
+import qorepro.io as qio
+def full(path, *a, **k):
+    open(path, "w").close()          # the 0-byte .part a full disk leaves
+    raise OSError(errno.ENOSPC, "No space left on device")
+qio.open = full
+"""
+
+FULL_DISK_KERNEL = """
+import papermill
+def full(*a, **k):
+    raise papermill.PapermillExecutionError(cell_index=3, exec_count=3, source="P.save(fig, out_pdf, out_png)",
+                                            ename="OSError", evalue="[Errno 28] No space left on device",
+                                            traceback=[])
+papermill.execute_notebook = full
+"""
+
+
+def test_full_disk_while_writing_a_params_record_is_one_line_and_leaves_no_part(chunks, tmp_path):
+    text = chunks["spec"].to_json() + "\n"
+    out, log = tmp_path / "params" / "f.json", tmp_path / "params.log"
+    sha = __import__("hashlib").sha256(text.encode()).hexdigest()
+    script = _job_script("params", "params", {}, {"json": str(out)}, {"record_sha256": sha, "record": text},
+                         log, FULL_DISK_OPEN)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert log.read_text().strip().splitlines() == [f"params failed: No space left on device: {out}"]
+    assert not out.exists() and not list((tmp_path / "params").iterdir())
+    # with room, the same job writes the record
+    r = subprocess.run([sys.executable, "-c", script.replace("qio.open = full", "")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert out.read_text() == text
+
+
+def test_full_disk_in_the_plot_job_is_one_line_naming_the_figure_files(chunks, tmp_path):
+    text = chunks["spec"].to_json() + "\n"
+    rec = tmp_path / "f.json"
+    rec.write_text(text)
+    sha = __import__("hashlib").sha256(text.encode()).hexdigest()
+    outs = {k: str(tmp_path / f"f.{k}") for k in ("pdf", "png")}
+    outs["notebook"] = str(tmp_path / "f.ipynb")
+    log = tmp_path / "plot.log"
+    script = _job_script("plot", "plot", {"params": str(rec), "stability": str(tmp_path / "s.json"),
+                                          "notebook": str(tmp_path / "nb.ipynb")}, outs,
+                         {"record_sha256": sha, "data_dir": str(tmp_path)}, log, FULL_DISK_KERNEL)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert log.read_text().strip().splitlines()[-1] == (f"plot failed: No space left on device: {outs['pdf']}, "
+                                                        f"{outs['png']}")
+    assert "Traceback" not in log.read_text()
+    assert not list(tmp_path.glob("*.part*"))

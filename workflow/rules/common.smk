@@ -9,7 +9,6 @@ import sys
 import yaml
 
 import qorepro
-from qorepro.io import write_text
 from qorepro.models import MODELS
 from qorepro.workflow import figure as figure_engine
 from qorepro.workflow.record import model_of

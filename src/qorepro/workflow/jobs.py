@@ -70,7 +70,8 @@ def run(snakemake, stage) -> None:
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
-            print(f"{snakemake.rule} failed: {e.strerror}: {e.filename}", file=sys.stderr)
+            where = e.filename or ", ".join(map(str, snakemake.output))   # a write without its path: the outputs
+            print(f"{snakemake.rule} failed: {e.strerror}: {where}", file=sys.stderr)
             rc = 1
     if rc:
         raise SystemExit(rc)
