@@ -346,3 +346,67 @@ def test_full_disk_in_the_plot_job_is_one_line_naming_the_figure_files(chunks, t
                                                         f"{outs['png']}")
     assert "Traceback" not in log.read_text()
     assert not list(tmp_path.glob("*.part*"))
+
+
+# ------------------------------------------------------------------------------ 12. orphans
+def _children(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux /proc)."""
+    kids = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                state, ppid = (d / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if state not in "ZX":
+                kids.setdefault(int(ppid), []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in "ZX"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux /proc")
+def test_kill_9_of_snakemake_leaves_no_sweep_running(project):
+    """`kill -9` of Snakemake while figS2's sweep runs: the sweep job ends itself within
+    seconds (its log says why), so a rerun is never a second writer beside it."""
+    import signal
+    import time
+    p = subprocess.Popen([sys.executable, "-m", "snakemake", "-j1", "results/test-tiny/data/figS2/a.nc",
+                          "--configfile", "tiny.yaml"], cwd=project, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    log = project / "results" / "test-tiny" / "logs" / "sweep" / "figS2.log"
+    sweep = []
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and not sweep:
+            time.sleep(1)
+            if log.exists():
+                sweep = [c for c in _children(p.pid)
+                         if "sweep" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")]
+        assert sweep, "the sweep job did not start"
+        time.sleep(3)                              # the job is computing
+        writers = _children(p.pid)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        deadline = time.time() + 15
+        while time.time() < deadline and any(_alive(c) for c in writers):
+            time.sleep(0.5)
+        left = [c for c in writers if _alive(c)]
+        assert not left, f"still running after kill -9 of Snakemake: {left}"
+        assert "job ended: the process that started it" in log.read_text().splitlines()[-1]
+        assert not (project / "results" / "test-tiny" / "data" / "figS2" / "a.nc").exists()
+    finally:
+        for c in _children(p.pid) + sweep:           # never leave a process of this test behind
+            if _alive(c):
+                os.kill(c, signal.SIGKILL)
