@@ -382,10 +382,13 @@ def test_kill_9_of_snakemake_leaves_no_sweep_running(project):
     seconds (its log says why), so a rerun is never a second writer beside it."""
     import signal
     import time
-    p = subprocess.Popen([sys.executable, "-m", "snakemake", "-j1", "results/test-tiny/data/figS2/a.nc",
-                          "--configfile", "tiny.yaml"], cwd=project, stdout=subprocess.DEVNULL,
+    # a long integration (minutes), so that the sweep is surely still computing when Snakemake is killed
+    (project / "long.yaml").write_text(yaml.safe_dump({"run": "killed", "solver": {"t_end_tau": 3000,
+                                                                                    "window_tau": [2990, 3000]}}))
+    p = subprocess.Popen([sys.executable, "-m", "snakemake", "-j1", "results/killed/data/figS2/a.nc",
+                          "--configfile", "tiny.yaml", "long.yaml"], cwd=project, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
-    log = project / "results" / "test-tiny" / "logs" / "sweep" / "figS2.log"
+    log = project / "results" / "killed" / "logs" / "sweep" / "figS2.log"
     sweep = []
     try:
         deadline = time.time() + 240
@@ -405,7 +408,7 @@ def test_kill_9_of_snakemake_leaves_no_sweep_running(project):
         left = [c for c in writers if _alive(c)]
         assert not left, f"still running after kill -9 of Snakemake: {left}"
         assert "job ended: the process that started it" in log.read_text().splitlines()[-1]
-        assert not (project / "results" / "test-tiny" / "data" / "figS2" / "a.nc").exists()
+        assert not (project / "results" / "killed" / "data" / "figS2" / "a.nc").exists()
     finally:
         for c in _children(p.pid) + sweep:           # never leave a process of this test behind
             if _alive(c):
