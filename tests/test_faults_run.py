@@ -157,8 +157,9 @@ def test_chunking_changed_mid_run_and_batch_size_keep_the_numbers(project):
             "--config", "run=chunked")
     log = r.stdout + r.stderr
     assert "3-of-4.npz" in log and "1-of-2.npz" not in log
-    assert_same_numbers(project / "results" / "whole" / "data" / "fig1",
-                        project / "results" / "chunked" / "data" / "fig1", ["c", "d"])
+    worst = assert_same_numbers(project / "results" / "whole" / "data" / "fig1",
+                                project / "results" / "chunked" / "data" / "fig1", ["c", "d"])
+    print(f"chunked (1 point per chunk, batch_size 1) vs unchunked: max relative difference {worst:.3g}")
 
 
 # ----------------------------------------------------------- 6. attributes inside the digest
