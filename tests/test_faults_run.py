@@ -414,3 +414,14 @@ def test_kill_9_of_snakemake_leaves_no_sweep_running(project):
         for c in _children(p.pid) + sweep:           # never leave a process of this test behind
             if _alive(c):
                 os.kill(c, signal.SIGKILL)
+
+
+def test_variant_engine_settings_are_the_variants(project):
+    """A variant's `engine.batch_size` is what its sweep runs with (stamped in the panel's `engine`)."""
+    (project / "var.yaml").write_text(yaml.safe_dump({"parameters": {"chi": 0.03}, "engine": {"batch_size": 3}}))
+    cfg = yaml.safe_load((project / "tiny.yaml").read_text())
+    cfg["variants"] = {"tiny-var": "var.yaml"}
+    (project / "tiny-v.yaml").write_text(yaml.safe_dump(cfg))
+    smk(project, "results/tiny-var/data/figS11/a.nc", "--configfile", "tiny-v.yaml")
+    ds = xr.load_dataset(project / "results" / "tiny-var" / "data" / "figS11" / "a.nc")
+    assert json.loads(ds.attrs["engine"])["batch_size"] == 3 and '"chi": 0.03' in ds.attrs["parameters"]
