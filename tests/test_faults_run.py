@@ -330,7 +330,18 @@ def test_full_disk_while_writing_a_params_record_is_one_line_and_leaves_no_part(
     assert out.read_text() == text
 
 
-def test_full_disk_in_the_plot_job_is_one_line_naming_the_figure_files(chunks, tmp_path):
+REFUSED_IN_KERNEL = """
+import papermill
+def refused(*a, **k):
+    raise papermill.PapermillExecutionError(cell_index=2, exec_count=2, source="data = P.load_panels(...)",
+                                            ename="ProvenanceError", evalue="s.json: does not match the panel data "
+                                            "it summarises (first difference: 'counts'); rerun", traceback=[])
+papermill.execute_notebook = refused
+"""
+
+
+@pytest.mark.parametrize("fault", ["full disk", "summary refused"])
+def test_the_plot_job_reports_a_failure_in_the_notebook_in_one_line(chunks, tmp_path, fault):
     text = chunks["spec"].to_json() + "\n"
     rec = tmp_path / "f.json"
     rec.write_text(text)
@@ -340,11 +351,14 @@ def test_full_disk_in_the_plot_job_is_one_line_naming_the_figure_files(chunks, t
     log = tmp_path / "plot.log"
     script = _job_script("plot", "plot", {"params": str(rec), "stability": str(tmp_path / "s.json"),
                                           "notebook": str(tmp_path / "nb.ipynb")}, outs,
-                         {"record_sha256": sha, "data_dir": str(tmp_path)}, log, FULL_DISK_KERNEL)
+                         {"record_sha256": sha, "data_dir": str(tmp_path)}, log,
+                         FULL_DISK_KERNEL if fault == "full disk" else REFUSED_IN_KERNEL)
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
-    assert log.read_text().strip().splitlines()[-1] == (f"plot failed: No space left on device: {outs['pdf']}, "
-                                                        f"{outs['png']}")
+    assert log.read_text().strip().splitlines()[-1] == (
+        f"plot failed: No space left on device: {outs['pdf']}, {outs['png']}" if fault == "full disk" else
+        "provenance check failed: s.json: does not match the panel data it summarises (first difference: "
+        "'counts'); rerun")
     assert "Traceback" not in log.read_text()
     assert not list(tmp_path.glob("*.part*"))
 

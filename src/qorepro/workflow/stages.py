@@ -167,6 +167,8 @@ def plot(job, progress) -> None:
         # reported like every other full disk (jobs.run: one line naming the files)
         if e.ename == "OSError" and ("Errno 28" in e.evalue or "No space left" in e.evalue):
             raise OSError(errno.ENOSPC, "No space left on device", f"{out.pdf}, {out.png}") from None
+        if e.ename == "ProvenanceError":      # a damaged panel or summary, refused by load_panels
+            raise ProvenanceError(e.evalue) from None
         raise
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
