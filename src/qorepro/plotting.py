@@ -140,19 +140,19 @@ def load_panels(data_dir: str, params_json: str, stability_json: str | None = No
 
     This is the only place where the notebooks read data: the check
     (:func:`qorepro.workflow.provenance.open_verified`: readable, data equal to its checksums,
-    computed from this record for this panel) stays in one place.
+    computed from this record for this panel) stays in one place.  The stability summary
+    (``stability_json``) is accepted only as those verified panels give it
+    (:func:`qorepro.workflow.certification.verified_summary`).
     """
+    from .workflow.certification import verified_summary
     from .workflow.provenance import open_verified
     from .workflow.record import FigureSpec
 
     spec = FigureSpec.load(params_json)
-    panels = {name: _physical(open_verified(os.path.join(data_dir, f"{name}.nc"), spec, name), spec)
-              for name in spec.panels}
-    stab = {}
-    if stability_json:
-        with open(stability_json) as fh:
-            stab = json.load(fh)
-    return FigureData(spec, panels, stab)
+    raw = {name: open_verified(os.path.join(data_dir, f"{name}.nc"), spec, name) for name in spec.panels}
+    # the stability summary (figure subtitle, "n/m points certified") only as the verified panels give it
+    stab = verified_summary(stability_json, spec.figure, raw) if stability_json else {}
+    return FigureData(spec, {name: _physical(ds, spec) for name, ds in raw.items()}, stab)
 
 
 def _physical(ds, spec):

@@ -1,11 +1,11 @@
-# Claims audit: every claim in config/claims.yaml evaluated on the NetCDF panels it reads →
+# Claims audit: every claim in the run's claims file (config/claims.yaml; a variant may set its own) evaluated on the NetCDF panels it reads →
 # results/{run}/claims.csv and claims.md.  Reruns only when those datasets (or the claims
 # file, or the evaluators) change.  A run with a `scope` evaluates the claims whose datasets
 # it builds and lists the others as not evaluated.
 rule claims_of_run:
     input:
         data=lambda wc: list(claim_datasets(wc.run).values()),
-        claims=config["claims_file"],
+        claims=lambda wc: claims_file(wc.run),
         code=CLAIMS_CODE,
     output:
         csv=report(

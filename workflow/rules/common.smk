@@ -9,7 +9,6 @@ import sys
 import yaml
 
 import qorepro
-from qorepro.io import write_text
 from qorepro.models import MODELS
 from qorepro.workflow import figure as figure_engine
 from qorepro.workflow.record import model_of
@@ -181,7 +180,6 @@ def figure_files(figures, run=RUN):
     return [f"results/{run}/figures/{f}.{ext}" for f in figures for ext in ("pdf", "png")]
 
 
-ENGINE = config.get("engine", {})
 # one core per sweep job: Snakemake sets the BLAS/OpenMP thread counts from `threads: 1`, the
 # stage script sets XLA's before JAX starts; the JAX compilation cache is shared
 SWEEP_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
@@ -190,8 +188,30 @@ ENV = "../envs/qorepro.yaml"
 
 
 # --- sweeps (sweep.smk)
-def n_chunks(figure):
-    return figure_engine.n_chunks(figure_record(RUN, figure), config.get("chunk_points", 0))
+def n_chunks(run, figure):
+    """Chunk jobs of `figure` in `run` (the run's own `chunk_points`)."""
+    return figure_engine.planned_chunks(run_config(run), figure)
+
+
+def chunked(figure):
+    """Whether `figure`'s sweep goes through chunk jobs in any run of this invocation."""
+    return max(n_chunks(r, figure) for r in RUNS) > 1
+
+
+def chunk_files(figure):
+    """The chunk results the merge of `figure` reads: their names carry the number of chunks,
+    so a change of `chunk_points` computes new chunks, never merges those of another split."""
+
+    def inputs(wc):
+        k = n_chunks(wc.run, figure)
+        return [f"results/{wc.run}/chunks/{figure}/{i}-of-{k}.npz" for i in range(k)]
+
+    return inputs
+
+
+def engine_setting(key, default="auto"):
+    """A run's `engine.<key>` (a variant's own engine settings apply to its jobs)."""
+    return lambda wc: run_config(wc.run).get("engine", {}).get(key, default)
 
 
 def continued_panels(figure):
@@ -218,8 +238,27 @@ def record_check(figure=None):
     return lambda wc: record_sha256(wc.run, figure or wc.figure)
 
 
-# --- claims (claims.smk)
-CLAIM_KEYS = sorted({k for c in CLAIMS["claims"] for k in c["datasets"]})
+# --- claims (claims.smk): each run reads its own `claims_file` (a variant's overlay may set one;
+# check_variants has checked it)
+_CLAIMS_FILES = {config["claims_file"]: CLAIMS}
+
+
+def claims_file(run):
+    """The claims file of `run`."""
+    return run_config(run)["claims_file"]
+
+
+def claim_keys(run):
+    """The datasets (figure/panel) the claims of `run` read."""
+    path = claims_file(run)
+    if path not in _CLAIMS_FILES:
+        try:
+            _CLAIMS_FILES[path] = check_claims_file(path, run_config(run)["figures"])
+        except ConfigError as e:
+            raise WorkflowError(f"invalid configuration of run {run!r}: {e}")
+    return sorted({k for c in _CLAIMS_FILES[path]["claims"] for k in c["datasets"]})
+
+
 CLAIMS_CODE = [
     os.path.join(_SRC, *f)
     for f in (
@@ -237,7 +276,7 @@ def claim_datasets(run):
     """key (figure/panel) → the panel file `run` reads, for the claims within its scope."""
     figs = set(run_figures(run))
     out = {}
-    for key in CLAIM_KEYS:
+    for key in claim_keys(run):
         fig, panel = key.split("/")
         if fig in figs:
             out[key] = f"results/{data_run(run, fig)}/data/{fig}/{panel}.nc"

@@ -4,7 +4,8 @@
 # record's sha256, so Snakemake's `params` rerun trigger rewrites it when the configuration gives
 # another record, and everything that reads it reruns after it.  A job reading a record checks it
 # against the same digest (stages.load_record): a record edited by hand is refused, not used
-# (`--forcerun <record>` rewrites it and reruns what is computed from it).
+# (`--forcerun <record>` rewrites it and reruns what is computed from it).  The job writes it
+# atomically through the stage harness (a full disk: one line naming the file, no `.part` left).
 
 
 rule params:
@@ -13,8 +14,10 @@ rule params:
     log:
         "results/{run}/logs/params/{figure}.log",
     localrule: True  # a few kB of JSON: written by the Snakemake process itself
+    conda:
+        ENV
     params:
         record_sha256=record_check(),
-    run:
-        write_text(output[0], record_text(wildcards.run, wildcards.figure))
-        write_text(log[0], f"{output[0]}: sha256 {params.record_sha256}\n")
+        record=lambda wc: record_text(wc.run, wc.figure),
+    script:
+        "../scripts/params.py"

@@ -48,6 +48,7 @@ rule report_provenance:
     input:
         stability=lambda wc: [f"results/{wc.run}/stability/{f}.json" for f in provenance_figures(wc.run)],
         params=lambda wc: [params_file(wc.run, f) for f in provenance_figures(wc.run)],
+        data=lambda wc: [p for f in provenance_figures(wc.run) for p in run_panel_files(wc.run, f)],
     output:
         report(
             "results/{run}/report/provenance.html",
@@ -62,6 +63,8 @@ rule report_provenance:
         ENV
     params:
         figures=lambda wc: provenance_figures(wc.run),
+        # figure → its panel files: each summary is checked against the panels it summarises
+        panels=lambda wc: {f: run_panel_files(wc.run, f) for f in provenance_figures(wc.run)},
     script:
         "../scripts/report_provenance.py"
 
@@ -71,6 +74,7 @@ rule report_figure:
         png="results/{run}/figures/{figure}.png",
         stability="results/{run}/stability/{figure}.json",
         params=lambda wc: params_file(wc.run, wc.figure),
+        data=lambda wc: run_panel_files(wc.run, wc.figure),
         claims="results/{run}/claims.csv",
         descriptions=FIGURE_DESCRIPTIONS,
     output:

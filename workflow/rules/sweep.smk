@@ -1,11 +1,12 @@
 # Stage 2 — sweep: all panels of a figure computed as one batch → results/{run}/data/{figure}/{panel}.nc
 # (one rule per figure, since each figure has its own list of panel files).  A figure with more
-# than `chunk_points` parameter points is split into chunk jobs (results/{run}/chunks/…) whose
-# results are merged into the same panel files — on a cluster each chunk is its own job.  A run
+# than `chunk_points` parameter points is split into chunk jobs (results/{run}/chunks/{figure}/
+# {chunk}-of-{n}.npz: the number of chunks is in the name, so changing `chunk_points` computes new
+# chunks) whose results are merged, after checking their record digest and point ranges, into the
+# same panel files — on a cluster each chunk is its own job.  A run
 # with `continue_from` starts every point from the stored end state of that run's panels.
 for _fig in config["figures"]:
-    _k = n_chunks(_fig)
-    if _k == 1:
+    if not chunked(_fig):
 
         rule:
             name:
@@ -29,8 +30,8 @@ for _fig in config["figures"]:
             params:
                 record_sha256=record_check(_fig),
                 base_dir=base_dir(_fig),
-                backend=ENGINE.get("backend", "auto"),
-                batch_size=ENGINE.get("batch_size", "auto"),
+                backend=engine_setting("backend"),
+                batch_size=engine_setting("batch_size"),
                 env=SWEEP_ENV,
             script:
                 "../scripts/sweep.py"
@@ -45,13 +46,14 @@ for _fig in config["figures"]:
                 code=lambda wc, f=_fig: engine_sources(f, wc.run),
                 base=continued_panels(_fig),
             output:
-                temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}.npz"),
+                temp(f"results/{{run}}/chunks/{_fig}/{{chunk}}-of-{{n}}.npz"),
             log:
-                f"results/{{run}}/logs/sweep/{_fig}.chunk{{chunk}}.log",
+                f"results/{{run}}/logs/sweep/{_fig}.chunk{{chunk}}-of-{{n}}.log",
             benchmark:
-                f"results/{{run}}/benchmarks/sweep/{_fig}.chunk{{chunk}}.tsv"
+                f"results/{{run}}/benchmarks/sweep/{_fig}.chunk{{chunk}}-of-{{n}}.tsv"
             wildcard_constraints:
                 chunk=r"\d+",
+                n=r"\d+",
             conda:
                 ENV
             threads: 1
@@ -60,10 +62,10 @@ for _fig in config["figures"]:
                 runtime=120,
             params:
                 record_sha256=record_check(_fig),
-                n_chunks=_k,
+                n_chunks=lambda wc: int(wc.n),
                 base_dir=base_dir(_fig),
-                backend=ENGINE.get("backend", "auto"),
-                batch_size=ENGINE.get("batch_size", "auto"),
+                backend=engine_setting("backend"),
+                batch_size=engine_setting("batch_size"),
                 env=SWEEP_ENV,
             script:
                 "../scripts/sweep_chunk.py"
@@ -73,7 +75,7 @@ for _fig in config["figures"]:
                 f"sweep_{_fig}"
             input:
                 params=lambda wc, f=_fig: params_file(wc.run, f),
-                chunks=[f"results/{{run}}/chunks/{_fig}/{i}.npz" for i in range(_k)],
+                chunks=chunk_files(_fig),
             output:
                 panel_files(_fig),
             log:

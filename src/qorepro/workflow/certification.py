@@ -1,4 +1,6 @@
-"""The ``certify`` stage: per-figure summary of the per-point stability verdicts."""
+"""The ``certify`` stage: per-figure summary of the per-point stability verdicts, and its
+check: every consumer of a summary (figure subtitle, notebook, report) reads it through
+:func:`verified_summary` / :func:`load_summary`, which derive it again from the verified panels."""
 from __future__ import annotations
 
 import json
@@ -6,8 +8,9 @@ from collections import Counter
 
 import numpy as np
 
+from ..io import write_text
 from ..settings import CERTIFIED, VERDICTS
-from .provenance import open_verified
+from .provenance import ProvenanceError, open_verified
 from .record import FigureSpec
 
 NUMBERS = ("fp_max_re_eig", "floquet_max_nontrivial", "period_tau", "linearization_ratio",
@@ -18,14 +21,19 @@ MAX_LISTED = 2000
 
 def summarise(figure: str, paths: dict, params: str | None = None) -> dict:
     """Counts per verdict per panel, and the non-certified points with their numbers (the
-    first :data:`MAX_LISTED` of them; the counts always cover all)."""
+    first :data:`MAX_LISTED` of them; the counts always cover all), from the panel files
+    ``paths`` (panel → path), each verified (:func:`open_verified`)."""
+    spec = FigureSpec.load(params) if params else None
+    return summarise_datasets(figure, {pname: open_verified(path, spec, pname) for pname, path in paths.items()})
+
+
+def summarise_datasets(figure: str, datasets: dict) -> dict:
+    """:func:`summarise` of panel datasets already verified (panel → dataset)."""
     out = {"figure": figure, "verdicts": list(VERDICTS), "certified_verdicts": list(CERTIFIED),
            "panels": {}, "non_certified": []}
     total = Counter()
     not_listed = 0
-    spec = FigureSpec.load(params) if params else None
-    for pname, path in paths.items():
-        ds = open_verified(path, spec, pname)
+    for pname, ds in datasets.items():
         if "verdict" not in ds:
             out["panels"][pname] = {"n_points": 0, "counts": {}, "note": "analytic, no dynamics"}
             continue
@@ -61,7 +69,35 @@ def summarise(figure: str, paths: dict, params: str | None = None) -> dict:
 
 
 def write_summary(figure: str, paths: dict, out_json: str, params: str | None = None) -> dict:
+    """Write :func:`summarise` to ``out_json`` (atomically)."""
     s = summarise(figure, paths, params)
-    with open(out_json, "w") as fh:
-        json.dump(s, fh, indent=1, sort_keys=True)
+    write_text(out_json, json.dumps(s, indent=1, sort_keys=True))
     return s
+
+
+def verified_summary(path: str, figure: str, datasets: dict) -> dict:
+    """The summary ``stability/<figure>.json`` at ``path``, checked against the verified panel
+    datasets it summarises (panel → dataset): it must be exactly what :func:`summarise_datasets`
+    derives from them, so an edited summary (a count, a verdict) is refused, never shown.
+
+    Raises :class:`ProvenanceError` naming the file and the first entry that differs."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored = json.load(fh)
+    except (OSError, ValueError) as e:
+        raise ProvenanceError(f"{path}: the stability summary cannot be read ({type(e).__name__}: "
+                              f"{' '.join(str(e).split())[:120]}); rerun `snakemake --forcerun {path}`") from None
+    derived = json.loads(json.dumps(summarise_datasets(figure, datasets)))
+    if stored != derived:
+        key = next((k for k in sorted(set(derived) | set(stored if isinstance(stored, dict) else {}))
+                    if not isinstance(stored, dict) or stored.get(k) != derived.get(k)), "the whole file")
+        raise ProvenanceError(f"{path}: does not match the panel data it summarises (first difference: {key!r}); "
+                              f"rerun `snakemake --forcerun {path}`")
+    return stored
+
+
+def load_summary(path: str, figure: str, panel_paths: dict, params: str) -> dict:
+    """:func:`verified_summary` against the panel files ``panel_paths`` (panel → path), each
+    verified against the record ``params``."""
+    spec = FigureSpec.load(params)
+    return verified_summary(path, figure, {p: open_verified(f, spec, p) for p, f in panel_paths.items()})

@@ -228,12 +228,22 @@ def planned_points(config: dict, figure: str) -> int:
     return total
 
 
+def _chunk_count(model, n: int, chunk_points: int) -> int:
+    if not chunk_points or not evaluator(model).CHUNKED:
+        return 1
+    return max(1, -(-n // chunk_points))
+
+
 def n_chunks(spec: FigureSpec, chunk_points: int) -> int:
     """Jobs a figure's sweep is split into: one per ``chunk_points`` points (0: never split)
     where its evaluator computes in chunks; a kind whose figures take seconds is never split."""
-    if not chunk_points or not evaluator(spec.model).CHUNKED:
-        return 1
-    return max(1, -(-n_points(spec) // chunk_points))
+    return _chunk_count(spec.model, n_points(spec), chunk_points)
+
+
+def planned_chunks(config: dict, figure: str) -> int:
+    """:func:`n_chunks` of a figure from a run's configuration alone (its ``chunk_points``)."""
+    return _chunk_count(model_of(config["figures"][figure]), planned_points(config, figure),
+                        config.get("chunk_points", 0))
 
 
 # ---------------------------------------------------------------------------------- points
@@ -306,10 +316,14 @@ def compute_figure(spec: FigureSpec, outdir: str, *, base_dir: str | None = None
 
 def compute_chunk(spec: FigureSpec, chunk: int, n_chunks: int, out_npz: str, *, base_dir: str | None = None,
                   batch_size: int = 64, progress=None) -> None:
-    """Compute one of ``n_chunks`` contiguous slices of the figure's points into an .npz file
-    (per-point result arrays and the sample times); :func:`merge_chunks` assembles the panels."""
+    """Compute one of ``n_chunks`` contiguous slices of the figure's points into an .npz file:
+    the per-point result arrays and sample times, the slice it holds (``first``, ``stop``, of
+    ``total`` points) and the record digest it was computed from, which :func:`merge_chunks`
+    checks before it assembles the panels."""
+    from .provenance import record_digest
     ev, pts = evaluator(spec.model), points(spec)
-    idx = np.array_split(np.arange(pts.n), n_chunks)[chunk]
+    parts = np.array_split(np.arange(pts.n), n_chunks)
+    idx, first = parts[chunk], sum(p.size for p in parts[:chunk])
     arrays = {}
     if idx.size:
         res, t = ev.evaluate(spec, pts, slice(idx[0], idx[-1] + 1), base_dir=base_dir, batch_size=batch_size,
@@ -318,18 +332,47 @@ def compute_chunk(spec: FigureSpec, chunk: int, n_chunks: int, out_npz: str, *, 
         if t is not None:
             arrays["t_tau"] = t
     with io.atomic_path(out_npz, suffix=".part.npz") as tmp:
-        np.savez(tmp, n_points=np.array(idx.size), engine=json.dumps(ev.engine_info(batch_size)), **arrays)
+        np.savez(tmp, n_points=np.array(idx.size), first=np.array(first), stop=np.array(first + idx.size),
+                 total=np.array(pts.n), record_digest=np.array(record_digest(spec)),
+                 engine=json.dumps(ev.engine_info(batch_size)), **arrays)
+
+
+def _chunk_error(path: str, why: str):
+    from .provenance import ProvenanceError
+    return ProvenanceError(f"{path}: {why}; not merged (delete results/<run>/chunks/ and rerun the figure's sweep)")
 
 
 def merge_chunks(spec: FigureSpec, npz_paths, outdir: str) -> dict:
-    """Concatenate chunk results (in order) and write the figure's panel NetCDF files."""
-    chunks = [np.load(p, allow_pickle=False) for p in npz_paths]
+    """Check the chunk results and write the figure's panel NetCDF files from them.
+
+    Every chunk must carry the digest of ``spec``'s record, and their point ranges, in the
+    order given, must tile ``[0, n_points(spec))`` exactly (no gap, no overlap, the same
+    total); otherwise :class:`~qorepro.workflow.provenance.ProvenanceError` names the file."""
+    from .provenance import record_digest
+    want, pts = record_digest(spec), points(spec)
+    chunks, pos = [], 0
+    for path in npz_paths:
+        c = np.load(path, allow_pickle=False)
+        if not {"record_digest", "first", "stop", "total"} <= set(c.files):
+            raise _chunk_error(path, "a chunk file without its point range and record digest (older version)")
+        if str(c["record_digest"]) != want:
+            raise _chunk_error(path, f"computed from another record than {spec.figure} of run {spec.run!r}")
+        first, stop, total = int(c["first"]), int(c["stop"]), int(c["total"])
+        if total != pts.n:
+            raise _chunk_error(path, f"holds points of a {total}-point figure; {spec.figure} has {pts.n}")
+        if first != pos or stop < first or stop - first != int(c["n_points"]):
+            raise _chunk_error(path, f"holds points [{first}, {stop}); the next chunk must start at point {pos}")
+        pos = stop
+        chunks.append(c)
+    if pos != pts.n:
+        raise _chunk_error(npz_paths[-1] if npz_paths else outdir,
+                           f"the chunks end at point {pos} of {pts.n}")
     engine = json.loads(str(chunks[0]["engine"])) if chunks else {}
     chunks = [c for c in chunks if int(c["n_points"]) > 0]
     keys = [k[4:] for k in chunks[0].files if k.startswith("res_")] if chunks else []
     res = {k: np.concatenate([c[f"res_{k}"] for c in chunks], axis=0) for k in keys}
     t = chunks[0]["t_tau"] if chunks and "t_tau" in chunks[0].files else None
-    return write_panels(spec, points(spec), res, t, outdir, engine)
+    return write_panels(spec, pts, res, t, outdir, engine)
 
 
 # --------------------------------------------------------------------------------- writing

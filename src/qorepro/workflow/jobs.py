@@ -50,6 +50,72 @@ def _setup_logging() -> None:
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 
+#: what a job's parent may be besides Snakemake itself: the shell Snakemake starts a script in
+#: (``bash -c "set -euo pipefail; python …"``), whose own parent is then Snakemake
+SHELLS = ("sh", "bash", "dash", "zsh")
+#: seconds between two looks at the parents
+WATCH_INTERVAL_S = 0.5
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent pid of ``pid`` (Linux ``/proc``), or None where it has ended (or is a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+    return None if state in ("Z", "X") else int(ppid)
+
+
+def _command(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _watched() -> list[tuple[int, int]]:
+    """(pid, its parent) pairs whose parent changes when the Snakemake process that started this
+    job ends: this process (its parent: Snakemake, or a shell) and, where that is a shell, the
+    shell (its parent: Snakemake).  A process whose parent ends is given another parent."""
+    me, parent = os.getpid(), os.getppid()
+    pairs = [(me, parent)]
+    if _command(parent) in SHELLS and (grand := _parent_of(parent)) not in (None, 0, 1):
+        pairs.append((parent, grand))
+    return pairs if parent != 1 else []
+
+
+def watch_parents(log_path: str, interval: float = WATCH_INTERVAL_S) -> bool:
+    """End this job when the Snakemake process that started it ends (``kill -9``): a daemon
+    thread checks every ``interval`` s that this process and, where Snakemake started it through
+    a shell, that shell still have the parent they had when the job started (:func:`_watched`);
+    when not, it writes one line to the job's log and exits at once (``os._exit``), so no
+    orphaned job keeps writing beside the rerun that recovers (its ``.part`` files are removed
+    by that rerun).  Only Snakemake's end counts: a Snakemake left running by a closed terminal
+    (``nohup``) keeps its jobs.  Returns whether the watch started (Linux ``/proc`` only)."""
+    import threading
+    import time
+
+    pairs = _watched() if os.path.exists("/proc/self/stat") else []
+    if not pairs:
+        return False
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            for pid, parent in pairs:
+                if _parent_of(pid) != parent:
+                    with contextlib.suppress(OSError), open(log_path, "a") as fh:
+                        fh.write(f"job ended: the process that started it ({parent}) ended (Snakemake killed?); "
+                                 "rerun Snakemake to recompute it\n")
+                    os._exit(1)
+
+    threading.Thread(target=watch, name="qorepro-parent-watch", daemon=True).start()
+    return True
+
+
 def run(snakemake, stage) -> None:
     """Run ``stage(snakemake, progress)`` for the rule whose script calls this.
 
@@ -57,8 +123,10 @@ def run(snakemake, stage) -> None:
     its flags once); everything the stage prints goes to the rule's log, progress lines also to
     the terminal.  A provenance failure or a full disk ends the job with one line naming the
     file (exit status 1, no traceback); any other failure raises (Snakemake marks the job
-    failed and shows the log)."""
+    failed and shows the log).  The job ends itself when Snakemake is killed
+    (:func:`watch_parents`)."""
     os.environ.update(snakemake.params.get("env", {}))
+    watch_parents(snakemake.log[0])
     with logged(snakemake.log[0]) as terminal:
         _setup_logging()
         try:
@@ -70,7 +138,8 @@ def run(snakemake, stage) -> None:
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
-            print(f"{snakemake.rule} failed: {e.strerror}: {e.filename}", file=sys.stderr)
+            where = e.filename or ", ".join(map(str, snakemake.output))   # a write without its path: the outputs
+            print(f"{snakemake.rule} failed: {e.strerror}: {where}", file=sys.stderr)
             rc = 1
     if rc:
         raise SystemExit(rc)

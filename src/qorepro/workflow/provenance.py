@@ -56,9 +56,33 @@ def _array_digest(a) -> str:
     return h.hexdigest()[:32]
 
 
+#: global attributes outside :func:`attributes_digest`: the digests themselves
+UNDIGESTED = ("data_checksums", "attributes_digest")
+
+
+def attributes_digest(attrs) -> str:
+    """sha256 of every global attribute of a panel file (name → value) but the digests: its
+    identity (figure, panel, run), title, parameters, panel specification, settings — all that
+    a consumer reads — so that an attribute edited after the file was written is detected."""
+    def plain(v):
+        return v if isinstance(v, str) else np.asarray(v).tolist()
+    return digest({k: plain(v) for k, v in attrs.items() if k not in UNDIGESTED})
+
+
 def data_checksums(ds) -> dict:
     """name → digest of every data variable and coordinate of ``ds`` (values, dtype, shape)."""
     return {k: _array_digest(ds[k].values) for k in sorted(list(ds.data_vars) + list(ds.coords))}
+
+
+def panel_title(spec: FigureSpec, pname: str) -> str:
+    """The ``title`` attribute of a panel file."""
+    p = spec.panels.get(pname)
+    return f"{spec.figure} panel {pname}: {(p.title if p else '') or spec.title}"
+
+
+def _plain(v):
+    """``v`` as its JSON text reads back (tuples → lists), to compare with a file's attribute."""
+    return json.loads(json.dumps(jsonable(v)))
 
 
 def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine_info: dict | None = None):
@@ -70,7 +94,7 @@ def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine
     p = spec.panels[pname] if pname in spec.panels else None
     ds.attrs.update({
         "Conventions": "CF-1.10",
-        "title": f"{spec.figure} panel {pname}: {(p.title if p else '') or spec.title}",
+        "title": panel_title(spec, pname),
         "institution": "qorepro reproducibility pipeline",
         "source": source,
         "history": f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')}: "
@@ -102,6 +126,7 @@ def stamp(ds, spec: FigureSpec, pname: str, references: str, source: str, engine
     if spec.twa is not None:
         ds.attrs["twa_settings"] = json.dumps(spec.twa, sort_keys=True)
     ds.attrs["data_checksums"] = json.dumps(data_checksums(ds), sort_keys=True)
+    ds.attrs["attributes_digest"] = attributes_digest(ds.attrs)
     return ds
 
 
@@ -121,6 +146,10 @@ def verify_dataset(ds, path: str, spec: FigureSpec | None = None, panel: str | N
             what = "missing" if k not in now else ("unexpected" if k not in stored else "changed")
             raise ProvenanceError(f"{path}: data variable {k!r} {what} since it was computed "
                                   "(checksum mismatch); rerun its sweep")
+    if attrs.get("attributes_digest") != attributes_digest(attrs):
+        raise ProvenanceError(f"{path}: its global attributes (figure, panel, parameters, panel_spec, title, …) "
+                              "changed since it was computed, or carry no attribute digest (attribute digest "
+                              "mismatch); rerun its sweep")
     if spec is None:
         return
     if panel is not None and attrs.get("panel") != panel:
@@ -129,30 +158,40 @@ def verify_dataset(ds, path: str, spec: FigureSpec | None = None, panel: str | N
     if attrs["record_digest"] != record_digest(spec):
         raise ProvenanceError(f"{path}: computed from a different record than {spec.figure} of run "
                               f"{spec.run!r}: first difference in {_first_difference(attrs, spec, panel)}")
+    # the attributes a consumer reads say what the record says (a file re-stamped by hand with
+    # a consistent digest but contradicting attributes is refused too)
+    differs = _first_difference(attrs, spec, panel, default=None)
+    if differs is not None:
+        raise ProvenanceError(f"{path}: its attributes contradict the record of {spec.figure} of run "
+                              f"{spec.run!r}: {differs}")
 
 
-def _first_difference(attrs, spec: FigureSpec, panel) -> str:
-    """Name the first recorded field of the file that differs from the record."""
+def _first_difference(attrs, spec: FigureSpec, panel, default: str | None = (
+        "a field not listed in the file's attributes (initial state, certification or continuation)")) -> str | None:
+    """Name the first recorded field of the file that differs from the record (``default``
+    where none of the listed ones does)."""
     checks = [("figure", attrs.get("figure"), spec.figure),
               ("model", attrs.get("model"), spec.model),
               ("preset", attrs.get("preset"), spec.preset),
               ("code_version", attrs.get("code_version"), spec.code_version)]
+    if panel is not None and panel in spec.panels:
+        checks.append(("title", attrs.get("title"), panel_title(spec, panel)))
     try:
         fp = json.loads(attrs.get("parameters", "{}"))
         for k in sorted(set(fp) | set(spec.parameters)):
-            checks.append((f"parameters.{k}", fp.get(k), spec.parameters.get(k)))
+            checks.append((f"parameters.{k}", fp.get(k), _plain(spec.parameters.get(k))))
         fs = json.loads(attrs.get("solver_settings", "{}"))
         for k in sorted(set(fs) | set(spec.solver)):
-            checks.append((f"solver.{k}", fs.get(k), jsonable(spec.solver.get(k))))
+            checks.append((f"solver.{k}", fs.get(k), _plain(spec.solver.get(k))))
         if panel is not None and panel in spec.panels:
             checks.append((f"panels.{panel}", json.loads(attrs.get("panel_spec", "{}")),
-                           jsonable(spec.panels[panel].to_record())))
+                           _plain(spec.panels[panel].to_record())))
     except json.JSONDecodeError as e:
         return f"unreadable provenance attribute ({e})"
     for name, a, b in checks:
         if a != b:
             return f"{name} (file: {_short(a)}, record: {_short(b)})"
-    return "a field not listed in the file's attributes (initial state, certification or continuation)"
+    return default
 
 
 def _short(v, n=80):

@@ -18,10 +18,12 @@ import base64
 import csv
 import html
 import json
+import os
 
 from ..claims import VERDICTS as CLAIM_VERDICTS
 from ..io import write_text
 from ..settings import CERTIFIED, VERDICTS
+from .certification import load_summary
 from .record import FigureSpec
 
 #: claim verdict → colour of its cell
@@ -136,11 +138,6 @@ def table1_page(table_csv: str, run: str, out_html: str) -> None:
         f"<th>simulation (this run)</th><th>experimental (SI Table I)</th></tr>{body}</table>"))
 
 
-def _load(path: str) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
 def _window(spec: FigureSpec) -> str:
     if spec.model_object.kind != "time_domain":
         return "steady state"
@@ -155,12 +152,19 @@ def _cert_cell(stab: dict) -> str:
     return f"<td class='{'cert' if c == n else 'uncert'} num'>{c} / {n}</td>"
 
 
-def provenance_page(run: str, figures: list[str], stability: list[str], params: list[str], out_html: str) -> None:
+def _panels(paths) -> dict:
+    """panel → path of a figure's panel files (``<panel>.nc``)."""
+    return {os.path.splitext(os.path.basename(p))[0]: p for p in paths}
+
+
+def provenance_page(run: str, figures: list[str], stability: list[str], params: list[str], out_html: str,
+                    panels: dict) -> None:
     """One table for a run: per figure its preset, window, certified points, verdict counts,
-    record digest and code version."""
+    record digest and code version.  ``panels``: figure → its panel files, against which each
+    summary is checked (:func:`~qorepro.workflow.certification.load_summary`)."""
     rows = []
     for fig, s_path, p_path in zip(figures, stability, params):
-        stab, spec = _load(s_path), FigureSpec.load(p_path)
+        stab, spec = load_summary(s_path, fig, _panels(panels[fig]), p_path), FigureSpec.load(p_path)
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(stab.get("counts", {}).items())) or "—"
         rows.append(f"<tr><td><b>{_e(fig)}</b></td><td>{_e(spec.model)}</td><td>{_e(spec.preset)}</td>"
                     f"<td>{_e(_window(spec))}</td>{_cert_cell(stab)}<td>{_e(counts)}</td>"
@@ -202,8 +206,10 @@ def figure_claims(rows: list[dict], figure: str) -> tuple[list[dict], list[dict]
 
 
 def figure_card(figure: str, png: str, stability: str, params: str, claims_csv: str | None,
-                descriptions: dict, out_html: str) -> None:
-    spec, stab = FigureSpec.load(params), _load(stability)
+                descriptions: dict, out_html: str, panels: list) -> None:
+    """The card of one figure; its certified count from the summary ``stability`` checked
+    against the figure's panel files ``panels``."""
+    spec, stab = FigureSpec.load(params), load_summary(stability, figure, _panels(panels), params)
     desc = descriptions.get(figure, "")
     parts = [f"<p><b>{_e(spec.title)}</b> — paper: {_e(spec.source)}. "
              f"Run <code>{_e(spec.run)}</code>, preset <code>{_e(spec.preset)}</code>.</p>"]

@@ -13,6 +13,7 @@ The engine is imported inside the functions (after the job's environment is set)
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -33,6 +34,17 @@ def load_record(job, name: str = "params") -> FigureSpec:
                               "params wrote it: edited by hand, or rewritten by another invocation); rerun with "
                               f"`--forcerun {path}` to rewrite it, and what is computed from it, from the configuration")
     return FigureSpec.from_record(json.loads(text))
+
+
+# ----------------------------------------------------------------------------- records
+def params(job, progress) -> None:
+    """Write the params record ``params.record`` (the text the planning derived) to ``output[0]``,
+    atomically; it must have the digest ``params.record_sha256`` every reader checks."""
+    text = job.params.record
+    if hashlib.sha256(text.encode()).hexdigest() != job.params.record_sha256:
+        raise ProvenanceError(f"{job.output[0]}: the record text does not have the planned digest")
+    io.write_text(job.output[0], text)
+    print(f"{job.output[0]}: sha256 {job.params.record_sha256}")
 
 
 # ----------------------------------------------------------------------------- sweeps
@@ -150,6 +162,14 @@ def plot(job, progress) -> None:
     try:
         papermill.execute_notebook(inp.notebook, out.notebook, parameters=parameters, kernel_name="python3",
                                    cwd=".", progress_bar=True, kernel_manager_class=IPCKernelManager)
+    except papermill.PapermillExecutionError as e:
+        # a full disk inside the notebook's kernel (savefig) arrives as the kernel's error text:
+        # reported like every other full disk (jobs.run: one line naming the files)
+        if e.ename == "OSError" and ("Errno 28" in e.evalue or "No space left" in e.evalue):
+            raise OSError(errno.ENOSPC, "No space left on device", f"{out.pdf}, {out.png}") from None
+        if e.ename == "ProvenanceError":      # a damaged panel or summary, refused by load_panels
+            raise ProvenanceError(e.evalue) from None
+        raise
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
 
@@ -168,7 +188,7 @@ def report_table1(job, progress) -> None:
 def report_provenance(job, progress) -> None:
     from .report import provenance_page
     provenance_page(job.wildcards.run, list(job.params.figures), list(job.input.stability), list(job.input.params),
-                    job.output[0])
+                    job.output[0], dict(job.params.panels))
 
 
 def report_figure(job, progress) -> None:
@@ -178,7 +198,7 @@ def report_figure(job, progress) -> None:
     with open(job.input.descriptions, encoding="utf-8") as fh:
         descriptions = yaml.safe_load(fh) or {}
     figure_card(job.wildcards.figure, job.input.png, job.input.stability, job.input.params, job.input.claims,
-                descriptions, job.output[0])
+                descriptions, job.output[0], list(job.input.data))
 
 
 # ----------------------------------------------------------------------------- audits

@@ -312,9 +312,9 @@ def check_variants(config: dict, schema_path: str, base_figures=None) -> dict:
     run = config["run"]
     configs = {run: config}
     for name, path in (config.get("variants") or {}).items():
-        if name == run:
-            continue
         where = f"variants.{name} ({path})"
+        if name == run:
+            raise ConfigError(f"{where}: a variant cannot be named like the main run ({run!r}); rename it")
         overlay = _variant_overlay(path, where)
         if overlay.get("continue_from") == "main":
             overlay["continue_from"] = run
