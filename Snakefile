@@ -18,9 +18,19 @@
 # referee targets.  Each rule's script (workflow/scripts/<stage>.py) calls one function of
 # qorepro.workflow.stages with the rule's inputs, outputs and params.  Figure definitions live
 # in config/config.yaml (figures:); physics in src/qorepro; plotting notebooks in notebooks/.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+# every path of the workflow (config/, notebooks/, results/) is relative to the project folder:
+# a run started elsewhere (`snakemake -s …/Snakefile`) would read no configuration and write
+# results beside the caller, so it is refused in one line
+if os.path.realpath(os.getcwd()) != os.path.realpath(workflow.basedir):
+    raise WorkflowError(
+        f"run Snakemake in the project folder {workflow.basedir} (cd there, or add --directory {workflow.basedir})"
+    )
 
 
 configfile: "config/config.yaml"

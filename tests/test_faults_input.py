@@ -354,6 +354,20 @@ def test_snakemake_refuses_before_any_job(project, case, files, start, needle):
     assert not (project / "results").exists()
 
 
+def test_snakemake_started_in_another_folder_is_refused_in_one_line(project, tmp_path):
+    """`snakemake -s <project>/Snakefile --configfile …` from elsewhere read no base configuration
+    ("'parameters' is a required property"); now one line says where to run it, before any job."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(project / "tiny.yaml", elsewhere / "tiny.yaml")
+    r = smk(elsewhere, "-s", str(project / "Snakefile"), "-n", "fig1", "--configfile", "tiny.yaml")
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out[-2000:]
+    assert error_line(r).startswith(f"run Snakemake in the project folder {project}"), out[-2000:]
+    assert "required property" not in out and "Traceback" not in out
+    assert not (elsewhere / "results").exists() and not (project / "results").exists()
+
+
 # ------------------------------------------------------------------------ item 5: the MANIFEST
 FIGURE = "jiao2020_fig2"      # a steady-state figure: written in seconds, without Snakemake
 
