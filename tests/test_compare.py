@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from qorepro.workflow.compare import CompareError, claims_diff, compare_runs, difference, panel_diff, record_diff
-from qorepro.workflow.provenance import data_checksums, open_verified, record_digest
+from qorepro.workflow.provenance import attributes_digest, data_checksums, open_verified, record_digest
 from qorepro.workflow.record import FigureSpec
 
 FIGURES = ["fig1", "fig3"]
@@ -56,7 +56,9 @@ def _perturb(run_dir, fig, panel, var, delta, **record_change):
         if p == panel:
             ds[var] = ds[var] + delta
         ds.attrs["record_digest"] = record_digest(spec)
+        ds.attrs["parameters"] = json.dumps(spec.parameters, sort_keys=True)
         ds.attrs["data_checksums"] = json.dumps(data_checksums(ds), sort_keys=True)
+        ds.attrs["attributes_digest"] = attributes_digest(ds.attrs)
         os.remove(path)
         ds.to_netcdf(path)
 
