@@ -109,7 +109,7 @@ ROUTES = [
      "figures.jiao2022_fig2.panels.a.series.lossy.eta: 1.5 is above the maximum 1 of eta"),
     ("companion: direction neither ±1 in fixed", fig("jiao2020_figS4", "panels", "b", "fixed"),
      {"Omega": 8, "Delta_c": 1.2, "direction": 0.5},
-     "figures.jiao2020_figS4.panels.b.fixed.direction: 0.5 is not one of [-1, 1] of direction"),
+     "figures.jiao2020_figS4.panels.b.fixed: direction values must be 'left' or 'right', got 0.5"),
     ("companion: negative power as a figure parameter", fig("jiao2020_fig2", "parameters"), {"P_mW": -20},
      "figures.jiao2020_fig2.parameters.P_mW"),
 ]
@@ -378,7 +378,7 @@ def built_run(tmp_path_factory):
     (as the workflow writes them), built once."""
     from qorepro.workflow import provenance
     from qorepro.workflow.spec import resolve_figure
-    from qorepro.workflow.steady import compute_figure
+    from qorepro.workflow.figure import compute_figure
     results = tmp_path_factory.mktemp("verify") / "results"
     run = results / "test-tiny"
     cfg = validate_config(tiny_config(), SCHEMA, BASE_FIGURES)

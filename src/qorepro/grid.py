@@ -30,7 +30,7 @@ def axis_values(model, name: str, values) -> tuple[np.ndarray, np.ndarray]:
     if named:
         bad = [v for v in vals if str(v) not in named]
         if bad:
-            raise ValueError(f"{name} values must be {' or '.join(map(repr, named))}, got {bad}")
+            raise ValueError(f"{name} values must be {' or '.join(map(repr, named))}, got {', '.join(map(str, bad))}")
         return vals.astype(str), np.array([named[str(v)] for v in vals])
     if vals.dtype.kind not in "iuf" or not np.all(np.isfinite(vals.astype(float))):
         raise ValueError(f"axis {name!r}: values must be finite numbers, got {list(values)[:5]}")
