@@ -377,8 +377,8 @@ def built_run(tmp_path_factory):
     """results/test-tiny with the params record and panels of one figure, and its MANIFEST
     (as the workflow writes them), built once."""
     from qorepro.workflow import provenance
-    from qorepro.workflow.spec import resolve_figure
     from qorepro.workflow.figure import compute_figure
+    from qorepro.workflow.spec import resolve_figure
     results = tmp_path_factory.mktemp("verify") / "results"
     run = results / "test-tiny"
     cfg = validate_config(tiny_config(), SCHEMA, BASE_FIGURES)
