@@ -73,7 +73,10 @@ def test_a_run_compared_with_itself_is_refused_in_one_line(project):
 
 def test_tiny_compare_through_snakemake(project):
     _kappa(project)
-    smk(project, "-j2", "compare_test-kappa", "--configfile", "tiny.yaml", "kappa.yaml")
+    # the reference run (config.yaml + tiny.yaml + fig1.yaml = test-tiny) builds fig1 only too
+    (project / "fig1.yaml").write_text(yaml.safe_dump({"scope": ["fig1"]}))
+    smk(project, "-j2", "compare_test-kappa", "--configfile", "tiny.yaml", "fig1.yaml", "kappa.yaml")
+    assert sorted(p.name for p in (project / "results" / "test-tiny" / "data").iterdir()) == ["fig1"]
     out = project / "results" / "compare" / "test-kappa"
     for p in ("summary.json", "params_diff.csv", "params_diff.md", "claims_diff.csv", "claims_diff.md",
               "figures/fig1.pdf", "figures/fig1.png", "report/compare.html", "report/front.html"):
