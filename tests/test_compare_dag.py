@@ -90,3 +90,7 @@ def test_tiny_compare_through_snakemake(project):
     page = (out / "report" / "compare.html").read_text()
     assert "parameters.kappa_m" in page and "data:image/png;base64," in page
     assert "test-kappa" in (out / "report" / "front.html").read_text()
+    # the report: the card under "6. Variants", the variant and its flipped claims on the front page
+    smk(project, "compare_test-kappa", "--configfile", "tiny.yaml", "fig1.yaml", "kappa.yaml", "--report", "r.html")
+    report = (project / "r.html").read_text()
+    assert "6. Variants" in report and "Variant <b>test-kappa</b> against test-tiny: 0 flipped claims." in report

@@ -70,7 +70,7 @@ rule report_compare:
         html=report(
             "results/compare/{run}/report/compare.html",
             caption="../report/compare.rst",
-            category="Variants",
+            category="6. Variants",
             subcategory="{run}",
             labels=lambda wc: {"run": wc.run, "against": compare_against(wc.run)},
         ),
