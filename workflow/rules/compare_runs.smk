@@ -9,13 +9,17 @@ def _reference_config():
     the --configfile files but the last one that sets `run` to the main run, then the --config
     keys but `run` and `compare_against` (where such a file exists)."""
     files = [str(f) for f in workflow.config_settings.configfiles]
-    own = [i for i, f in enumerate(files) if (yaml.safe_load(open(f)) or {}).get("run") == RUN]
+
+    def load(path):
+        with open(path) as fh:
+            return yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+
+    own = [i for i, f in enumerate(files) if load(f).get("run") == RUN]
     if own:
         del files[own[-1]]
     ref = {}
     for f in [os.path.join(workflow.basedir, "config", "config.yaml"), *files]:
-        with open(f) as fh:
-            update_config(ref, yaml.load(fh, Loader=yaml.CSafeLoader) or {})
+        update_config(ref, load(f))
     if own:
         extra = dict(workflow.config_settings.config or {})
         update_config(ref, {k: v for k, v in extra.items() if k not in ("run", "compare_against")})
@@ -58,12 +62,11 @@ wildcard_constraints:
 
 
 for _t in cli_targets(sys.argv):
-    if _t.startswith("compare_") and _t[len("compare_") :] in {RUN, *config.get("variants", {})}:
-        if compare_against(_t[len("compare_") :]) == _t[len("compare_") :]:
-            raise WorkflowError(
-                f"{_t}: run {_t[len('compare_'):]!r} cannot be compared with itself; "
-                "name another run with --config compare_against=<run>"
-            )
+    _r = _t.removeprefix("compare_")
+    if _t.startswith("compare_") and _r in {RUN, *config.get("variants", {})} and compare_against(_r) == _r:
+        raise WorkflowError(
+            f"{_t}: run {_r!r} cannot be compared with itself; name another run with --config compare_against=<run>"
+        )
 
 
 def compare_figures(run):
