@@ -6,6 +6,7 @@
 #   snakemake --configfile my_variant.yaml
 #   snakemake claims           the claims audit → results/<run>/claims.{csv,md}
 #   snakemake --report report.html   one self-contained HTML report of the run (after `snakemake`)
+#   snakemake compare_experimental   a variant beside the main run → results/compare/experimental/
 #   snakemake referee          referee figures R1/R4/R5/squeezing, experimental column, audits
 #
 # Stages (workflow/rules/*.smk), per figure of a run:
@@ -55,6 +56,7 @@ rule all:
         f"{R}/MANIFEST",
 
 
+include: "workflow/rules/compare.smk"  # before the rules: it may add the reference run
 include: "workflow/rules/params.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/certify.smk"

@@ -137,4 +137,6 @@ rule referee:
         rules.refExperimental.input,
         rules.audits.input,
         rules.twa.input,
+        # every declared variant beside the main run (compare.smk)
+        lambda wc: [f"results/compare/{v}/report/compare.html" for v in VARIANTS if compare_against(v) != v],
     localrule: True

@@ -240,3 +240,72 @@ def figure_order(figures, described) -> list[str]:
     """Paper order: the order of ``workflow/report/figures.yaml``, then the others as given."""
     known = [f for f in described if f in figures]
     return known + [f for f in figures if f not in described]
+
+
+def _markdown_block(text: str) -> str:
+    """A Markdown file (headings, bullet lines, pipe tables) as HTML, enough for the diffs."""
+    out, table = [], []
+
+    def flush():
+        if table:
+            rows = [r for r in table if not set(r.replace("|", "").strip()) <= set("-: ")]
+            cells = [[c.strip() for c in r.strip().strip("|").split(" | ")] for r in rows]
+            head = "".join(f"<th>{_e(c)}</th>" for c in cells[0])
+            body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in cells[1:])
+            out.append(f"<table><tr>{head}</tr>{body}</table>")
+            table.clear()
+
+    for line in text.splitlines():
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        flush()
+        if line.startswith("#"):
+            level = min(len(line) - len(line.lstrip("#")) + 2, 5)
+            out.append(f"<h{level}>{_e(line.lstrip('#').strip())}</h{level}>")
+        elif line.strip():
+            out.append(f"<p>{_e(line.strip())}</p>")
+    flush()
+    return "\n".join(out)
+
+
+def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: str, pngs: list[str],
+                 out_html: str, out_front: str) -> None:
+    """The card of a compared run (category *Variants*): what changed (``params_diff.md``), the
+    flipped claims (verdicts of both runs per method, from ``claims_diff.csv``), the overlay
+    figures; and one line for the front page (the run, the run it is compared with, flipped claims)."""
+    summary = _load(summary_json)
+    main, flipped = summary["main"], summary.get("flipped", [])
+    with open(params_md, encoding="utf-8") as fh:
+        parts = [_markdown_block(fh.read())]
+    rows = [r for r in read_claims(claims_diff_csv) if r["flipped"] == "yes"]
+    methods = [c.split(": ")[0] for c in (rows[0] if rows else {}) if c.endswith(f": {run}")]
+    parts.append(f"<h3>Flipped claims ({len(flipped)})</h3>")
+    if flipped:
+        seen, body = set(), []
+        for r in rows:
+            if r["id"] in seen:
+                continue
+            seen.add(r["id"])
+            cells = "".join(f"{_verdict_cell(r[f'{m}: {main}'])}{_verdict_cell(r[f'{m}: {run}'])}" for m in methods)
+            body.append(f"<tr><td><b>{_e(r['id'])}</b></td><td>{_e(r['source'])}</td>{cells}</tr>")
+        head = "".join(f"<th>{_e(m)} ({_e(main)})</th><th>{_e(m)} ({_e(run)})</th>" for m in methods)
+        parts.append(f"<table><tr><th>id</th><th>source</th>{head}</tr>{''.join(body)}</table>")
+    else:
+        parts.append("<p>No claim changes its verdict.</p>")
+    parts.append("<p class='note'>Every measured number side by side with its difference: "
+                 f"<code>results/compare/{_e(run)}/claims_diff.md</code>; per-panel differences (NetCDF): "
+                 f"<code>results/compare/{_e(run)}/data/</code>.</p>")
+    if summary.get("refused"):
+        parts.append("<p class='note'>Panels not compared: " + "; ".join(
+            f"{_e(k)} ({_e(v)})" for k, v in sorted(summary["refused"].items())) + "</p>")
+    parts.append(f"<h3>Overlay figures</h3><p class='note'>{_e(run)} over {_e(main)} (muted); maps: the "
+                 "variant's map beside the signed difference.</p>")
+    for png in pngs:
+        with open(png, "rb") as fh:
+            img = base64.b64encode(fh.read()).decode()
+        name = png.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        parts.append(f"<p><b>{_e(name)}</b><br><img alt='{_e(name)}' src='data:image/png;base64,{img}'></p>")
+    _write(out_html, _page(f"Variant {run} against {main}", "\n".join(parts)))
+    _write(out_front, f"<p class='variant'>Variant <b>{_e(run)}</b> against {_e(main)}: {len(flipped)} flipped claim"
+                      f"{'' if len(flipped) == 1 else 's'}{': ' + _e(', '.join(flipped)) if flipped else ''}.</p>\n")

@@ -219,3 +219,41 @@ def audit_floquet(job, progress) -> None:
     """The window average vs. the Floquet long-time limit of the main run's panels."""
     from .audits import floquet_vs_window
     print(floquet_vs_window(job.params.data_dir, list(job.params.figures), job.output.csv, job.output.md))
+
+
+# --------------------------------------------------------------------- variant comparison
+def _compared(job, message: str) -> None:
+    """A :class:`.compare.CompareError` ends the job with its one line and exit status 1."""
+    import sys
+    print(f"compare {job.wildcards.run}: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def compare(job, progress) -> None:
+    """What changed, how the claims moved and the per-panel differences of ``params.variant_dir``
+    against ``params.main_dir`` (:func:`.compare.compare_runs`) → ``results/compare/<run>/``."""
+    from .compare import CompareError, compare_runs
+    try:
+        summary = compare_runs(job.params.main_dir, job.params.variant_dir, list(job.params.figures),
+                               os.path.dirname(job.output.summary), data_dirs=dict(job.params.data_dirs))
+    except CompareError as e:
+        _compared(job, str(e))
+    print(f"compare {summary['variant']} against {summary['main']}: figures {summary['figures']}, "
+          f"flipped claims {summary.get('flipped', [])}, refused panels {summary['refused']}")
+
+
+def compare_figure(job, progress) -> None:
+    """The overlay figure (:func:`..compare_plot.overlay_files`) of one figure of a compared run."""
+    from ..compare_plot import overlay_files
+    from .compare import CompareError
+    try:
+        overlay_files(job.params.main_dir, job.params.variant_dir, job.wildcards.figure, job.output.pdf,
+                      job.output.png, dict(job.params.data_dirs))
+    except CompareError as e:
+        _compared(job, str(e))
+
+
+def report_compare(job, progress) -> None:
+    from .report import compare_card
+    compare_card(job.wildcards.run, job.input.summary, job.input.params_md, job.input.claims_csv,
+                 list(job.input.pngs), job.output.html, job.output.front)
