@@ -439,3 +439,17 @@ def test_variant_engine_settings_are_the_variants(project):
     smk(project, "results/tiny-var/data/figS11/a.nc", "--configfile", "tiny-v.yaml")
     ds = xr.load_dataset(project / "results" / "tiny-var" / "data" / "figS11" / "a.nc")
     assert json.loads(ds.attrs["engine"])["batch_size"] == 3 and '"chi": 0.03' in ds.attrs["parameters"]
+
+
+def test_a_summary_does_not_depend_on_the_order_of_its_panels():
+    """The certify job passes a figure's panels in config order, the plot and the report in the
+    record's (name) order: both must derive the same summary (figS9 lists OD before CD)."""
+    from qorepro.workflow.certification import summarise_datasets
+
+    def panel(verdicts):
+        v = np.array(verdicts)
+        return xr.Dataset({"verdict": ("K", v), "certified": ("K", v == "limit_cycle")},
+                          coords={"K": np.arange(v.size, dtype=float)})
+
+    od, cd = panel(["not_settled", "limit_cycle"]), panel(["unstable", "not_settled"])
+    assert summarise_datasets("figS9", {"OD": od, "CD": cd}) == summarise_datasets("figS9", {"CD": cd, "OD": od})

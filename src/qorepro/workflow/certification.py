@@ -28,12 +28,14 @@ def summarise(figure: str, paths: dict, params: str | None = None) -> dict:
 
 
 def summarise_datasets(figure: str, datasets: dict) -> dict:
-    """:func:`summarise` of panel datasets already verified (panel → dataset)."""
+    """:func:`summarise` of panel datasets already verified (panel → dataset), panels in name
+    order: the summary (and which non-certified points fit in its list) does not depend on the
+    order a caller passes them in — the certify job, the plot and the report derive the same."""
     out = {"figure": figure, "verdicts": list(VERDICTS), "certified_verdicts": list(CERTIFIED),
            "panels": {}, "non_certified": []}
     total = Counter()
     not_listed = 0
-    for pname, ds in datasets.items():
+    for pname, ds in sorted(datasets.items()):
         if "verdict" not in ds:
             out["panels"][pname] = {"n_points": 0, "counts": {}, "note": "analytic, no dynamics"}
             continue

@@ -274,7 +274,8 @@ def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: s
     """The card of a compared run (category *Variants*): what changed (``params_diff.md``), the
     flipped claims (verdicts of both runs per method, from ``claims_diff.csv``), the overlay
     figures; and one line for the front page (the run, the run it is compared with, flipped claims)."""
-    summary = _load(summary_json)
+    with open(summary_json, encoding="utf-8") as fh:
+        summary = json.load(fh)
     main, flipped = summary["main"], summary.get("flipped", [])
     with open(params_md, encoding="utf-8") as fh:
         parts = [_markdown_block(fh.read())]
