@@ -13,7 +13,6 @@ option, no traceback, and that nothing was computed or written.
   that fails the test if it is reached.
 """
 import copy
-import os
 import shutil
 import subprocess
 import sys
@@ -299,21 +298,7 @@ def test_project_claims_file_passes():
 
 
 # --------------------------------------------------------------- the same through Snakemake
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-
-
-def smk(cwd, *args):
-    return subprocess.run(SNAKEMAKE + list(args), cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"}, timeout=300)
-
-
-def error_line(r) -> str:
-    """The first line of the message after Snakemake's 'WorkflowError in file …' header."""
-    lines = (r.stdout + r.stderr).splitlines()
-    for i, ln in enumerate(lines):
-        if ln.strip().startswith("WorkflowError"):
-            return lines[i + 1].strip() if ln.rstrip().endswith(":") else ln
-    return "\n".join(lines[-5:])
+from test_faults import error_line, smk  # noqa: E402 (the same helpers as the other fault tests)
 
 
 def _smk_case(project, files: dict):
