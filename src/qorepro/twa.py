@@ -225,6 +225,27 @@ def trajectory_normals(keys, counter, d: int):
     return jnp.concatenate([r * (cos * cos - sin * sin), r * (2 * sin * cos)]).astype(jnp.float64)
 
 
+def _sde_step(model, method: str, shape, c_pt, sigma, tkeys, dt):
+    """The ensemble's step y(t_i) → y(t_i + h) at global step index i, for the state of
+    ``shape`` (d, n, m): every Runge–Kutta stage sees f_W(y) + σ ΔW/h (ΔW = √h ξ, ξ from
+    :func:`trajectory_normals` of the trajectories' keys at counter i).
+
+    σ is the constant ``sigma`` (d, n, 1) unless the model has the optional hook
+    ``noise_amplitude(x, c)`` → (d, n, m): state-dependent diagonal noise, evaluated once per
+    step at its start y(t_i) and held over the stages (the Itô convention of the Wigner
+    Fokker–Planck equation; weak order 1 in the noise).  Models without the hook take the
+    constant-σ path unchanged."""
+    d, n, m = shape
+    hook = getattr(model, "noise_amplitude", None)
+
+    def one(i, y):
+        s = sigma if hook is None else hook(y, c_pt)
+        inc = (s / jnp.sqrt(dt)) * trajectory_normals(tkeys, i, d).reshape(d, n, m)   # σ ΔW / h
+        return rk.step(lambda z: model.wigner_drift(z, c_pt) + inc, y, dt, method)
+
+    return one
+
+
 @functools.cache
 def _rk_program(model, method: str, n: int, m: int, n_rec: int, i_rec: int, i_win: int, stride: int):
     """The compiled ensemble run, fixed-step explicit Runge–Kutta (:mod:`qorepro.rk`, diffrax's
@@ -245,9 +266,7 @@ def _rk_program(model, method: str, n: int, m: int, n_rec: int, i_rec: int, i_wi
     @jax.jit
     def run(c_pt, x0, sigma, tkeys, dt):
         # state (d, n, m); coefficients (n, 1) and σ (d, n, 1) broadcast over the trajectories
-        def one(i, y):
-            inc = (sigma / jnp.sqrt(dt)) * trajectory_normals(tkeys, i, d).reshape(d, n, m)   # σ ΔW / h
-            return rk.step(lambda z: model.wigner_drift(z, c_pt) + inc, y, dt, method)
+        one = _sde_step(model, method, (d, n, m), c_pt, sigma, tkeys, dt)
 
         def advance(y, start, count):
             return jax.lax.fori_loop(start, start + count, one, y)
