@@ -510,3 +510,60 @@ def summarise(m1, m2, mech, t_tau, settings: SolverSettings, twa: TWASettings, m
             "numbers": numbers.T, "covariance": np.moveaxis(V, -1, 0),
             "census": frac, "S_Q_by_attractor": by, "S_Q_by_attractor_err": by_err,
             "relative_phase": phi, "d": d}
+
+
+@functools.cache
+def _window_program(model, method: str, n: int, m: int, n_before: int, n_rec: int, stride: int):
+    """The compiled run behind :func:`window_samples`: ``n_before`` steps, then ``n_rec``
+    records of the whole state every ``stride`` steps (the first at step n_before)."""
+    d = 2 * model.n_modes
+
+    @jax.jit
+    def run(c_pt, x0, sigma, tkeys, dt):
+        one = _sde_step(model, method, (d, n, m), c_pt, sigma, tkeys, dt)
+        y = jax.lax.fori_loop(0, n_before, one, x0.reshape(d, n, m))
+
+        def record(y, r):
+            start = n_before + r * stride
+            return jax.lax.fori_loop(start, start + stride, one, y), y
+
+        _, ys = jax.lax.scan(record, y, jnp.arange(n_rec))
+        return ys
+
+    return run
+
+
+def window_samples(model, params, initial=None, *, t_end: float, t_window: float, dt: float,
+                   samples_every: int = 1, trajectories: int = 256, seed: int = TWASettings.seed,
+                   method: str = "tsit5", point_ids=None, first_trajectory: int = 0) -> dict:
+    """Every trajectory's full state over the late window [t_end − t_window, t_end), for any
+    model with ``coefficients``, ``wigner_drift``, ``diffusion_matrix`` (or the optional
+    ``noise_amplitude`` hook), ``Initial`` and ``n_modes`` — the same kernel, random streams and
+    initial Wigner sampling as :func:`simulate` (rk kernel), without its Lai-specific summary.
+
+    Times are in the model's own unit (``dt`` the fixed step; no τ = 2π/ω₁ convention); a
+    record every ``samples_every`` steps.  Returns ``t`` (W,) and ``x`` (W, d, N, M): the real
+    state (Re z₁, Im z₁, …) of trajectory M of point N at each recorded time.  Trajectory i of a
+    point is the same path whatever M is (``first_trajectory`` as in :func:`simulate`).
+    """
+    if method not in rk.METHODS:
+        raise ValueError(f"unknown Runge–Kutta method {method!r}; choose one of {sorted(rk.METHODS)}")
+    c = model.coefficients(params)
+    n, m, d = n_points(c), trajectories, 2 * model.n_modes
+    n_end, n_win = int(round(t_end / dt)), int(round(t_window / dt))
+    if not 0 < n_win <= n_end or n_win % samples_every:
+        raise ValueError("need 0 < t_window ≤ t_end on the step grid, t_window a multiple of samples_every·dt")
+    initial = initial if initial is not None else model.Initial()
+    point_ids = np.arange(n) if point_ids is None else np.asarray(point_ids)
+    V0 = initial.covariance(n)
+    if np.any(V0 - np.einsum("nii->ni", V0)[..., None] * np.eye(d) != 0):
+        raise ValueError("the initial covariance must be diagonal")
+    keys = trajectory_keys(seed, point_ids, m, first_trajectory)
+    z = np.asarray(trajectory_normals(keys, _INIT_COUNTER, d)).reshape(d, n, m).transpose(1, 0, 2)
+    x0 = initial.as_real(n).T[:, :, None] + np.sqrt(np.einsum("nii->ni", V0) / 2)[:, :, None] * z
+    x0 = np.moveaxis(x0, 0, 1).reshape(d, n * m)
+    q = np.einsum("iin->in", np.asarray(model.diffusion_matrix(c)))
+    run = _window_program(model, method, n, m, n_end - n_win, n_win // samples_every, samples_every)
+    c_pt = map_coefficients(lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).reshape(n, 1), c)
+    x = np.asarray(run(c_pt, x0, np.sqrt(q / 2)[:, :, None], keys, dt))
+    return {"t": dt * (n_end - n_win + samples_every * np.arange(x.shape[0])), "x": x}

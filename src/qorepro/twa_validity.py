@@ -20,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 #: largest dropped/kept weight q at which a TWA value counts as valid
-TRUNCATION_THRESHOLD = 0.1
+TRUNCATION_THRESHOLD = 0.25
+#: largest fraction of trajectories that may switch attractor within the window
+SWITCHING_THRESHOLD = 0.01
 
 
 def truncation_ratio(occupation) -> np.ndarray:
@@ -32,7 +34,20 @@ def truncation_ratio(occupation) -> np.ndarray:
         return np.where(n_min > 0, 1.0 / (2.0 * np.maximum(n_min, 1e-300)), np.inf)
 
 
-def valid(q, threshold: float = TRUNCATION_THRESHOLD) -> np.ndarray:
-    """Whether the dropped terms are small enough: q ≤ threshold (NaN → False)."""
+def switching_fraction(labels) -> np.ndarray:
+    """The fraction of trajectories whose attractor label changes within the window:
+    ``labels`` (T, N, M) (window samples, points, trajectories; any integer/bool labels) → (N,)."""
+    lab = np.asarray(labels)
+    return (lab != lab[:1]).any(axis=0).mean(axis=-1)
+
+
+def valid(q, threshold: float = TRUNCATION_THRESHOLD, switching=None,
+          switching_threshold: float = SWITCHING_THRESHOLD) -> np.ndarray:
+    """Whether the dropped terms are small enough: q ≤ threshold (NaN → False), and, where the
+    fraction of trajectories switching between attractors within the window is given, that it
+    is ≤ ``switching_threshold`` (weights set by noise-activated switching are outside TWA)."""
     q = np.asarray(q, dtype=float)
-    return np.isfinite(q) & (q <= threshold)
+    ok = np.isfinite(q) & (q <= threshold)
+    if switching is not None:
+        ok &= np.asarray(switching, dtype=float) <= switching_threshold
+    return ok
