@@ -15,6 +15,9 @@ field directions):
   ``--seed``) beside the Gaussian value; the attractor census and S_Q per attractor.
 
 ``--json`` prints a JSON list of one object per K instead of the table.
+
+``python -m qorepro validate twa [--json]`` checks the truncated-Wigner engine against the exact
+master equation (QuTiP) on two small models (:mod:`qorepro.validate_twa`).
 """
 from __future__ import annotations
 
@@ -183,9 +186,16 @@ def main(argv=None) -> int:
     b.add_argument("--force", action="store_true", help="overwrite an existing output file")
     v = sub.add_parser("verify", help="re-check a run offline: MANIFEST sha256s and every panel's provenance")
     v.add_argument("run_dir", help="results/<run>")
+    val = sub.add_parser("validate", help="check an engine against exact answers: 'twa' (TWA vs the exact master "
+                         "equation, QuTiP, on the Kerr resonator and the van der Pol oscillator)")
+    val.add_argument("what", choices=["twa"])
+    val.add_argument("--json", action="store_true", help="print a JSON list (one object per point and observable)")
     args = ap.parse_args(argv)
     if args.cmd == "verify":
         return verify(args.run_dir)
+    if args.cmd == "validate":
+        from . import validate_twa
+        return validate_twa.main(args.json)
     try:
         settings = check_baseline_args(args)
     except ArgumentError as e:
