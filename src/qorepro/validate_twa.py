@@ -36,7 +36,7 @@ import numpy as np
 
 from . import twa, twa_validity
 from .models import kerr_resonator, vanderpol
-from .models.base import map_coefficients
+from .models.base import map_coefficients, nonlinear_modes
 
 #: trajectory groups for the error bars
 GROUPS = 16
@@ -123,10 +123,10 @@ def validate(selected=None) -> list[dict]:
         res = twa.window_samples(run.model, run.params, t_end=run.t_end, t_window=run.t_end / 2, dt=run.dt,
                                  samples_every=run.samples_every, trajectories=run.trajectories)
         x = res["x"]                                                     # (W, 2, N, M)
-        z = x[:, 0] + 1j * x[:, 1]
+        z = x[:, 0] + 1j * x[:, 1]                                        # mode 0 (the models have one)
         c = run.model.coefficients(run.params)
-        occ = (np.abs(z) ** 2).mean(-1) - 0.5                             # (W, N) ensemble occupation
-        q = twa_validity.truncation_ratio(occ[:, None, :])
+        occ = (x[:, 0::2] ** 2 + x[:, 1::2] ** 2).mean(-1) - 0.5          # (W, K, N) ensemble occupations
+        q = twa_validity.truncation_ratio(occ[:, list(nonlinear_modes(run.model))])
         hook = getattr(run.model, "negative_diffusion", None)
         c_col = map_coefficients(lambda v: np.asarray(v)[:, None], c)
         clipped = (np.mean([hook(xx, c_col) for xx in x], axis=(0, 2)) if hook is not None

@@ -112,6 +112,13 @@ def map_coefficients(fn, c):
     return type(c)(*(fn(v) for v in c))
 
 
+def nonlinear_modes(model) -> tuple[int, ...]:
+    """The modes that enter a nonlinear term quadratically (the optional attribute
+    ``nonlinear_modes``; default: all modes) — those the TWA certificate watches
+    (:mod:`qorepro.twa_validity`)."""
+    return tuple(getattr(model, "nonlinear_modes", range(model.n_modes)))
+
+
 def n_points(c) -> int:
     """The batch size N of a model's coefficients (every leaf has shape (N,))."""
     leaves = c.values() if isinstance(c, Mapping) else c
