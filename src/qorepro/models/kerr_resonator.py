@@ -34,9 +34,9 @@ order, the only other non-zero one (∂³H_W ≠ 0 only for ∂²_α∂_α* and 
 
 which TWA drops (its weight against the kept Kerr drift is 1/(2n): :mod:`qorepro.twa_validity`).
 The loss κD[a] adds −∂_α(−(κ/2)αW) + c.c. + (κ/2)∂_α∂_α*W: the drift −(κ/2)α and a constant
-diffusion.  (Both checked symbol by symbol against the Bopp-operator form of the master
-equation, aρ → (α + ½∂_α*)W, ρa† → (α* + ½∂_α)W, …, in ``tests/test_twa_exact.py``'s
-finite-difference test of H_W and in the derivation notes of docs/beyond-linearisation.md.)
+diffusion.  (The same follows from the Bopp operators aρ → (α + ½∂_α*)W, ρa† → (α* + ½∂_α)W,
+…; ``tests/test_twa_exact.py`` checks the drift against finite differences of H_W, and the
+whole equation — kept and dropped terms — against W of L[ρ] computed by QuTiP.)
 
 In the engine's real coordinates x = (Re α, Im α), with Δ' = Δ − U(|α|² − 1):
 

@@ -22,9 +22,9 @@ Kramers–Moyal form (all derivatives to the left):
     γ₂D[a²]:  −∂_α[−γ₂(|α|² − 1)α W] + c.c. + γ₂ ∂_α∂_α*[(2|α|² − 1) W]
               + (γ₂/4)[∂²_α∂_α*(αW) + ∂_α∂²_α*(α*W)].
 
-(Symbolic check: the difference of the two sides vanishes identically for any W; the Bopp
-products and the Kramers–Moyal forms are expanded with sympy in the derivation notes of
-docs/beyond-linearisation.md.)  The Hamiltonian adds the Liouville drift iΔα − iF.  TWA keeps
+(Expanding the Bopp products and the Kramers–Moyal forms, the difference of the two sides
+vanishes identically for any W — done symbolically while deriving; ``tests/test_twa_exact.py``
+checks the whole equation against W of L[ρ] computed by QuTiP, to finite-difference accuracy.)  The Hamiltonian adds the Liouville drift iΔα − iF.  TWA keeps
 the first two orders:
 
     drift     A(α) = (γ₁/2)α − γ₂(|α|² − 1)α + iΔα − iF,
