@@ -12,6 +12,8 @@ the means of 16 trajectory groups, independent by construction):
 
 * ``n``: ⟨a†a⟩ (TWA: ⟨|α|²⟩_W − ½);
 * ``abs_a``: |⟨a⟩| under a drive (TWA: |⟨α⟩_W|; error by the same groups);
+* at the bistable point also **early** (``transient``: t ≈ 20/κ from the vacuum, exact by
+  ``mesolve``, TWA from the trajectories at that time; the certificate from the window 10–20/κ);
 * ``upper``: the weight of the upper branch of the bistable Kerr resonator, **defined on the
   Wigner function**: P(|α|² > n_s) = ∫_{|α|²>n_s} W d²α with n_s the photon number of the
   mean-field saddle (the unstable middle branch).  TWA: the fraction of the window's samples
@@ -48,14 +50,19 @@ def _groups_se(v):
     return float(g.std(ddof=1) / np.sqrt(GROUPS))
 
 
-def exact_steady_state(model, p, n_fock: int, tol: float = 1e-4):
-    """The steady state's ρ_nn, ⟨a†a⟩ and ⟨a⟩ at truncations n_fock and n_fock + 10; raises
-    unless ⟨a†a⟩ agrees to ``tol`` (relative) — the truncation is converged."""
+def exact_steady_state(model, p, n_fock: int, tol: float = 1e-4, t: float | None = None):
+    """ρ_nn, ⟨a†a⟩ and ⟨a⟩ of the steady state — or, with ``t``, of the state at time t from the
+    vacuum (``mesolve``) — at truncations n_fock and n_fock + 10; raises unless ⟨a†a⟩ agrees
+    to ``tol`` (relative) — the truncation is converged."""
     import qutip
     out = []
     for n in (n_fock, n_fock + 10):
         H, c_ops = model.lindblad(p, n)
-        rho = qutip.steadystate(H, c_ops)
+        if t is None:
+            rho = qutip.steadystate(H, c_ops)
+        else:
+            rho = qutip.mesolve(H, qutip.fock_dm(n, 0), [0.0, t], c_ops,
+                                options={"nsteps": 10**6, "atol": 1e-10, "rtol": 1e-8}).states[-1]
         a = qutip.destroy(n)
         out.append((np.real(rho.diag()), float(qutip.expect(a.dag() * a, rho)), complex(qutip.expect(a, rho))))
     if abs(out[0][1] - out[1][1]) > tol * max(1.0, out[1][1]):
@@ -95,6 +102,10 @@ class Run:
     trajectories: int
     n_fock: int
     bistable: bool = False
+    #: compare at t_end from the vacuum (exact: mesolve) instead of in the steady state
+    transient: bool = False
+    #: the window (default the second half of the run)
+    t_window: float | None = None
 
 
 def runs() -> list[Run]:
@@ -103,6 +114,9 @@ def runs() -> list[Run]:
         # Kerr (Δ = 2, U = 0.1, κ = 1): below, inside and above the bistable range of F
         Run(K.MODEL, K.KerrParams(F=np.array([1.5, 3.0, 5.0])), t_end=40_000.0, dt=0.05, samples_every=200,
             trajectories=128, n_fock=70, bistable=True),
+        # the same bistable point early (t = 20/κ, window 10–20/κ): the census from the vacuum
+        Run(K.MODEL, K.KerrParams(F=np.array([3.0])), t_end=20.0, dt=0.05, samples_every=10,
+            trajectories=1024, n_fock=50, bistable=True, transient=True, t_window=10.0),
         # van der Pol (γ₁ = 1): classical → deep quantum, undriven and driven (F = 0.5)
         Run(V.MODEL, V.VdPParams(gamma2=np.array([0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 0.1, 0.3, 1.0, 3.0]),
                                  F=np.array([0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5])),
@@ -120,7 +134,8 @@ def validate(selected=None) -> list[dict]:
     rows = []
     for run in (selected or runs()):
         t0 = time.perf_counter()
-        res = twa.window_samples(run.model, run.params, t_end=run.t_end, t_window=run.t_end / 2, dt=run.dt,
+        res = twa.window_samples(run.model, run.params, t_end=run.t_end, dt=run.dt,
+                                 t_window=run.t_window or run.t_end / 2,
                                  samples_every=run.samples_every, trajectories=run.trajectories)
         x = res["x"]                                                     # (W, 2, N, M)
         z = x[:, 0] + 1j * x[:, 1]                                        # mode 0 (the models have one)
@@ -134,8 +149,10 @@ def validate(selected=None) -> list[dict]:
         twa_s = time.perf_counter() - t0
         for i in range(z.shape[1]):
             p = _point(run.params, i)
-            rho_nn, n_ex, a_ex = exact_steady_state(run.model, p, run.n_fock)
-            zi = z[:, i]                                                  # (W, M)
+            rho_nn, n_ex, a_ex = exact_steady_state(run.model, p, run.n_fock,
+                                                     t=float(res["t"][-1]) if run.transient else None)
+            # steady state: the window's samples; transient: the last record only (the exact time)
+            zi = z[-1:, i] if run.transient else z[:, i]                 # (W, M)
             obs = {"n": (n_ex, float(np.mean(np.abs(zi) ** 2) - 0.5), _groups_se((np.abs(zi) ** 2).mean(0)))}
             switching = None
             extra = {}
@@ -149,7 +166,7 @@ def validate(selected=None) -> list[dict]:
                     inside = fock_inside(len(rho_nn), n_s)
                     upper = np.abs(zi) ** 2 > n_s                         # (W, M)
                     obs["upper"] = (float(1 - rho_nn @ inside), float(upper.mean()), _groups_se(upper.mean(0)))
-                    switching = twa_validity.switching_fraction(upper[:, None, :])
+                    switching = twa_validity.switching_fraction((np.abs(z[:, i]) ** 2 > n_s)[:, None, :])
                     extra = {"saddle_n": n_s, "slowest_rate": slowest_rate(run.model, p, run.n_fock)}
             ok = bool(twa_validity.valid(q[i:i + 1], switching=switching)[0])
             for name, (ex, tv, err) in obs.items():
@@ -158,6 +175,8 @@ def validate(selected=None) -> list[dict]:
                              "relative_deviation": (tv - ex) / ex if ex else None,
                              "q": float(q[i]), "switching_fraction": None if switching is None else float(switching[0]),
                              "clipped_fraction": float(clipped[i]), "twa_valid": ok,
+                             "state": "transient" if run.transient else "steady",
+                             "t_exact": float(res["t"][-1]) if run.transient else None,
                              "trajectories": run.trajectories, "t_end": run.t_end, "dt": run.dt,
                              "twa_seconds_batch": twa_s, **extra})
     return rows
@@ -170,6 +189,7 @@ def table(rows) -> str:
     for r in rows:
         p = r["params"]
         pt = ", ".join(f"{k}={v:g}" for k, v in p.items() if k in ("F", "gamma2"))
+        pt += "" if r["state"] == "steady" else f", t={r['t_exact']:g}"
         sw = "" if r["switching_fraction"] is None else f"{r['switching_fraction']:.2f}"
         out.append(f"{r['model']:15s} {pt:24s} {r['observable']:6s} {r['exact']:9.4f} {r['twa']:9.4f} "
                    f"{r['twa_err']:7.4f} {r['relative_deviation']:8.3f} {r['q']:6.3f} {sw:>6s} "
