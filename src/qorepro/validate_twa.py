@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 
 import numpy as np
@@ -198,6 +199,12 @@ def table(rows) -> str:
 
 
 def main(as_json: bool) -> int:
+    try:
+        import qutip  # noqa: F401
+    except ImportError:
+        print("python -m qorepro validate twa: error: needs QuTiP (pinned in the test extra: "
+              "pip install -e '.[test]')", file=sys.stderr)
+        return 2
     rows = validate()
     print(json.dumps(rows, indent=1) if as_json else table(rows))
     return 0
