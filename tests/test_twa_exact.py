@@ -156,6 +156,7 @@ def test_twa_against_exact_where_valid_and_certificate_fails_where_off():
     deep = by[("vanderpol", 10.0, "n")]
     assert deep["relative_deviation"] > 0.2 and deep["q"] > twa_validity.TRUNCATION_THRESHOLD
     assert deep["clipped_fraction"] > 0.01
+    assert all(r["clipped_fraction"] == 0 for r in rows if r["twa_valid"])
 
 
 def test_vdp_classical_limit():
@@ -179,4 +180,5 @@ def test_certificate_functions():
     lab[2, 1, :2] = True
     np.testing.assert_allclose(twa_validity.switching_fraction(lab), [0.0, 0.5])
     assert list(twa_validity.valid([0.1, 0.1], switching=[0.0, 0.5])) == [True, False]
+    assert list(twa_validity.valid([0.1, 0.1], clipped=[0.0, 1e-4])) == [True, False]
     assert dataclasses.is_dataclass(V.VdPParams())

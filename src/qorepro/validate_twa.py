@@ -169,7 +169,8 @@ def validate(selected=None) -> list[dict]:
                     obs["upper"] = (float(1 - rho_nn @ inside), float(upper.mean()), _groups_se(upper.mean(0)))
                     switching = twa_validity.switching_fraction((np.abs(z[:, i]) ** 2 > n_s)[:, None, :])
                     extra = {"saddle_n": n_s, "slowest_rate": slowest_rate(run.model, p, run.n_fock)}
-            ok = bool(twa_validity.valid(q[i:i + 1], switching=switching)[0])
+            ok = bool(twa_validity.valid(q[i:i + 1], switching=switching,
+                                         clipped=clipped[i:i + 1] if hook is not None else None)[0])
             for name, (ex, tv, err) in obs.items():
                 rows.append({"model": run.model.name, "params": p.to_dict(), "observable": name,
                              "exact": ex, "twa": tv, "twa_err": err, "deviation_sigma": (tv - ex) / err if err else None,
