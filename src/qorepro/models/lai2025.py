@@ -433,6 +433,9 @@ class LaiModel:
     mechanical_modes = MECHANICAL_MODES
     optical_modes = OPTICAL_MODES
     entangled_modes = MECHANICAL_MODES
+    #: the modes whose occupation sets the weight of TWA's dropped terms (qorepro.twa_validity):
+    #: a and m enter the cubic couplings and the Kerr term quadratically, b₁ and b₂ linearly
+    nonlinear_modes = OPTICAL_MODES
     n_modes = 4
     Params = LaiParams
     defaults = LaiParams()
