@@ -168,14 +168,18 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                    seed_every: int = 4, displacement: float = 300.0, jump_tol: float = 0.02,
                    certification: CertificationSettings = CertificationSettings(),
                    continuation: ContinuationSettings = ContinuationSettings(max_points=200), steps: int = 256,
-                   method: str = "dopri8") -> xr.Dataset:
+                   method: str = "dopri8", starts: dict | None = None) -> xr.Dataset:
     """Limit-cycle branches of the line panel ``axis`` ∈ ``values`` of a time-domain ``model``
     at the parameters ``base`` (a ``model.Params`` record): the Dataset of the module docstring.
 
     ``seed_every``: the displaced starts run at every this-many grid values (and next to every
     zero-start S_Q step larger than ``jump_tol``); ``displacement`` their amplitude A (the
     initial-condition audit: 300); ``steps`` Runge–Kutta steps of ``method`` per period in the
-    shooting, the orbit moments and the periodic covariance.
+    shooting, the orbit moments and the periodic covariance.  ``starts``: further kinds of
+    start, kind → (initial, grid indices) with ``initial`` an initial-state object of the
+    model for those points (``as_real(n)`` and ``covariance(n)`` for the n indices, e.g. the
+    end states of representative quantum trajectories); their runs seed like the displaced
+    ones (after them) and are recorded under their kind in ``seed_kind``.
     """
     if model.kind != "time_domain":
         raise ValueError(f"branch tracing needs a time-domain model, not a {model.kind!r} one")
@@ -211,11 +215,16 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     for kind, sign in (("in_phase", 1.0), ("anti_phase", -1.0)):
         tr, per, ok, _ = run(displaced_start(model, displacement, sign), sparse)
         runs[kind] = (tr.x_final, per, ok, sparse)
+    extra = {k: (ini, np.asarray(idx, int)) for k, (ini, idx) in (starts or {}).items() if np.size(idx)}
+    for kind, (initial, idx) in extra.items():
+        tr, per, ok, _ = run(initial, idx)
+        runs[kind] = (tr.x_final, per, ok, idx)
     timing["integration_s"] = time.perf_counter() - t_start
 
     # 2. seeds: sparse ones first (zero, in-phase, anti-phase), then the remaining zero starts
     order = [("zero", int(np.nonzero(runs["zero"][3] == i)[0][0])) for i in sparse]
     order += [(k, m) for k in ("in_phase", "anti_phase") for m in range(sparse.size)]
+    order += [(k, m) for k, (_, idx) in extra.items() for m in range(idx.size)]
     order += [("zero", i) for i in range(N) if i not in set(sparse.tolist())]
     seeds, seed_meta = [], []
     for kind, m in order:
@@ -241,8 +250,11 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     P = pad["p"].reshape(-1)[flat]
     T = pad["T"].reshape(-1)[flat]
     X0 = pad["x0"].reshape(-1, d)[flat]
-    mean, cov = (np.asarray(a) for a in _orbit_moments(f, d, steps, method)(
-        jnp.asarray(X0), jnp.asarray(T), jnp.asarray(P), jax.tree.map(jnp.asarray, (c0, e))))
+    if P.size:
+        mean, cov = (np.asarray(a) for a in _orbit_moments(f, d, steps, method)(
+            jnp.asarray(X0), jnp.asarray(T), jnp.asarray(P), jax.tree.map(jnp.asarray, (c0, e))))
+    else:                    # no cycle anywhere on the panel (e.g. a run too short to oscillate)
+        mean, cov = np.zeros((0, d)), np.zeros((0, d, d))
     amp, phase = mechanical_phase(model, cov)
     stab = pad["stable"].reshape(-1)[flat]
     sq_mean, sq_min, sq_max, diff = (np.full(P.size, np.nan) for _ in range(4))
@@ -335,8 +347,8 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                                                                      "units": "1"}),
             "phase_diffusion": (("branch", "point"), spread(diff),
                                 {"long_name": "phase-mode variance growth per period w^T W w/(w^T u)^2 "
-                                                              "(stable cycles only)",
-                                 "units": "omega1^-2"}),
+                                                              "(stable cycles only), in units of omega1^-2",
+                                 "units": "1"}),
             "n_points": (("branch",), pad["n_points"], {"long_name": "points on the branch"}),
             "stop_start": (("branch",), np.array([b.stops[0] for b in bs.branches], dtype=str),
                            {"long_name": "why the branch's first end stopped"}),

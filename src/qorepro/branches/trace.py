@@ -159,6 +159,8 @@ def trace_branches(f, dim: int, seeds, p_bounds, *, scales: Scales | None = None
     for s in seeds:
         if not lo <= s.p <= hi:
             raise ValueError(f"seed parameter {s.p} outside the bounds {p_bounds}")
+    if not seeds:
+        return BranchSet([], [], np.zeros(0, int), (lo, hi))
     if scales is None:
         scales = default_scales(seeds, (lo, hi))
     sh = Shooting(f, dim, scales, steps, method, args)
