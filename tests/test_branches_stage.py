@@ -81,7 +81,7 @@ def test_census_tolerance_and_no_candidates():
 
 
 def _series_part(nb, npt, ne, tag):
-    ds = xr.Dataset({"parameter": (("branch", "point"), np.full((nb, npt), tag)),
+    ds = xr.Dataset({"parameter": (("branch", "point"), np.full((nb, npt), tag), {"long_name": "p"}),
                      "stable": (("branch", "point"), np.ones((nb, npt), bool)),
                      "n_points": (("branch",), np.full(nb, npt)),
                      "branch_type": (("branch",), np.array(["in_phase"] * nb)),
@@ -107,6 +107,7 @@ def test_series_layout_pads_and_select_series_undoes_it():
         for name in part.data_vars:
             np.testing.assert_array_equal(back[name].values, part[name].values, err_msg=f"{label} {name}")
     assert ds.attrs["time_total_s"] == "[1.0, 2.0]"
+    assert ds["parameter"].attrs["long_name"] == "p"          # variable attributes kept
 
 
 def test_config_checks_name_the_key():
@@ -126,11 +127,12 @@ def test_tiny_dag_builds_verified_cf_clean_branch_file_and_figure(project):
     """`snakemake branches_fig2c` on the tiny grid: the branch file and the figure; the file
     verifies against the figure's record (and is refused against another), passes the CF
     checker, and its S_Q_protocol is the run's own panel S_Q."""
+    import dataclasses
+
     from test_cf import cf_errors
 
     from qorepro.workflow.provenance import ProvenanceError
     from qorepro.workflow.record import FigureSpec
-    import dataclasses
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     (project / "census.yaml").write_text("branches:\n  census: {trajectories: 32}\n")
     r = subprocess.run([sys.executable, "-m", "snakemake", "branches_fig2c", "-j2", "--configfile", "tiny.yaml",

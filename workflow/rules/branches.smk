@@ -11,7 +11,9 @@ except ConfigError as e:
     raise WorkflowError(f"invalid configuration: {e}")
 BRANCH_TARGETS = branches_stage.targets(config)
 BRANCH_FIGURES = sorted({f for f, _ in BRANCH_TARGETS.values()})
-BRANCH_CODE = [os.path.join(_SRC, "branches", f) for f in sorted(os.listdir(os.path.join(_SRC, "branches"))) if f.endswith(".py")]
+BRANCH_CODE = [
+    os.path.join(_SRC, "branches", f) for f in sorted(os.listdir(os.path.join(_SRC, "branches"))) if f.endswith(".py")
+]
 BRANCH_CODE += [os.path.join(_SRC, f) for f in ("twa.py", "workflow/branches_stage.py")]
 
 

@@ -244,6 +244,9 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     # 3. every branch point at once
     t2 = time.perf_counter()
     pad = bs.padded()
+    if not bs.branches:      # no cycle anywhere on the panel: empty arrays of the state's size
+        for k in ("x0", "x_mean", "x_rms", "multiplier_re", "multiplier_im"):
+            pad[k] = np.full((0, 0, d), np.nan)
     nb, npt = pad["p"].shape
     have = np.isfinite(pad["p"])
     flat = np.nonzero(have.reshape(-1))[0]
@@ -274,7 +277,7 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
         return out.reshape((nb, npt) + a.shape[1:])
 
     mu = pad["multiplier_re"] + 1j * pad["multiplier_im"]
-    max_nontrivial = np.max(np.abs(mu[..., 1:]), axis=-1)
+    max_nontrivial = np.abs(mu[..., 1:]).max(axis=-1, initial=0.0)
     timing["evaluation_s"] = time.perf_counter() - t2
 
     # 4. the protocol's cycle on its branch

@@ -290,6 +290,12 @@ def _fill(name, dtype):
 
 
 PADDED = ("branch", "point", "event", "seed")
+#: long names of the index and label coordinates of a branch file
+COORD_LONG_NAMES = {"branch": "branch index", "point": "point along the branch (arclength order)",
+                    "event": "bifurcation point index", "seed": "continuation seed index",
+                    "multiplier": "Floquet multiplier index (trivial first, then by modulus)",
+                    "quadrature": "state quadrature", "mechanical_mode": "mechanical mode",
+                    "census_class": "census class of qorepro.twa.census", "series": "case"}
 
 
 def combine_series(parts: dict):
@@ -322,9 +328,9 @@ def combine_series(parts: dict):
     attrs = {k: v for k, v in padded[0].attrs.items() if not k.startswith("time_")}
     times = {k: [float(p.attrs.get(k, np.nan)) for p in padded] for k in padded[0].attrs if k.startswith("time_")}
     ds = xr.concat(padded, dim="series", data_vars="all", coords="minimal", compat="override",
-                   combine_attrs="drop")
+                   combine_attrs="override")
     ds = ds.assign_coords(series=("series", list(parts), {"long_name": "case"}))
-    ds.attrs.update(attrs)
+    ds.attrs = attrs
     ds.attrs.update({k: json.dumps(v) for k, v in times.items()})
     return ds
 
@@ -360,6 +366,9 @@ def compute_panel(spec: FigureSpec, pname: str, settings: dict, panel_path: str 
         ds["S_Q_panel"] = (("series", axis), sq, {
             "long_name": "window-mean S_Q of the run's own panel file (the paper's protocol)", "units": "1"})
         ds.attrs["S_Q_protocol_max_abs_difference"] = float(np.nanmax(np.abs(ds["S_Q_protocol"].values - sq)))
+    for name, long in COORD_LONG_NAMES.items():
+        if name in ds.coords and "long_name" not in ds[name].attrs:
+            ds[name].attrs["long_name"] = long
     ds.attrs["branch_settings"] = json.dumps(settings, sort_keys=True)
     ds.attrs.pop("model", None)
     ev = evaluator(spec.model)
