@@ -37,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from .. import rk, solver, stability
+from ..batching import bucket as batch_bucket
 from ..models.base import map_coefficients
 from ..settings import CertificationSettings, SolverSettings
 from .arclength import ContinuationSettings
@@ -253,9 +254,11 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     P = pad["p"].reshape(-1)[flat]
     T = pad["T"].reshape(-1)[flat]
     X0 = pad["x0"].reshape(-1, d)[flat]
-    if P.size:
-        mean, cov = (np.asarray(a) for a in _orbit_moments(f, d, steps, method)(
-            jnp.asarray(X0), jnp.asarray(T), jnp.asarray(P), jax.tree.map(jnp.asarray, (c0, e))))
+    if P.size:              # padded to the batch bucket: one compiled program for every panel and series
+        n_pad = batch_bucket(P.size)
+        padv = lambda a: np.concatenate([a, np.repeat(a[-1:], n_pad - a.shape[0], axis=0)])
+        mean, cov = (np.asarray(a)[:P.size] for a in _orbit_moments(f, d, steps, method)(
+            jnp.asarray(padv(X0)), jnp.asarray(padv(T)), jnp.asarray(padv(P)), jax.tree.map(jnp.asarray, (c0, e))))
     else:                    # no cycle anywhere on the panel (e.g. a run too short to oscillate)
         mean, cov = np.zeros((0, d)), np.zeros((0, d, d))
     amp, phase = mechanical_phase(model, cov)
