@@ -145,7 +145,8 @@ def test_tiny_dag_builds_verified_cf_clean_branch_file_and_figure(project):
         assert f.exists() and f.stat().st_size > 0, f
     ds = B.open_branches(str(path), str(run / "params" / "fig2.json"))
     assert ds.attrs["panel"] == "c" and list(ds.series.values) == ["default"]
-    np.testing.assert_array_equal(ds["S_Q_protocol"].values, ds["S_Q_panel"].values)
+    # the same zero-start runs in another batch: equal to rounding (XLA's vectorisation differs)
+    np.testing.assert_allclose(ds["S_Q_protocol"].values, ds["S_Q_panel"].values, rtol=1e-12)
     assert ds["census_class_fraction"].sum("census_class").values == pytest.approx(1.0)
     assert ds.attrs["census_trajectories"] == 32
     with pytest.raises(ProvenanceError):

@@ -19,6 +19,8 @@ series), the same in all three rows.
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from . import plotting as P
@@ -138,7 +140,8 @@ def figure(panels: dict, axis_labels: dict, title: str, footer: str = ""):
         for s in ds["series"].values:
             columns.append((pname, str(s), select_series(ds, str(s)), names.get(str(s))))
     ncol = len(columns)
-    fig = plt.figure(figsize=(min(3.0 * ncol + 0.6, 16), 6.2), layout="constrained")
+    width = min(max(3.0 * ncol + 0.6, 5.0), 16.0)
+    fig = plt.figure(figsize=(width, 6.6), layout="constrained")
     gs = fig.add_gridspec(3, ncol, height_ratios=[2.2, 1.8, 0.7])
     for c, (pname, s, one, name) in enumerate(columns):
         axis = one.attrs["axis"]
@@ -152,10 +155,12 @@ def figure(panels: dict, axis_labels: dict, title: str, footer: str = ""):
         for ax in (top, mid):
             ax.tick_params(labelbottom=False)
         bot.set_xlabel(axis_labels.get(pname, axis))
-        if c == 0:
-            top.legend(fontsize=6, loc="best")
-            mid.legend(fontsize=6, loc="best")
-    fig.suptitle(title, fontsize=10)
+        for ax in (top, mid):
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6, loc="best")
+    chars = int(width * 13)
+    fig.suptitle("\n".join(textwrap.wrap(title, chars)), fontsize=10)
     if footer:
-        fig.supxlabel(footer, fontsize=6.5, color="0.35")
+        fig.supxlabel("\n".join(textwrap.wrap(footer, int(width * 20))), fontsize=6.5, color="0.35")
+    P.tidy_offsets(fig)
     return fig

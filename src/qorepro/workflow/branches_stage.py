@@ -416,3 +416,32 @@ def plot_stage(job, progress) -> None:
     parameters = {"run": job.wildcards.run, "params_json": job.input.params, "name": job.wildcards.name,
                   "branch_files": list(job.input.branches), "out_pdf": job.output.pdf, "out_png": job.output.png}
     execute_notebook(job.input.notebook, job.output.notebook, parameters, [job.output.pdf, job.output.png])
+
+
+def describe(one) -> dict:
+    """What one series of a branch file shows (:func:`select_series`): per branch its type,
+    parameter range and the ranges where it is stable; every event with its parameter; the
+    mechanism verdict of every switch of the protocol's S_Q (:func:`qorepro.branches.mechanism.verdicts`)."""
+    from ..branches.mechanism import verdicts
+    out = {"branches": [], "events": [], "switches": []}
+    for b in range(one.sizes["branch"]):
+        n = int(one["n_points"].values[b])
+        p = one["parameter"].values[b, :n]
+        st = one["stable"].values[b, :n].astype(bool)
+        ranges, start = [], None
+        for k in range(n + 1):
+            if k < n and st[k] and start is None:
+                start = k
+            elif (k == n or not st[k]) and start is not None:
+                seg = p[start:k]
+                ranges.append([float(seg.min()), float(seg.max())])
+                start = None
+        out["branches"].append({"branch": b, "type": str(one["branch_type"].values[b]), "points": n,
+                                "parameter": [float(np.nanmin(p)), float(np.nanmax(p))] if n else [],
+                                "stable": ranges, "stops": [str(one["stop_start"].values[b]),
+                                                            str(one["stop_end"].values[b])]})
+    for e in range(one.sizes.get("event", 0)):
+        out["events"].append({"kind": str(one["event_kind"].values[e]), "branch": int(one["event_branch"].values[e]),
+                              "parameter": float(one["event_parameter"].values[e])})
+    out["switches"] = [v.as_dict() for v in verdicts(one)]
+    return out
