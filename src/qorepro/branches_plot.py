@@ -52,7 +52,8 @@ def stability_lines(ax, p, y, stable, color, label=None):
 
 
 def fmt_param(v: float) -> str:
-    return P.fmt_number(float(v))
+    """A parameter value in mathtext (powers of ten as ×10ⁿ)."""
+    return f"${P.fmt_number(float(v))}$"
 
 
 def draw_branches(ax, one, axis: str, *, ylabel=True):
@@ -143,6 +144,7 @@ def figure(panels: dict, axis_labels: dict, title: str, footer: str = ""):
     width = min(max(3.0 * ncol + 0.6, 5.0), 16.0)
     fig = plt.figure(figsize=(width, 6.6), layout="constrained")
     gs = fig.add_gridspec(3, ncol, height_ratios=[2.2, 1.8, 0.7])
+    upper = []
     for c, (pname, s, one, name) in enumerate(columns):
         axis = one.attrs["axis"]
         top = fig.add_subplot(gs[0, c])
@@ -154,13 +156,20 @@ def figure(panels: dict, axis_labels: dict, title: str, footer: str = ""):
         top.set_title(f"{pname}" + (f": {name}" if name else ""), loc="left", fontsize=8.5)
         for ax in (top, mid):
             ax.tick_params(labelbottom=False)
+            upper.append(ax)
         bot.set_xlabel(axis_labels.get(pname, axis))
-        for ax in (top, mid):
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=6, loc="best")
+        handles, _ = top.get_legend_handles_labels()
+        if handles:
+            top.add_line(plt.Line2D([], [], color="k", ls="-", label="stable"))
+            top.add_line(plt.Line2D([], [], color="k", ls="--", lw=0.9, label="unstable"))
+            top.legend(fontsize=6, loc="best")
+        if mid.get_legend_handles_labels()[0]:
+            mid.legend(fontsize=6, loc="best")
     chars = int(width * 13)
     fig.suptitle("\n".join(textwrap.wrap(title, chars)), fontsize=10)
     if footer:
         fig.supxlabel("\n".join(textwrap.wrap(footer, int(width * 20))), fontsize=6.5, color="0.35")
     P.tidy_offsets(fig)
+    for ax in upper:                  # the shared x axis is labelled once, below the census
+        ax.set_xlabel("")
     return fig
