@@ -1,6 +1,7 @@
 # Limit-cycle branches (issue 19): for every traced line panel (config `branches.targets`),
 # the branches, their stability, bifurcations and the truncated-Wigner census over them →
-# results/{run}/branches/{figure}_{panel}.nc (every series of the panel along `series`), and
+# results/{run}/branches/{figure}_{panel}.nc (every series of the panel along `series`; one job
+# per figure, branches_trace_<figure>), and
 # per target the figure results/{run}/figures/branches_{name}.{pdf,png}.  Targets
 # branches_<name> and the aggregate `branches` (part of `referee`).
 from qorepro.workflow import branches_stage
@@ -26,33 +27,39 @@ def branch_targets(run):
     return branches_stage.targets(run_config(run))
 
 
-rule branches_panel:
-    input:
-        params=lambda wc: params_file(wc.run, wc.figure),
-        panel=lambda wc: f"results/{data_run(wc.run, wc.figure)}/data/{wc.figure}/{wc.panel}.nc",
-        code=lambda wc: engine_sources(wc.figure, wc.run) + BRANCH_CODE,
-    output:
-        "results/{run}/branches/{figure}_{panel}.nc",
-    log:
-        "results/{run}/logs/branches/{figure}_{panel}.log",
-    benchmark:
-        "results/{run}/benchmarks/branches/{figure}_{panel}.tsv"
-    wildcard_constraints:
-        figure="|".join(BRANCH_FIGURES) or "^$",
-        panel="[A-Za-z0-9]+",
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        record_sha256=record_check(),
-        settings=lambda wc: json.dumps(branches_stage.settings_of(run_config(wc.run)), sort_keys=True),
-        backend=engine_setting("backend"),
-        env=SWEEP_ENV,
-    script:
-        "../scripts/branches.py"
+# one job per figure: every traced panel and series of it in one process, so that the JAX
+# programs (integrator, shooting, Floquet covariance, ensemble) are traced once per figure
+for _fig in BRANCH_FIGURES:
+
+    rule:
+        name:
+            f"branches_trace_{_fig}"
+        input:
+            params=lambda wc, f=_fig: params_file(wc.run, f),
+            panels=lambda wc, f=_fig: [
+                f"results/{data_run(wc.run, f)}/data/{f}/{p}.nc" for p in branches_stage.traced_panels(config, f)
+            ],
+            code=lambda wc, f=_fig: engine_sources(f, wc.run) + BRANCH_CODE,
+        output:
+            [branches_stage.branch_file("{run}", _fig, p) for p in branches_stage.traced_panels(config, _fig)],
+        log:
+            f"results/{{run}}/logs/branches/{_fig}.log",
+        benchmark:
+            f"results/{{run}}/benchmarks/branches/{_fig}.tsv"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            record_sha256=record_check(_fig),
+            panels=branches_stage.traced_panels(config, _fig),
+            settings=lambda wc: json.dumps(branches_stage.settings_of(run_config(wc.run)), sort_keys=True),
+            backend=engine_setting("backend"),
+            env=SWEEP_ENV,
+        script:
+            "../scripts/branches.py"
 
 
 rule branches_figure:

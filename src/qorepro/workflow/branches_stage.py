@@ -89,6 +89,12 @@ def check_config(config: dict) -> None:
         raise ConfigError("branches.census.trajectories: an even number is required")
 
 
+def traced_panels(config: dict, figure: str) -> list:
+    """The panels of ``figure`` some target traces, in the figure's panel order."""
+    named = {p for fig, panels in targets(config).values() if fig == figure for p in panels}
+    return [p for p in config["figures"][figure]["panels"] if p in named]
+
+
 def branch_file(run: str, figure: str, panel: str) -> str:
     return f"results/{run}/branches/{figure}_{panel}.nc"
 
@@ -397,15 +403,18 @@ def open_branches(path: str, record, panel: str | None = None):
 
 
 def stage(job, progress) -> None:
-    """Rule ``branches_panel``: the traced panel ``wildcards.panel`` of ``wildcards.figure``
-    → ``output[0]`` (the params record checked as every job's; one CPU, as a sweep job)."""
+    """Rule ``branches_trace_<figure>``: the traced panels ``params.panels`` of a figure →
+    the files ``output`` (in that order; the run's panel files ``input.panels`` beside them),
+    in one process so that every compiled program is traced once (the params record checked
+    as every job's; one CPU, as a sweep job)."""
     from .stages import _batch_size, load_record
     _batch_size(1, job.params.backend)                   # the JAX platform; a CPU job takes one core
     spec = load_record(job)
     settings = json.loads(job.params.settings)
-    t = time.perf_counter()
-    write_panel(spec, job.wildcards.panel, settings, job.output[0], job.input.panel, progress)
-    print(f"{job.output[0]}: {time.perf_counter() - t:.1f} s")
+    for pname, out, panel_path in zip(job.params.panels, job.output, job.input.panels):
+        t = time.perf_counter()
+        write_panel(spec, pname, settings, out, panel_path, progress)
+        print(f"{out}: {time.perf_counter() - t:.1f} s")
 
 
 def plot_stage(job, progress) -> None:
