@@ -52,8 +52,22 @@ def stability_lines(ax, p, y, stable, color, label=None):
 
 
 def fmt_param(v: float) -> str:
-    """A parameter value in mathtext (powers of ten as ×10ⁿ)."""
-    return f"${P.fmt_number(float(v))}$"
+    """A parameter value to three digits in mathtext (powers of ten as ×10ⁿ)."""
+    return f"${P.fmt_number(float(f'{float(v):.3g}'))}$"
+
+
+def event_groups(events, width: float, gap: float = 0.03):
+    """Labels of events (branch, p, y, kind) close together on one branch (within ``gap`` of
+    the axis' ``width``) merged: (kinds in order met, lowest p, highest p, y of the first)."""
+    groups = []
+    for b, p, y, kind in sorted(events, key=lambda e: (e[0], e[1])):
+        g = groups[-1] if groups else None
+        if g is not None and g[0] == b and p - g[3] <= gap * width:
+            g[1].append(kind) if kind not in g[1] else None
+            g[3] = p
+        else:
+            groups.append([b, [kind], p, p, y])
+    return [(kinds, lo, hi, y) for _, kinds, lo, hi, y in groups]
 
 
 def draw_branches(ax, one, axis: str, *, ylabel=True):
@@ -67,6 +81,7 @@ def draw_branches(ax, one, axis: str, *, ylabel=True):
         y = np.abs(one["relative_phase"].values[b, :k])
         stability_lines(ax, p, y, one["stable"].values[b, :k].astype(bool), branch_color(b),
                         label=f"branch {b} ({one['branch_type'].values[b].replace('_', '-')})")
+    events = []
     for e in range(one.sizes.get("event", 0)):
         kind = str(one["event_kind"].values[e])
         b, j = int(one["event_branch"].values[e]), int(one["event_index"].values[e])
@@ -76,8 +91,11 @@ def draw_branches(ax, one, axis: str, *, ylabel=True):
         w = 0.0 if pb[1] == pb[0] else (pe - pb[0]) / (pb[1] - pb[0])
         ye = yb[0] + np.clip(w, 0, 1) * (yb[1] - yb[0])
         ax.plot([pe], [ye], EVENT_MARKERS.get(kind, "x"), ms=6, mfc="white", mec="k", mew=1.1, zorder=5)
-        ax.annotate(f"{EVENT_LABELS.get(kind, kind)} {fmt_param(pe)}", (pe, ye), textcoords="offset points",
-                    xytext=(3, 4 if e % 2 == 0 else -9), fontsize=6.5)
+        events.append((b, pe, ye, kind))
+    for n, (kinds, lo, hi, y) in enumerate(event_groups(events, np.ptp(one[axis].values))):
+        where = fmt_param(lo) if lo == hi else f"{fmt_param(lo)}…{fmt_param(hi)}"
+        ax.annotate(f"{','.join(EVENT_LABELS.get(k, k) for k in kinds)} {where}", (lo, y), textcoords="offset points",
+                    xytext=(3, 5 if n % 2 == 0 else -10), fontsize=6.5)
     pb = one["protocol_branch"].values
     x = one[axis].values
     for b in np.unique(pb[pb >= 0]):
