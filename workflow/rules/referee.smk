@@ -137,6 +137,7 @@ rule referee:
         rules.refExperimental.input,
         rules.audits.input,
         rules.twa.input,
+        rules.branches.input,
         # every declared variant beside the main run (compare.smk)
         lambda wc: [f"results/compare/{v}/report/compare.html" for v in VARIANTS if compare_against(v) != v],
     localrule: True

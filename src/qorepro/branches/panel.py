@@ -37,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from .. import rk, solver, stability
+from ..batching import bucket as batch_bucket
 from ..models.base import map_coefficients
 from ..settings import CertificationSettings, SolverSettings
 from .arclength import ContinuationSettings
@@ -168,14 +169,18 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                    seed_every: int = 4, displacement: float = 300.0, jump_tol: float = 0.02,
                    certification: CertificationSettings = CertificationSettings(),
                    continuation: ContinuationSettings = ContinuationSettings(max_points=200), steps: int = 256,
-                   method: str = "dopri8") -> xr.Dataset:
+                   method: str = "dopri8", starts: dict | None = None) -> xr.Dataset:
     """Limit-cycle branches of the line panel ``axis`` ∈ ``values`` of a time-domain ``model``
     at the parameters ``base`` (a ``model.Params`` record): the Dataset of the module docstring.
 
     ``seed_every``: the displaced starts run at every this-many grid values (and next to every
     zero-start S_Q step larger than ``jump_tol``); ``displacement`` their amplitude A (the
     initial-condition audit: 300); ``steps`` Runge–Kutta steps of ``method`` per period in the
-    shooting, the orbit moments and the periodic covariance.
+    shooting, the orbit moments and the periodic covariance.  ``starts``: further kinds of
+    start, kind → (initial, grid indices) with ``initial`` an initial-state object of the
+    model for those points (``as_real(n)`` and ``covariance(n)`` for the n indices, e.g. the
+    end states of representative quantum trajectories); their runs seed like the displaced
+    ones (after them) and are recorded under their kind in ``seed_kind``.
     """
     if model.kind != "time_domain":
         raise ValueError(f"branch tracing needs a time-domain model, not a {model.kind!r} one")
@@ -211,11 +216,16 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     for kind, sign in (("in_phase", 1.0), ("anti_phase", -1.0)):
         tr, per, ok, _ = run(displaced_start(model, displacement, sign), sparse)
         runs[kind] = (tr.x_final, per, ok, sparse)
+    extra = {k: (ini, np.asarray(idx, int)) for k, (ini, idx) in (starts or {}).items() if np.size(idx)}
+    for kind, (initial, idx) in extra.items():
+        tr, per, ok, _ = run(initial, idx)
+        runs[kind] = (tr.x_final, per, ok, idx)
     timing["integration_s"] = time.perf_counter() - t_start
 
     # 2. seeds: sparse ones first (zero, in-phase, anti-phase), then the remaining zero starts
     order = [("zero", int(np.nonzero(runs["zero"][3] == i)[0][0])) for i in sparse]
     order += [(k, m) for k in ("in_phase", "anti_phase") for m in range(sparse.size)]
+    order += [(k, m) for k, (_, idx) in extra.items() for m in range(idx.size)]
     order += [("zero", i) for i in range(N) if i not in set(sparse.tolist())]
     seeds, seed_meta = [], []
     for kind, m in order:
@@ -235,14 +245,22 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     # 3. every branch point at once
     t2 = time.perf_counter()
     pad = bs.padded()
+    if not bs.branches:      # no cycle anywhere on the panel: empty arrays of the state's size
+        for k in ("x0", "x_mean", "x_rms", "multiplier_re", "multiplier_im"):
+            pad[k] = np.full((0, 0, d), np.nan)
     nb, npt = pad["p"].shape
     have = np.isfinite(pad["p"])
     flat = np.nonzero(have.reshape(-1))[0]
     P = pad["p"].reshape(-1)[flat]
     T = pad["T"].reshape(-1)[flat]
     X0 = pad["x0"].reshape(-1, d)[flat]
-    mean, cov = (np.asarray(a) for a in _orbit_moments(f, d, steps, method)(
-        jnp.asarray(X0), jnp.asarray(T), jnp.asarray(P), jax.tree.map(jnp.asarray, (c0, e))))
+    if P.size:              # padded to the batch bucket: one compiled program for every panel and series
+        n_pad = batch_bucket(P.size)
+        padv = lambda a: np.concatenate([a, np.repeat(a[-1:], n_pad - a.shape[0], axis=0)])
+        mean, cov = (np.asarray(a)[:P.size] for a in _orbit_moments(f, d, steps, method)(
+            jnp.asarray(padv(X0)), jnp.asarray(padv(T)), jnp.asarray(padv(P)), jax.tree.map(jnp.asarray, (c0, e))))
+    else:                    # no cycle anywhere on the panel (e.g. a run too short to oscillate)
+        mean, cov = np.zeros((0, d)), np.zeros((0, d, d))
     amp, phase = mechanical_phase(model, cov)
     stab = pad["stable"].reshape(-1)[flat]
     sq_mean, sq_min, sq_max, diff = (np.full(P.size, np.nan) for _ in range(4))
@@ -262,7 +280,7 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
         return out.reshape((nb, npt) + a.shape[1:])
 
     mu = pad["multiplier_re"] + 1j * pad["multiplier_im"]
-    max_nontrivial = np.max(np.abs(mu[..., 1:]), axis=-1)
+    max_nontrivial = np.abs(mu[..., 1:]).max(axis=-1, initial=0.0)
     timing["evaluation_s"] = time.perf_counter() - t2
 
     # 4. the protocol's cycle on its branch
@@ -335,8 +353,8 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                                                                      "units": "1"}),
             "phase_diffusion": (("branch", "point"), spread(diff),
                                 {"long_name": "phase-mode variance growth per period w^T W w/(w^T u)^2 "
-                                                              "(stable cycles only)",
-                                 "units": "omega1^-2"}),
+                                                              "(stable cycles only), in units of omega1^-2",
+                                 "units": "1"}),
             "n_points": (("branch",), pad["n_points"], {"long_name": "points on the branch"}),
             "stop_start": (("branch",), np.array([b.stops[0] for b in bs.branches], dtype=str),
                            {"long_name": "why the branch's first end stopped"}),

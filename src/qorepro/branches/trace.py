@@ -118,19 +118,32 @@ def _assemble(sh: Shooting, back, fwd, seeds):
                   seeds=list(seeds)), V, Ts, Js
 
 
-def _same_orbit(sh: Shooting, v, branch_V, rtol):
+#: a segment whose interpolated invariants differ from the orbit's by more than this (relative,
+#: see :func:`_same_orbit`) is not corrected: the orbit is plainly not on it
+PREFILTER_RTOL = 0.05
+
+
+def _same_orbit(sh: Shooting, v, branch_V, rtol, branch: Branch | None = None):
     """Whether the converged orbit v lies on the branch with scaled points ``branch_V``:
     the branch is corrected onto v's parameter in every segment that brackets it and the
-    period and orbit averages compared."""
+    period and orbit averages compared.  With ``branch`` (its stored invariants) a segment
+    is skipped without Newton where its linearly interpolated period and orbit averages differ
+    from v's by more than :data:`PREFILTER_RTOL` of their size (at least that fraction of the
+    state's scale): only the strict test decides that v is on the branch."""
     q = v[-1]
     P = branch_V[:, -1]
     inv_v = np.concatenate([*sh.invariants(v[None]), [[v[sh.d]]]], axis=1)[0]
     scale = np.maximum(np.abs(inv_v), sh.scales.x * 1e-3)
+    if branch is not None:
+        inv_b = np.concatenate([branch.x_mean, branch.x_rms, (branch.T / sh.scales.T)[:, None]], axis=1)
+        loose = PREFILTER_RTOL * np.maximum(np.abs(inv_v), np.r_[np.full(2 * sh.d, PREFILTER_RTOL * sh.scales.x), 0.0])
     for k in range(len(P) - 1):
         lo, hi = sorted((P[k], P[k + 1]))
         if not (lo <= q <= hi):
             continue
         a = 0.0 if hi == lo else (q - P[k]) / (P[k + 1] - P[k])
+        if branch is not None and np.any(np.abs(inv_b[k] + a * (inv_b[k + 1] - inv_b[k]) - inv_v) > loose):
+            continue
         out = sh.correct_at(branch_V[k] + a * (branch_V[k + 1] - branch_V[k]), q * sh.scales.p)
         if out is None:
             continue
@@ -159,6 +172,8 @@ def trace_branches(f, dim: int, seeds, p_bounds, *, scales: Scales | None = None
     for s in seeds:
         if not lo <= s.p <= hi:
             raise ValueError(f"seed parameter {s.p} outside the bounds {p_bounds}")
+    if not seeds:
+        return BranchSet([], [], np.zeros(0, int), (lo, hi))
     if scales is None:
         scales = default_scales(seeds, (lo, hi))
     sh = Shooting(f, dim, scales, steps, method, args)
@@ -169,7 +184,7 @@ def trace_branches(f, dim: int, seeds, p_bounds, *, scales: Scales | None = None
         if out is None:
             continue
         v0, _, J0, _ = out
-        on = [k for k, (V, _, _) in enumerate(traced) if _same_orbit(sh, v0, V, same_rtol)]
+        on = [k for k, (V, _, _) in enumerate(traced) if _same_orbit(sh, v0, V, same_rtol, branches[k])]
         if on:
             seed_branch[i] = on[0]
             branches[on[0]].seeds.append(i)

@@ -141,13 +141,23 @@ def plot(job, progress) -> None:
     "Kernel is running over TCP without encryption" warning in every plot log: the kernel is
     local, so the supported fix is the IPC transport the warning itself recommends); the
     progress of its cells goes to the job's log."""
+    load_record(job)
+    inp, out = job.input, job.output
+    parameters = {"run": job.wildcards.run, "params_json": inp.params, "stability_json": inp.stability,
+                  "data_dir": job.params.data_dir, "out_pdf": out.pdf, "out_png": out.png}
+    execute_notebook(inp.notebook, out.notebook, parameters, [out.pdf, out.png])
+
+
+def execute_notebook(notebook: str, executed: str, parameters: dict, outputs: list) -> None:
+    """papermill-execute ``notebook`` into ``executed`` with ``parameters`` on an IPC kernel
+    (:func:`plot`); a full disk or a refused panel inside the kernel is reported as such,
+    naming ``outputs``."""
     import shutil
     import tempfile
 
     import papermill
     from jupyter_client.manager import AsyncKernelManager
 
-    load_record(job)
     sockets = tempfile.mkdtemp(prefix="qorepro-kernel-")   # private: parallel plot jobs never share one
 
     class IPCKernelManager(AsyncKernelManager):
@@ -156,17 +166,14 @@ def plot(job, progress) -> None:
             kwargs.setdefault("ip", os.path.join(sockets, "kernel"))
             super().__init__(*args, **kwargs)
 
-    inp, out = job.input, job.output
-    parameters = {"run": job.wildcards.run, "params_json": inp.params, "stability_json": inp.stability,
-                  "data_dir": job.params.data_dir, "out_pdf": out.pdf, "out_png": out.png}
     try:
-        papermill.execute_notebook(inp.notebook, out.notebook, parameters=parameters, kernel_name="python3",
+        papermill.execute_notebook(notebook, executed, parameters=parameters, kernel_name="python3",
                                    cwd=".", progress_bar=True, kernel_manager_class=IPCKernelManager)
     except papermill.PapermillExecutionError as e:
         # a full disk inside the notebook's kernel (savefig) arrives as the kernel's error text:
         # reported like every other full disk (jobs.run: one line naming the files)
         if e.ename == "OSError" and ("Errno 28" in e.evalue or "No space left" in e.evalue):
-            raise OSError(errno.ENOSPC, "No space left on device", f"{out.pdf}, {out.png}") from None
+            raise OSError(errno.ENOSPC, "No space left on device", ", ".join(outputs)) from None
         if e.ename == "ProvenanceError":      # a damaged panel or summary, refused by load_panels
             raise ProvenanceError(e.evalue) from None
         raise

@@ -1,0 +1,101 @@
+# Limit-cycle branches (issue 19): for every traced line panel (config `branches.targets`),
+# the branches, their stability, bifurcations and the truncated-Wigner census over them →
+# results/{run}/branches/{figure}_{panel}.nc (every series of the panel along `series`; one job
+# per figure, branches_trace_<figure>), and
+# per target the figure results/{run}/figures/branches_{name}.{pdf,png}.  Targets
+# branches_<name> and the aggregate `branches` (part of `referee`).
+from qorepro.workflow import branches_stage
+
+try:
+    branches_stage.check_config(config)
+except ConfigError as e:
+    raise WorkflowError(f"invalid configuration: {e}")
+BRANCH_TARGETS = branches_stage.targets(config)
+BRANCH_FIGURES = sorted({f for f, _ in BRANCH_TARGETS.values()})
+BRANCH_CODE = [
+    os.path.join(_SRC, "branches", f) for f in sorted(os.listdir(os.path.join(_SRC, "branches"))) if f.endswith(".py")
+]
+BRANCH_CODE += [os.path.join(_SRC, f) for f in ("twa.py", "workflow/branches_stage.py")]
+
+
+def branch_files(run, name):
+    fig, panels = branch_targets(run)[name]
+    return [branches_stage.branch_file(run, fig, p) for p in panels]
+
+
+def branch_targets(run):
+    return branches_stage.targets(run_config(run))
+
+
+# one job per figure: every traced panel and series of it in one process, so that the JAX
+# programs (integrator, shooting, Floquet covariance, ensemble) are traced once per figure
+for _fig in BRANCH_FIGURES:
+
+    rule:
+        name:
+            f"branches_trace_{_fig}"
+        input:
+            params=lambda wc, f=_fig: params_file(wc.run, f),
+            panels=lambda wc, f=_fig: [
+                f"results/{data_run(wc.run, f)}/data/{f}/{p}.nc" for p in branches_stage.traced_panels(config, f)
+            ],
+            code=lambda wc, f=_fig: engine_sources(f, wc.run) + BRANCH_CODE,
+        output:
+            [branches_stage.branch_file("{run}", _fig, p) for p in branches_stage.traced_panels(config, _fig)],
+        log:
+            f"results/{{run}}/logs/branches/{_fig}.log",
+        benchmark:
+            f"results/{{run}}/benchmarks/branches/{_fig}.tsv"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            record_sha256=record_check(_fig),
+            panels=branches_stage.traced_panels(config, _fig),
+            settings=lambda wc: json.dumps(branches_stage.settings_of(run_config(wc.run)), sort_keys=True),
+            backend=engine_setting("backend"),
+            env=SWEEP_ENV,
+        script:
+            "../scripts/branches.py"
+
+
+rule branches_figure:
+    input:
+        notebook="notebooks/branches.ipynb",
+        params=lambda wc: params_file(wc.run, branch_targets(wc.run)[wc.name][0]),
+        branches=lambda wc: branch_files(wc.run, wc.name),
+        code=[os.path.join(_SRC, "branches_plot.py"), *PLOT_SOURCES],
+    output:
+        pdf="results/{run}/figures/branches_{name}.pdf",
+        png="results/{run}/figures/branches_{name}.png",
+        notebook="results/{run}/notebooks/branches_{name}.ipynb",
+    log:
+        "results/{run}/logs/plot/branches_{name}.log",
+    wildcard_constraints:
+        name="|".join(BRANCH_TARGETS) or "^$",
+    localrule: True
+    conda:
+        ENV
+    params:
+        record_sha256=lambda wc: record_sha256(wc.run, branch_targets(wc.run)[wc.name][0]),
+    script:
+        "../scripts/branches_plot.py"
+
+
+for _name in BRANCH_TARGETS:
+
+    rule:
+        name:
+            f"branches_{_name}"
+        input:
+            [f"{R}/figures/branches_{_name}.{ext}" for ext in ("pdf", "png")],
+        localrule: True
+
+
+rule branches:
+    input:
+        [f"{R}/figures/branches_{n}.{ext}" for n in BRANCH_TARGETS for ext in ("pdf", "png")],
+    localrule: True
