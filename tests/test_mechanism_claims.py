@@ -11,7 +11,6 @@ from qorepro.claims.mechanism import (
     ROW_FIELDS,
     MechanismClaim,
     between_rows,
-    by_series,
     markdown,
     mechanism_rows,
 )
@@ -167,11 +166,7 @@ def test_between_directions_basin_switch_or_no_synchronized_cycle():
     assert rows[-1]["series"] == "left vs right" and rows[-1]["verdict"] == "basin_switch"
 
 
-def test_series_dimension_is_split_and_missing_panels_are_skipped():
-    ds = xr.concat([two_directions(True)["left"]] * 2, dim="series").assign_coords(series=["CD", "OD"])
-    parts = by_series(ds)
-    assert list(parts) == ["CD", "OD"] and "series" not in parts["CD"].dims
-    assert list(by_series(parts["CD"])) == ["default"]
+def test_missing_panels_are_skipped():
     assert mechanism_rows({}, **TH) == []
     assert {c.audits for c in MECHANISM_CLAIMS} == {"C02", "C04", "C07"}
 
@@ -182,3 +177,22 @@ def test_markdown_lists_every_row_and_both_sentences():
                [], [0, 0, 1], [0, 5, 9], sq=[0.3, 0.28, 0.002])
     md = markdown(rows_of(ds))
     assert "| M01 | C99 |" in md and "dynamical phase transition" in md and "enhanced stability" in md
+
+
+def test_stage_helpers_traced_panels_thresholds_and_files(tmp_path):
+    import csv
+
+    from qorepro.workflow.mechanism_stage import thresholds, traced_panels, write
+    targets = {"fig2c": ("fig2", ["c"]), "figS1": ("figS1", ["a", "b"])}
+    assert traced_panels(targets) == {"fig2/c": ("fig2", "c")}
+    assert thresholds("config/claims.yaml") == {"S_sync": 0.05, "S_zero": 0.01}
+    ds = panel([branch(FULL, np.ones(11), np.full(11, 0.3), np.full(11, 0.85)),
+                branch(FULL, np.ones(11), np.full(11, 0.06), np.full(11, 0.95))],
+               [], [0, 0, 1], [0, 5, 9], sq=[0.3, 0.28, 0.002])
+    rows = rows_of(ds)
+    write(rows, str(tmp_path / "m.csv"), str(tmp_path / "m.md"), ["fig1/d"])
+    with open(tmp_path / "m.csv") as fh:
+        back = list(csv.DictReader(fh))
+    assert list(back[0]) == list(ROW_FIELDS) and back[0]["verdict"] == "basin_switch"
+    assert json.loads(back[0]["numbers"]) == json.loads(rows[0]["numbers"])
+    assert "Not traced in this run (no rows): fig1/d" in (tmp_path / "m.md").read_text()

@@ -72,14 +72,6 @@ ROW_FIELDS = ("id", "audits", "source", "sentence", "panel", "series", "axis", "
               "phase_transition", "enhanced_stability", "numbers")
 
 
-def by_series(ds: xr.Dataset) -> dict:
-    """A branches Dataset with a ``series`` dimension as {label: the Dataset of that series};
-    one without it as {"default": ds}."""
-    if "series" not in ds.dims:
-        return {"default": ds}
-    return {str(s): ds.sel(series=s) for s in ds["series"].values}
-
-
 def _g(x, n=4) -> str:
     return "nan" if x is None or not np.isfinite(x) else f"{float(x):.{n}g}"
 
