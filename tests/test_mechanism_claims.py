@@ -114,24 +114,31 @@ def test_a_drop_of_the_window_S_Q_on_one_cycle_is_continuous_and_named_history()
     window S_Q falls from 0.19 to 0.024 (the Fig. 2c step K = 0 → 2.5e-6): continuous, and the
     row says the attractor carries about 2 % of the step."""
     ds = panel([branch(FULL, np.ones(11), np.linspace(0.29, 0.285, 11), np.full(11, 0.9))],
-               [], [0, 0, 0], [0, 5, 9], sq=[0.3, 0.19, 0.024],
+               [], [0, 0, 0], [0, 5, 9], sq=[0.3, 0.19, 0.005],
                protocol_phase_variance=(("x",), np.array([0.003, 0.05, 1.24])))
-    rows = rows_of(ds)
-    assert [r["verdict"] for r in rows] == ["continuous", "continuous"]
-    r = rows[1]
-    assert r["sync_edge"] is True and r["S_Q"] == "0.19 → 0.024"
+    (r,) = rows_of(ds)
+    assert r["verdict"] == "continuous" and r["sync_edge"] is True and r["S_Q"] == "0.19 → 0.005"
     assert "no change of attractor" in r["phase_transition"] and "history" in r["phase_transition"]
-    assert "attractor share 1.5 %" in r["phase_transition"]
+    assert "attractor share 1.4 %" in r["phase_transition"]
     assert json.loads(r["numbers"])["protocol_phase_variance"] == [0.05, 1.24]
-    # below the S_Q threshold nothing is listed on one sheet
-    assert mechanism_rows({CLAIM.panel: {"default": ds}}, claims=(CLAIM,), jump_tol=1.0, **TH) == []
+    # the same drop ending above S_zero is no edge of a synchronized window: no row
+    ds["S_Q_protocol"].values[2] = 0.024
+    assert rows_of(ds) == []
+
+
+def test_edge_steps_span_the_values_between_synchronized_and_unsynchronized():
+    from qorepro.claims.mechanism import edge_steps
+    sq = [0.3, 0.2, 0.03, 0.001, 0.002, np.nan, 0.02, 0.1, 0.3, 0.0]
+    # 0.2 → 0.001 through 0.03 (steps 1, 2); 0.002 → 0.1 through NaN and 0.02 (4, 5, 6); 0.3 → 0.0 (8)
+    assert edge_steps(sq, 0.05, 0.01) == [1, 2, 4, 5, 6, 8]
+    assert edge_steps([0.3, 0.2], 0.05, 0.01) == [] and edge_steps([0.001, 0.03], 0.05, 0.01) == []
 
 
 def test_census_on_both_sides_is_reported():
     cen = np.array([[0.9, 0.1], [0.4, 0.6], [0.0, 1.0]])
     ds = panel([branch(FULL, np.ones(11), np.full(11, 0.3), np.full(11, 0.9)),
                 branch(FULL, np.ones(11), np.full(11, 0.06), np.full(11, 0.9))],
-               [], [0, 0, 1], [0, 5, 9], sq=[0.3, 0.3, 0.05],
+               [], [0, 0, 1], [0, 5, 9], sq=[0.3, 0.3, 0.005],
                census=(("x", "attractor"), cen))
     ds = ds.assign_coords(attractor=["branch 0", "branch 1"])
     (r,) = rows_of(ds)
@@ -177,6 +184,13 @@ def test_markdown_lists_every_row_and_both_sentences():
                [], [0, 0, 1], [0, 5, 9], sq=[0.3, 0.28, 0.002])
     md = markdown(rows_of(ds))
     assert "| M01 | C99 |" in md and "dynamical phase transition" in md and "enhanced stability" in md
+    # a switch between two unsynchronized states is no row, but is listed below the table
+    from qorepro.claims.mechanism import other_switch_notes
+    ds["S_Q_protocol"].values[:] = [0.001, 0.002, 0.003]
+    assert rows_of(ds) == []
+    (note,) = other_switch_notes({CLAIM.panel: {"default": ds}}, claims=(CLAIM,), **TH)
+    assert note == "figX/a default: x 0.5 → 1, S_Q 0.002 → 0.003, branches 0 → 1: basin_switch"
+    assert note in markdown([], [note])
 
 
 def test_stage_helpers_traced_panels_thresholds_and_files(tmp_path):

@@ -12,9 +12,12 @@ of locking, or no change of attractor at all is decided by
 Pure: branch datasets in (``{panel key: {series label: Dataset}}``), rows out.  Which panels
 audit which claim is :data:`MECHANISM_CLAIMS`; each claim's rows are
 
-* ``along`` — every switch of the protocol along the swept axis of each series
-  (:func:`~qorepro.branches.mechanism.switches` with ``jump_tol``: a change of branch or sheet,
-  or a step of the window S_Q larger than ``jump_tol``), with its verdict and numbers;
+* ``along`` — every grid step of a *reported switch* along the swept axis of each series: the
+  steps from a synchronized grid value (window S_Q ≥ ``S_sync``) to the next unsynchronized
+  one (S_Q < ``S_zero``), or back, through any values in between (:func:`edge_steps`) — the
+  edges of the synchronized windows the paper's claims are about — each with its verdict
+  (:func:`~qorepro.branches.mechanism.verdict`) and numbers; the protocol's other switches
+  (between unsynchronized states) are only counted;
 * ``between`` (claims comparing series at the same grid value, e.g. the left/right inputs of
   Fig. 1d) — per contiguous run of *one-way* grid values (one series synchronized,
   S_Q ≥ ``S_sync``, the other not, S_Q < ``S_zero``): whether the unsynchronized series has,
@@ -143,6 +146,20 @@ def _enhanced_stability(v: Verdict, S_sync: float) -> str:
     return base + f": the synchronized side's margin is {verdict_} ({_g(ms, 3)} vs {_g(mo, 3)})" + tail
 
 
+def edge_steps(sq, S_sync: float, S_zero: float) -> list[int]:
+    """Grid steps i (between i and i + 1) of the edges of the synchronized windows: every step
+    between a value with S_Q ≥ S_sync and the next value with S_Q < S_zero (either order),
+    values in between (S_zero ≤ S_Q < S_sync) included; NaN values are skipped."""
+    sq = np.asarray(sq, float)
+    state = np.where(sq >= S_sync, 1, np.where(sq < S_zero, -1, 0))
+    ends = np.nonzero(state != 0)[0]                  # NaN compares False both ways: state 0
+    out = []
+    for a, b in zip(ends[:-1], ends[1:]):
+        if state[a] != state[b]:
+            out += range(int(a), int(b))
+    return out
+
+
 def switch_row(ds: xr.Dataset, i: int, claim: MechanismClaim, series: str, S_sync: float) -> dict:
     """The row of the switch between grid indices i and i + 1 of one series' branches."""
     ax = ds.attrs["axis"]
@@ -240,20 +257,27 @@ def between_rows(series: Mapping[str, xr.Dataset], claim: MechanismClaim, S_sync
     return rows
 
 
+def other_switches(ds: xr.Dataset, S_sync: float, S_zero: float) -> list[int]:
+    """The protocol's switches of branch or sheet (:func:`~qorepro.branches.mechanism.switches`)
+    outside the edges of the synchronized windows."""
+    edges = set(edge_steps(ds["S_Q_protocol"].values, S_sync, S_zero))
+    return [i for i in switches(ds) if i not in edges]
+
+
 def mechanism_rows(datasets: Mapping[str, Mapping[str, xr.Dataset]], *, S_sync: float, S_zero: float,
-                   jump_tol: float | None = None, claims=MECHANISM_CLAIMS) -> list[dict]:
+                   claims=MECHANISM_CLAIMS) -> list[dict]:
     """The mechanism rows of every claim whose panel is in ``datasets`` (panel key → {series
     label → branches Dataset}), numbered M01, M02, … in the order of ``claims``, series and
-    grid.  ``jump_tol``: a step of the window S_Q larger than this is listed as a switch even on
-    one sheet (None: the datasets' own ``jump_tol`` attribute)."""
+    grid: one per step of every edge of a synchronized window (:func:`edge_steps`), then the
+    series comparison of a ``between`` claim."""
     rows = []
     for claim in claims:
         if claim.panel not in datasets:
             continue
         series = datasets[claim.panel]
         for label, ds in series.items():
-            tol = jump_tol if jump_tol is not None else ds.attrs.get("jump_tol")
-            rows += [switch_row(ds, i, claim, label, S_sync) for i in switches(ds, tol)]
+            rows += [switch_row(ds, i, claim, label, S_sync)
+                     for i in edge_steps(ds["S_Q_protocol"].values, S_sync, S_zero)]
         if claim.between:
             rows += between_rows(series, claim, S_sync, S_zero)
     for n, r in enumerate(rows, 1):
@@ -261,8 +285,25 @@ def mechanism_rows(datasets: Mapping[str, Mapping[str, xr.Dataset]], *, S_sync: 
     return [{k: r[k] for k in ROW_FIELDS} for r in rows]
 
 
-def markdown(rows: list[dict], title: str = "Mechanism of the reported switches") -> str:
-    """The rows as a Markdown page: a table of the verdicts, then each row's two bearings."""
+def other_switch_notes(datasets: Mapping[str, Mapping[str, xr.Dataset]], *, S_sync: float, S_zero: float,
+                       claims=MECHANISM_CLAIMS) -> list[str]:
+    """One line per switch of the protocol outside the edges (:func:`other_switches`) of the
+    claims' panels: panel, series, grid step, S_Q, verdict and the events met."""
+    out = []
+    for claim in claims:
+        for label, ds in datasets.get(claim.panel, {}).items():
+            ax = ds.attrs["axis"]
+            for i in other_switches(ds, S_sync, S_zero):
+                v = verdict(ds, i)
+                ev = ", ".join(f"{e['kind']} at {_g(e['parameter'], 6)}" for e in v.events)
+                out.append(f"{claim.panel} {label}: {ax} {_pair(*v.p, 6)}, S_Q {_pair(*v.S_Q, 3)}, branches "
+                           f"{v.branches[0]} → {v.branches[1]}: {v.verdict}" + (f" ({ev})" if ev else ""))
+    return out
+
+
+def markdown(rows: list[dict], others: list[str] = (), title: str = "Mechanism of the reported switches") -> str:
+    """The rows as a Markdown page: a table of the verdicts, each row's two bearings, and the
+    protocol's other switches (``others``, :func:`other_switch_notes`)."""
     lines = [f"# {title}", "",
              "Each switch of the protocol's S_Q on a panel whose S_Q switch the paper reports, with the machine "
              "verdict of its mechanism on the panel's limit-cycle branches: `bifurcation` (the cycle the protocol "
@@ -280,4 +321,7 @@ def markdown(rows: list[dict], title: str = "Mechanism of the reported switches"
     lines += ["", f"**Enhanced stability** — “{ENHANCED_STABILITY}” (rebuttal)", ""]
     lines += [f"- {r['id']} ({r['audits']}, {r['switch']}): {r['enhanced_stability']}"
               for r in rows if r["enhanced_stability"]]
+    if others:
+        lines += ["", "**Other switches of the protocol** (between unsynchronized states; no rows)", ""]
+        lines += [f"- {o}" for o in others]
     return "\n".join(lines) + "\n"

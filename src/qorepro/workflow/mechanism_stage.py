@@ -16,7 +16,7 @@ import io
 
 import yaml
 
-from ..claims.mechanism import MECHANISM_CLAIMS, ROW_FIELDS, markdown, mechanism_rows
+from ..claims.mechanism import MECHANISM_CLAIMS, ROW_FIELDS, markdown, mechanism_rows, other_switch_notes
 from ..io import write_text
 
 
@@ -51,14 +51,15 @@ def load(panels: dict) -> dict:
     return out
 
 
-def write(rows: list[dict], out_csv: str, out_md: str, not_traced: list) -> None:
-    """The rows as CSV (every column of :data:`ROW_FIELDS`) and the Markdown page."""
+def write(rows: list[dict], out_csv: str, out_md: str, not_traced: list, others: list = ()) -> None:
+    """The rows as CSV (every column of :data:`ROW_FIELDS`) and the Markdown page (with the
+    protocol's ``others`` switches)."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(ROW_FIELDS))
     w.writeheader()
     w.writerows(rows)
     write_text(out_csv, buf.getvalue())
-    md = markdown(rows)
+    md = markdown(rows, others)
     if not_traced:
         md += "\nNot traced in this run (no rows): " + ", ".join(not_traced) + "\n"
     write_text(out_md, md)
@@ -68,8 +69,9 @@ def stage(job, progress) -> None:
     """Rule ``mechanism``: ``params.panels`` (panel key → branch file and params record) →
     ``output.csv``, ``output.md``."""
     panels = {k: dict(v) for k, v in dict(job.params.panels).items()}
-    rows = mechanism_rows(load(panels), **thresholds(job.input.claims))
+    datasets, th = load(panels), thresholds(job.input.claims)
+    rows = mechanism_rows(datasets, **th)
     not_traced = [c.panel for c in MECHANISM_CLAIMS if c.panel not in panels]
-    write(rows, job.output.csv, job.output.md, not_traced)
+    write(rows, job.output.csv, job.output.md, not_traced, other_switch_notes(datasets, **th))
     print(f"mechanism: {len(rows)} rows from {', '.join(panels) or 'no traced panel'}: "
           + ", ".join(f"{r['id']} {r['verdict']}" for r in rows))
