@@ -115,15 +115,33 @@ def test_a_drop_of_the_window_S_Q_on_one_cycle_is_continuous_and_named_history()
     row says the attractor carries about 2 % of the step."""
     ds = panel([branch(FULL, np.ones(11), np.linspace(0.29, 0.285, 11), np.full(11, 0.9))],
                [], [0, 0, 0], [0, 5, 9], sq=[0.3, 0.19, 0.005],
-               protocol_phase_variance=(("x",), np.array([0.003, 0.05, 1.24])))
+               protocol_phase_variance=(("x",), np.array([0.003, 0.05, 1.24])),
+               protocol_phase_variance_diffusion=(("x",), np.array([7e-4, 7e-4, 7e-4])))
     (r,) = rows_of(ds)
     assert r["verdict"] == "continuous" and r["sync_edge"] is True and r["S_Q"] == "0.19 → 0.005"
-    assert "no change of attractor" in r["phase_transition"] and "history" in r["phase_transition"]
-    assert "attractor share 1.4 %" in r["phase_transition"]
-    assert json.loads(r["numbers"])["protocol_phase_variance"] == [0.05, 1.24]
+    t = r["phase_transition"]
+    assert t.startswith("no change of attractor") and "S_Q_floquet changes by 0.0025 while the window S_Q changes by 0.185" in t
+    assert "phase-mode variance the run carries goes 0.05 → 1.24 rad² (phase diffusion alone 0.0007 → 0.0007)" in t
+    n = json.loads(r["numbers"])
+    assert n["protocol_phase_variance"] == [0.05, 1.24] and n["protocol_phase_variance_diffusion"] == [7e-4, 7e-4]
+    # without the phase variance the row says only where the step is not
+    (r,) = rows_of(ds.drop_vars(["protocol_phase_variance", "protocol_phase_variance_diffusion"]))
+    assert r["phase_transition"].endswith("not in the attractor but in the run's window — not a transition")
     # the same drop ending above S_zero is no edge of a synchronized window: no row
     ds["S_Q_protocol"].values[2] = 0.024
     assert rows_of(ds) == []
+
+
+def test_reported_steps_are_the_switches_and_the_largest_step_of_each_edge():
+    from qorepro.claims.mechanism import reported_steps
+    grid = np.linspace(0, 1, 6)
+    # one branch throughout, S_Q falling slowly through the band between S_zero and S_sync, then
+    # a large step on the same cycle (index 3) and a switch to branch 1 at the last step
+    ds = panel([branch(FULL, np.ones(11), np.full(11, 0.3), np.full(11, 0.9)),
+                branch(FULL, np.ones(11), np.full(11, 0.06), np.full(11, 0.9))],
+               [], [0, 0, 0, 0, 0, 1], [0, 2, 4, 6, 8, 9], sq=[0.3, 0.06, 0.045, 0.04, 0.012, 0.005], grid=grid)
+    assert reported_steps(ds, 0.05, 0.01) == [3, 4]
+    assert [r["verdict"] for r in rows_of(ds)] == ["continuous", "basin_switch"]
 
 
 def test_edge_steps_span_the_values_between_synchronized_and_unsynchronized():
@@ -142,7 +160,8 @@ def test_census_on_both_sides_is_reported():
                census=(("x", "attractor"), cen))
     ds = ds.assign_coords(attractor=["branch 0", "branch 1"])
     (r,) = rows_of(ds)
-    c = json.loads(r["census"])
+    assert r["census"] == "x = 0.5: branch 0 0.4, branch 1 0.6 | x = 1: branch 0 0, branch 1 1"
+    c = json.loads(r["numbers"])["census"]
     assert c == {"a": {"census": {"branch 0": 0.4, "branch 1": 0.6}}, "b": {"census": {"branch 0": 0.0, "branch 1": 1.0}}}
 
 

@@ -12,12 +12,14 @@ of locking, or no change of attractor at all is decided by
 Pure: branch datasets in (``{panel key: {series label: Dataset}}``), rows out.  Which panels
 audit which claim is :data:`MECHANISM_CLAIMS`; each claim's rows are
 
-* ``along`` — every grid step of a *reported switch* along the swept axis of each series: the
-  steps from a synchronized grid value (window S_Q ≥ ``S_sync``) to the next unsynchronized
-  one (S_Q < ``S_zero``), or back, through any values in between (:func:`edge_steps`) — the
-  edges of the synchronized windows the paper's claims are about — each with its verdict
+* ``along`` — the *reported switches* along the swept axis of each series: in every edge of a
+  synchronized window — the grid steps from a synchronized value (window S_Q ≥ ``S_sync``) to
+  the next unsynchronized one (S_Q < ``S_zero``), or back, through any values in between
+  (:func:`edge_steps`) — the steps where the protocol changes branch or sheet
+  (:func:`~qorepro.branches.mechanism.switches`) and the step of the largest change of S_Q
+  (:func:`reported_steps`), each with its verdict
   (:func:`~qorepro.branches.mechanism.verdict`) and numbers; the protocol's other switches
-  (between unsynchronized states) are only counted;
+  (between unsynchronized states) are listed apart (:func:`other_switch_notes`);
 * ``between`` (claims comparing series at the same grid value, e.g. the left/right inputs of
   Fig. 1d) — per contiguous run of *one-way* grid values (one series synchronized,
   S_Q ≥ ``S_sync``, the other not, S_Q < ``S_zero``): whether the unsynchronized series has,
@@ -105,7 +107,26 @@ def census(ds: xr.Dataset, i: int) -> dict:
     return out
 
 
-def _phase_transition(v: Verdict, ax: str, sync_edge: bool) -> str:
+def _census_text(cen: dict, p: tuple, ax: str) -> str:
+    """The census of both sides in a few words: ``K = 0: in_phase 0.94, anti_phase 0.062 | …``
+    (the class fractions where present, else every census variable), 2 significant digits."""
+    if not any(cen.values()):
+        return ""
+    parts = []
+    for side, q in zip(("a", "b"), p):
+        c = cen[side]
+        show = {"census_class_fraction": c["census_class_fraction"]} if "census_class_fraction" in c else c
+        words = []
+        for name, val in show.items():
+            if isinstance(val, dict):
+                words += [f"{k} {_g(x, 2)}" for k, x in val.items()]
+            else:
+                words.append(f"{name} {_g(val, 2)}")
+        parts.append(f"{ax} = {_g(q, 6)}: " + ", ".join(words))
+    return " | ".join(parts)
+
+
+def _phase_transition(v: Verdict, ax: str, phase_variance=None) -> str:
     """How a verdict bears on the 'dynamical phase transition / order parameter' sentence."""
     if v.verdict == "bifurcation":
         located = [e for e in v.events if np.isfinite(e["parameter"])]
@@ -122,11 +143,16 @@ def _phase_transition(v: Verdict, ax: str, sync_edge: bool) -> str:
                 "classical locking across the step")
     d_att = abs(v.S_Q_floquet[1] - v.S_Q_floquet[0])
     d_win = abs(v.S_Q[1] - v.S_Q[0])
-    share = "nan" if not np.isfinite(d_att) or d_win == 0 else f"{100 * d_att / d_win:.2g} %"
-    return (f"no change of attractor: the protocol stays on one stable cycle, whose own S_Q_floquet changes by "
-            f"{_g(d_att, 3)} while the window S_Q changes by {_g(d_win, 3)} (attractor share {share}); "
-            + ("the rest of this step of S_Q is the run's history (phase-mode variance left by the transient), not a "
-               "transition" if sync_edge or d_win > 10 * d_att else "a smooth change"))
+    text = (f"no change of attractor: the protocol stays on one stable cycle, whose own S_Q_floquet changes by "
+            f"{_g(d_att, 3)} while the window S_Q changes by {_g(d_win, 3)}")
+    if not d_win > 3 * d_att:
+        return text + "; the cycle's own change accounts for the step (a smooth change along one cycle)"
+    text += "; most of the step is not in the attractor but in the run's window"
+    if phase_variance is not None:
+        (a, b), (da, db) = phase_variance
+        text += (f": the phase-mode variance the run carries goes {_pair(a, b, 3)} rad² (phase diffusion alone "
+                 f"{_pair(da, db, 3)}), left by the transient from the zero start and never damped")
+    return text + " — not a transition"
 
 
 def _enhanced_stability(v: Verdict, S_sync: float) -> str:
@@ -171,9 +197,12 @@ def switch_row(ds: xr.Dataset, i: int, claim: MechanismClaim, series: str, S_syn
            " (not located: the branch turns between points)")
         for e in v.events)
     cen = {"a": census(ds, i), "b": census(ds, i + 1)}
-    extra = {}
+    extra, pv = {}, None
     if "protocol_phase_variance" in ds:
-        extra["protocol_phase_variance"] = [float(ds["protocol_phase_variance"].values[j]) for j in (i, i + 1)]
+        for name in ("protocol_phase_variance", "protocol_phase_variance_diffusion"):
+            if name in ds:
+                extra[name] = [float(ds[name].values[j]) for j in (i, i + 1)]
+        pv = (extra["protocol_phase_variance"], extra.get("protocol_phase_variance_diffusion", [np.nan, np.nan]))
     numbers = {**v.as_dict(), "events": [{**e, "multipliers": [[z.real, z.imag] for z in e["multipliers"]]}
                                          for e in v.events], "census": cen, **extra}
     return {
@@ -182,8 +211,8 @@ def switch_row(ds: xr.Dataset, i: int, claim: MechanismClaim, series: str, S_syn
         "verdict": v.verdict,
         "branches": " → ".join(_branch_label(ds, b, s) for b, s in zip(v.branches, v.stable_at)),
         "S_Q_floquet": _pair(*v.S_Q_floquet), "max_abs_multiplier": _pair(*v.max_abs_multiplier, 5),
-        "events": events, "census": json.dumps(cen) if any(cen.values()) else "",
-        "phase_transition": _phase_transition(v, ax, sync_edge),
+        "events": events, "census": _census_text(cen, v.p, ax),
+        "phase_transition": _phase_transition(v, ax, pv),
         "enhanced_stability": _enhanced_stability(v, S_sync),
         "numbers": json.dumps(numbers, default=float),
     }
@@ -257,6 +286,31 @@ def between_rows(series: Mapping[str, xr.Dataset], claim: MechanismClaim, S_sync
     return rows
 
 
+def _runs(steps: list[int]) -> list[list[int]]:
+    """Consecutive steps grouped: [1, 2, 4] → [[1, 2], [4]]."""
+    out = []
+    for i in steps:
+        if out and i == out[-1][-1] + 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def reported_steps(ds: xr.Dataset, S_sync: float, S_zero: float) -> list[int]:
+    """The steps of every edge of a synchronized window (:func:`edge_steps`) where the protocol
+    switches branch or sheet, and the edge's step of the largest |ΔS_Q|."""
+    sq = ds["S_Q_protocol"].values.astype(float)
+    switched = set(switches(ds))
+    out = set()
+    for run in _runs(edge_steps(sq, S_sync, S_zero)):
+        out |= {i for i in run if i in switched}
+        jumps = np.abs(sq[np.array(run) + 1] - sq[np.array(run)])
+        if np.isfinite(jumps).any():
+            out.add(run[int(np.nanargmax(jumps))])
+    return sorted(out)
+
+
 def other_switches(ds: xr.Dataset, S_sync: float, S_zero: float) -> list[int]:
     """The protocol's switches of branch or sheet (:func:`~qorepro.branches.mechanism.switches`)
     outside the edges of the synchronized windows."""
@@ -268,16 +322,15 @@ def mechanism_rows(datasets: Mapping[str, Mapping[str, xr.Dataset]], *, S_sync: 
                    claims=MECHANISM_CLAIMS) -> list[dict]:
     """The mechanism rows of every claim whose panel is in ``datasets`` (panel key → {series
     label → branches Dataset}), numbered M01, M02, … in the order of ``claims``, series and
-    grid: one per step of every edge of a synchronized window (:func:`edge_steps`), then the
-    series comparison of a ``between`` claim."""
+    grid: one per reported step (:func:`reported_steps`), then the series comparison of a
+    ``between`` claim."""
     rows = []
     for claim in claims:
         if claim.panel not in datasets:
             continue
         series = datasets[claim.panel]
         for label, ds in series.items():
-            rows += [switch_row(ds, i, claim, label, S_sync)
-                     for i in edge_steps(ds["S_Q_protocol"].values, S_sync, S_zero)]
+            rows += [switch_row(ds, i, claim, label, S_sync) for i in reported_steps(ds, S_sync, S_zero)]
         if claim.between:
             rows += between_rows(series, claim, S_sync, S_zero)
     for n, r in enumerate(rows, 1):
