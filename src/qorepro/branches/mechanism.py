@@ -31,7 +31,8 @@ segment, :func:`on_segment`): ``S_Q_floquet`` (the attractor's S_Q, phase mode p
 and the largest nontrivial |multiplier|, so that a change of the window S_Q can be split into
 what changes in the attractor and what does not (on one sheet, ``continuous``, the rest is the
 run's history: the phase-mode variance left by the transient, never damped in the linearised
-dynamics — where the dataset carries ``protocol_phase_variance`` it is reported too).
+dynamics: the claim rows of :mod:`qorepro.claims.mechanism` report it where the dataset
+carries ``protocol_phase_variance``, :func:`qorepro.branches.panel.protocol_phase_variance`).
 """
 from __future__ import annotations
 

@@ -166,7 +166,7 @@ def _enhanced_stability(v: Verdict, S_sync: float) -> str:
         note = "" if all(np.isfinite(margin)) else "; a side without a stable cycle has no margin"
         return base + note
     ms, mo = (margin[0], margin[1]) if sync[0] else (margin[1], margin[0])
-    verdict_ = "larger" if ms > mo else "smaller"
+    verdict_ = "about equal" if abs(ms - mo) < 0.005 else "larger" if ms > mo else "smaller"
     tail = {"bifurcation": "; the switch is the loss of the cycle at the event (|μ| → 1), not a change of margin",
             "basin_switch": "; both cycles stay stable: the switch is not decided by stability"}.get(v.verdict, "")
     return base + f": the synchronized side's margin is {verdict_} ({_g(ms, 3)} vs {_g(mo, 3)})" + tail
@@ -365,6 +365,8 @@ def markdown(rows: list[dict], others: list[str] = (), title: str = "Mechanism o
              "`continuous` (no change of attractor).", "",
              "| id | audits | panel | series | switch | S_Q | verdict | branches | S_Q_floquet | events |",
              "|---|---|---|---|---|---|---|---|---|---|"]
+    if not rows:
+        lines.append("| — | | | | no reported switch on the traced panels | | | | | |")
     for r in rows:
         lines.append("| " + " | ".join(str(r[k]).replace("|", "/") for k in
                                          ("id", "audits", "panel", "series", "switch", "S_Q", "verdict", "branches",
