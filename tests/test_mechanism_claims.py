@@ -121,12 +121,13 @@ def test_a_drop_of_the_window_S_Q_on_one_cycle_is_continuous_and_named_history()
     assert r["verdict"] == "continuous" and r["sync_edge"] is True and r["S_Q"] == "0.19 → 0.005"
     t = r["phase_transition"]
     assert t.startswith("no change of attractor") and "S_Q_floquet changes by 0.0025 while the window S_Q changes by 0.185" in t
-    assert "phase-mode variance the run carries goes 0.05 → 1.24 rad² (phase diffusion alone 0.0007 → 0.0007)" in t
+    assert "the window S_Q is 0.66 → 0.018 of the cycle's S_Q_floquet" in t
+    assert "phase-mode variance of the run goes 0.05 → 1.24 rad² (phase diffusion alone 0.0007 → 0.0007)" in t
     n = json.loads(r["numbers"])
     assert n["protocol_phase_variance"] == [0.05, 1.24] and n["protocol_phase_variance_diffusion"] == [7e-4, 7e-4]
     # without the phase variance the row says only where the step is not
     (r,) = rows_of(ds.drop_vars(["protocol_phase_variance", "protocol_phase_variance_diffusion"]))
-    assert r["phase_transition"].endswith("not in the attractor but in the run's window — not a transition")
+    assert r["phase_transition"].endswith("does not — not a transition")
     # the same drop ending above S_zero is no edge of a synchronized window: no row
     ds["S_Q_protocol"].values[2] = 0.024
     assert rows_of(ds) == []
@@ -157,12 +158,14 @@ def test_census_on_both_sides_is_reported():
     ds = panel([branch(FULL, np.ones(11), np.full(11, 0.3), np.full(11, 0.9)),
                 branch(FULL, np.ones(11), np.full(11, 0.06), np.full(11, 0.9))],
                [], [0, 0, 1], [0, 5, 9], sq=[0.3, 0.3, 0.005],
-               census=(("x", "attractor"), cen))
+               census=(("x", "attractor"), cen), census_fraction=(("x", "branch"), cen))
     ds = ds.assign_coords(attractor=["branch 0", "branch 1"])
     (r,) = rows_of(ds)
-    assert r["census"] == "x = 0.5: branch 0 0.4, branch 1 0.6 | x = 1: branch 0 0, branch 1 1"
+    assert r["census"] == ("x = 0.5: branch 0 0.4, branch 1 0.6, 0 0.4, 1 0.6 | "
+                           "x = 1: branch 0 0, branch 1 1, 0 0, 1 1")
+    assert r["phase_transition"].endswith("gradually: branch 0 0.4 → 0, branch 1 0.6 → 1")
     c = json.loads(r["numbers"])["census"]
-    assert c == {"a": {"census": {"branch 0": 0.4, "branch 1": 0.6}}, "b": {"census": {"branch 0": 0.0, "branch 1": 1.0}}}
+    assert c["a"]["census"] == {"branch 0": 0.4, "branch 1": 0.6} and c["b"]["census_fraction"] == {"0": 0.0, "1": 1.0}
 
 
 def two_directions(other_has_sync_cycle: bool):

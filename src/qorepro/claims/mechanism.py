@@ -145,14 +145,27 @@ def _phase_transition(v: Verdict, ax: str, phase_variance=None) -> str:
     d_win = abs(v.S_Q[1] - v.S_Q[0])
     text = (f"no change of attractor: the protocol stays on one stable cycle, whose own S_Q_floquet changes by "
             f"{_g(d_att, 3)} while the window S_Q changes by {_g(d_win, 3)}")
-    if not d_win > 3 * d_att:
-        return text + "; the cycle's own change accounts for the step (a smooth change along one cycle)"
-    text += "; most of the step is not in the attractor but in the run's window"
+    text += ("; most of the step is not in the attractor but in the run's window" if d_win > 3 * d_att else
+             "; the step is of the size of the cycle's own change")
+    ratio = [w / f if f > 0 else np.nan for w, f in zip(v.S_Q, v.S_Q_floquet)]
+    if any(r < 0.5 for r in ratio):
+        text += (f"; the window S_Q is {_pair(*ratio, 2)} of the cycle's S_Q_floquet: the run carries variance the "
+                 "attractor's periodic covariance does not")
     if phase_variance is not None:
         (a, b), (da, db) = phase_variance
-        text += (f": the phase-mode variance the run carries goes {_pair(a, b, 3)} rad² (phase diffusion alone "
+        text += (f": the phase-mode variance of the run goes {_pair(a, b, 3)} rad² (phase diffusion alone "
                  f"{_pair(da, db, 3)}), left by the transient from the zero start and never damped")
     return text + " — not a transition"
+
+
+def _census_shift(v: Verdict, cen: dict) -> str:
+    """The TWA census weights of the protocol's branches on both sides, in words ("" without)."""
+    a, b = cen.get("a", {}).get("census_fraction"), cen.get("b", {}).get("census_fraction")
+    if not a or not b:
+        return ""
+    words = [f"branch {k} {_g(a.get(str(k), np.nan), 2)} → {_g(b.get(str(k), np.nan), 2)}"
+             for k in dict.fromkeys(v.branches) if k >= 0]
+    return "; under quantum noise (TWA census) the weights shift gradually: " + ", ".join(words)
 
 
 def _enhanced_stability(v: Verdict, S_sync: float) -> str:
@@ -212,7 +225,7 @@ def switch_row(ds: xr.Dataset, i: int, claim: MechanismClaim, series: str, S_syn
         "branches": " → ".join(_branch_label(ds, b, s) for b, s in zip(v.branches, v.stable_at)),
         "S_Q_floquet": _pair(*v.S_Q_floquet), "max_abs_multiplier": _pair(*v.max_abs_multiplier, 5),
         "events": events, "census": _census_text(cen, v.p, ax),
-        "phase_transition": _phase_transition(v, ax, pv),
+        "phase_transition": _phase_transition(v, ax, pv) + _census_shift(v, cen),
         "enhanced_stability": _enhanced_stability(v, S_sync),
         "numbers": json.dumps(numbers, default=float),
     }
