@@ -163,7 +163,7 @@ def test_census_on_both_sides_is_reported():
     (r,) = rows_of(ds)
     assert r["census"] == ("x = 0.5: branch 0 0.4, branch 1 0.6, 0 0.4, 1 0.6 | "
                            "x = 1: branch 0 0, branch 1 1, 0 0, 1 1")
-    assert r["phase_transition"].endswith("gradually: branch 0 0.4 → 0, branch 1 0.6 → 1")
+    assert r["phase_transition"].endswith("; TWA census weight (quantum noise) of branch 0 0.4 → 0, branch 1 0.6 → 1")
     c = json.loads(r["numbers"])["census"]
     assert c["a"]["census"] == {"branch 0": 0.4, "branch 1": 0.6} and c["b"]["census_fraction"] == {"0": 0.0, "1": 1.0}
 

@@ -165,7 +165,7 @@ def _census_shift(v: Verdict, cen: dict) -> str:
         return ""
     words = [f"branch {k} {_g(a.get(str(k), np.nan), 2)} → {_g(b.get(str(k), np.nan), 2)}"
              for k in dict.fromkeys(v.branches) if k >= 0]
-    return "; under quantum noise (TWA census) the weights shift gradually: " + ", ".join(words)
+    return "; TWA census weight (quantum noise) of " + ", ".join(words)
 
 
 def _enhanced_stability(v: Verdict, S_sync: float) -> str:
