@@ -66,4 +66,5 @@ include: "workflow/rules/verify.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/branches.smk"
 include: "workflow/rules/referee.smk"
+include: "workflow/rules/mechanism.smk"  # after branches.smk: it reads the branch targets
 include: "workflow/rules/targets.smk"

@@ -134,6 +134,7 @@ rule referee:
     input:
         figure_files(REFEREE),
         [f"{R}/report/figures/{f}.html" for f in REFEREE],
+        f"results/audits/{RUN}/mechanism.csv",  # mechanism.smk: the mechanism claims (M01…)
         rules.refExperimental.input,
         rules.audits.input,
         rules.twa.input,

@@ -25,6 +25,14 @@ fold with ``located: False`` at that branch point — a branch end stops it).  T
   both cycles coexist, stable, at both values, and the zero start falls into the other basin;
 * ``continuous`` — no switch at all: both sides are on the same sheet of the same branch (the
   walk from a ends on the segment the protocol occupies at b).
+
+With every verdict go the protocol's cycle's own values at both grid values (linear along its
+segment, :func:`on_segment`): ``S_Q_floquet`` (the attractor's S_Q, phase mode projected out)
+and the largest nontrivial |multiplier|, so that a change of the window S_Q can be split into
+what changes in the attractor and what does not (on one sheet, ``continuous``, the rest is the
+run's history: the phase-mode variance left by the transient, never damped in the linearised
+dynamics: the claim rows of :mod:`qorepro.claims.mechanism` report it where the dataset
+carries ``protocol_phase_variance``, :func:`qorepro.branches.panel.protocol_phase_variance`).
 """
 from __future__ import annotations
 
@@ -63,11 +71,14 @@ class Verdict:
     walks: tuple                  # (from a towards b, from b towards a), Walk or None
     stable_at: tuple              # is the protocol's cycle stable at p_a, p_b
     settled: tuple = (True, True)  # the protocol's window periodic at p_a, p_b (else a transient)
+    S_Q_floquet: tuple = (float("nan"), float("nan"))   # of the protocol's cycle at p_a, p_b
+    max_abs_multiplier: tuple = (float("nan"), float("nan"))   # its largest nontrivial |μ|
 
     def as_dict(self) -> dict:
         return {"index": self.index, "p": list(self.p), "S_Q": list(self.S_Q), "branches": list(self.branches),
                 "verdict": self.verdict, "events": self.events, "stable_at": list(self.stable_at),
-                "settled": list(self.settled),
+                "settled": list(self.settled), "S_Q_floquet": list(self.S_Q_floquet),
+                "max_abs_multiplier": list(self.max_abs_multiplier),
                 "reached": [None if w is None else w.reached for w in self.walks]}
 
 
@@ -122,6 +133,17 @@ def walk(ds: xr.Dataset, branch: int, segment: int, p_from: float, p_to: float) 
     return Walk(branch, segment, False, -1, stable, met, str(end))
 
 
+def on_segment(ds: xr.Dataset, var: str, branch: int, segment: int, q: float) -> float:
+    """``var`` (branch, point) of branch ``branch`` at parameter ``q``, linear between the two
+    points of ``segment``; NaN without a branch or segment (−1) or without the variable."""
+    if branch < 0 or segment < 0 or var not in ds:
+        return float("nan")
+    P = ds["parameter"].values[branch, segment:segment + 2]
+    y = ds[var].values[branch, segment:segment + 2].astype(float)
+    a = 0.0 if P[1] == P[0] else (q - P[0]) / (P[1] - P[0])
+    return float(y[0] + a * (y[1] - y[0]))
+
+
 def _event_record(ds, m) -> dict:
     mu = ds["event_multiplier_re"].values[m] + 1j * ds["event_multiplier_im"].values[m]
     return {"kind": str(ds["event_kind"].values[m]), "branch": int(ds["event_branch"].values[m]),
@@ -167,8 +189,10 @@ def verdict(ds: xr.Dataset, i: int) -> Verdict:
         v = "basin_switch"
     settled = tuple(bool(s) for s in ds["protocol_settled"].values[[i, i + 1]]) \
         if "protocol_settled" in ds else (True, True)
+    own = lambda var: (on_segment(ds, var, ba, ka, pa), on_segment(ds, var, bb, kb, pb))
     return Verdict(i, (pa, pb), sq, (ba, bb), v, events, (wa, wb),
-                   (stable_at(ba, ka, pa), stable_at(bb, kb, pb)), settled)
+                   (stable_at(ba, ka, pa), stable_at(bb, kb, pb)), settled,
+                   own("S_Q_floquet"), own("max_abs_multiplier"))
 
 
 def switches(ds: xr.Dataset, jump_tol: float | None = None) -> list[int]:

@@ -22,7 +22,10 @@ parameter entering its coefficients affinely, :mod:`qorepro.branches.fields`) th
    covariance with the phase mode projected out and the phase-diffusion rate
    (:func:`qorepro.stability.floquet_covariance`), Floquet multipliers and stability;
 4. locates the zero-start cycle of every grid value on its branch (the segment whose
-   interpolated period and orbit mean are nearest the run's).
+   interpolated period and orbit mean are nearest the run's);
+5. measures the phase-mode variance the protocol's run carries at its end
+   (:func:`protocol_phase_variance`): the part of its covariance the phase-projected
+   S_Q_floquet leaves out, and the part of it phase diffusion alone would give.
 
 Nothing here reads the model's name.
 """
@@ -93,6 +96,30 @@ def mechanical_phase(model, cov):
     re = cov[:, a, c] + cov[:, b, d]
     im = cov[:, b, c] - cov[:, a, d]
     return amp, np.arctan2(im, re)
+
+
+def protocol_phase_variance(model, base, fields, values, tr, period_tau, on_cycle, steps: int = 256,
+                            method: str = "dopri8"):
+    """The phase-mode variance of the zero-start runs at t_end, where they sit on a cycle.
+
+    With the left Floquet vector w at the run's end state x(t_end) (:func:`qorepro.stability.
+    periodic_covariance` over the run's own period, normalised wᵀf = 1) the phase variance is
+    σ² = wᵀ V(t_end) w — a time shift along the orbit in units of 1/ω₁, squared; divided by the
+    period (1/ω₁) over 2π it is the squared phase in rad².  Phase diffusion alone accumulates
+    D t_end/T from t = 0 (D per period); the excess is variance the transient put into the
+    neutral phase mode, which the linearised dynamics never damps.  Returns (σ² in rad²,
+    diffusion-only value in rad²), each (N,), NaN off the cycles."""
+    N = values.size
+    var, diffusion = np.full(N, np.nan), np.full(N, np.nan)
+    idx = np.nonzero(on_cycle & np.isfinite(period_tau) & tr.finite)[0]
+    if idx.size:
+        c = model.coefficients(base.replace(**{f: values[idx] for f in fields}))
+        T = period_tau[idx]
+        _, w, D = stability.periodic_covariance(model, c, tr.x_final[:, idx], T, steps, method=method)
+        to_rad2 = 1.0 / T ** 2                   # (2π / (2π T_τ))²: time shift (1/ω₁)² → phase rad²
+        var[idx] = np.einsum("dn,nde,en->n", w, tr.V_final[idx], w) * to_rad2
+        diffusion[idx] = D * tr.settings.t_end_tau / T * to_rad2
+    return var, diffusion
 
 
 def _jump_neighbours(sq, tol):
@@ -391,6 +418,11 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
                "seed_every": int(seed_every), "displacement": float(displacement), "jump_tol": float(jump_tol),
                "parameter_lo": bounds[0], "parameter_hi": bounds[1]},
     )
+    pv, pd = protocol_phase_variance(model, base, ax.fields, values, tr0, per0, prot_branch >= 0, steps, method)
+    ds["protocol_phase_variance"] = ((axis,), pv, {"long_name": "phase-mode variance of the zero start at t_end "
+                                                                "(rad^2, on a cycle only)", "units": "1"})
+    ds["protocol_phase_variance_diffusion"] = ((axis,), pd, {
+        "long_name": "the part phase diffusion alone accumulates from t = 0 (rad^2)", "units": "1"})
     timing["total_s"] = time.perf_counter() - t_start
     ds.attrs.update({f"time_{k}": float(v) for k, v in timing.items()})
     return ds
