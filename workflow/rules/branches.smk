@@ -4,7 +4,6 @@
 # per figure, branches_trace_<figure>), and
 # per target the figure results/{run}/figures/branches_{name}.{pdf,png}.  Targets
 # branches_<name> and the aggregate `branches` (part of `referee`).
-from qorepro.workflow import branches_stage
 
 try:
     branches_stage.check_config(config)
@@ -16,15 +15,6 @@ BRANCH_CODE = [
     os.path.join(_SRC, "branches", f) for f in sorted(os.listdir(os.path.join(_SRC, "branches"))) if f.endswith(".py")
 ]
 BRANCH_CODE += [os.path.join(_SRC, f) for f in ("twa.py", "workflow/branches_stage.py")]
-
-
-def branch_files(run, name):
-    fig, panels = branch_targets(run)[name]
-    return [branches_stage.branch_file(run, fig, p) for p in panels]
-
-
-def branch_targets(run):
-    return branches_stage.targets(run_config(run))
 
 
 # one job per figure: every traced panel and series of it in one process, so that the JAX

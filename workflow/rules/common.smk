@@ -10,6 +10,7 @@ import yaml
 
 import qorepro
 from qorepro.models import MODELS
+from qorepro.workflow import branches_stage
 from qorepro.workflow import figure as figure_engine
 from qorepro.workflow.record import model_of
 from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure, variant_config
@@ -331,3 +332,13 @@ def manifest_files(run):
 wildcard_constraints:
     figure="|".join(list(config["figures"])),
     run="|".join(RUNS),
+
+
+# the branch targets of a run (workflow/rules/branches.smk)
+def branch_files(run, name):
+    fig, panels = branch_targets(run)[name]
+    return [branches_stage.branch_file(run, fig, p) for p in panels]
+
+
+def branch_targets(run):
+    return branches_stage.targets(run_config(run))
