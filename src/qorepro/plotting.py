@@ -324,9 +324,13 @@ def figure(mosaic, width: float | None = None, row_height: float = 2.6, title: s
     return fig, axes
 
 
-def panel_letter(ax, letter: str) -> None:
-    """The panel letter, bold, above the axes' top-left corner (on every axes of a panel)."""
+def panel_letter(ax, letter: str, panel: str | None = None) -> None:
+    """The panel letter, bold, above the axes' top-left corner (on every axes of a panel);
+    ``panel``: the record's name of the panel drawn here where it is not the mosaic key (its
+    fixed parameters and compare groups are looked up by it)."""
     ax.set_title(letter, loc="left", fontweight="bold", fontsize=10)
+    if panel is not None:
+        ax._qo_panel = panel
 
 
 # ------------------------------------------------------------------------------ lines
@@ -380,10 +384,12 @@ def _polyline(x, y, member, joined):
     return xs, ys
 
 
-def _coincide(ax, x, y, has, label, lw):
+def _coincide(ax, x, y, has, label, lw) -> np.ndarray:
     """Halo the stretches where an earlier series on ``ax`` coincides with this one (within
     :data:`COINCIDE_FRACTION` of their range), so the series drawn under it stays visible, and
-    note the pair for the legend."""
+    note the pair for the legend.  Returns where this series lies on an earlier one (its
+    markers there are drawn smaller, inside the earlier series' markers)."""
+    under = np.zeros(x.shape, dtype=bool)
     for prev in getattr(ax, "_qo_series", []):
         if prev["x"].shape != x.shape or not np.allclose(prev["x"], x, equal_nan=True):
             continue
@@ -396,14 +402,16 @@ def _coincide(ax, x, y, has, label, lw):
         run = close[1:] & close[:-1]
         if not run.any():
             continue
+        under |= close
         xs, ys = _polyline(x, prev["y"], close, run)
-        ax.plot(xs, ys, "-", color=prev["color"], lw=lw + 3.6, alpha=0.4, solid_capstyle="round", zorder=1.5)
+        ax.plot(xs, ys, "-", color=prev["color"], lw=lw + 4.5, alpha=0.35, solid_capstyle="round", zorder=1.5)
         ax._qo_halo = True
         whole = bool((close == both).all() and (both == has).all() and (both == prev["has"]).all())
         if prev["label"] and label:
             a, b = (t.split(", ")[0] for t in (prev["label"], label))
             a, b = (prev["label"], label) if a == b else (a, b)        # the shortest names that differ
             ax._qo_coincide = getattr(ax, "_qo_coincide", []) + [(a, b, whole)]
+    return under
 
 
 def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls="-", marker="o",
@@ -437,7 +445,7 @@ def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls
     xd, yd = _polyline(x, y, has & ~cert, joined)
     if np.isfinite(yd).any():
         ax.plot(xd, yd, "--", color=c, lw=lw * 0.85, zorder=2)
-    _coincide(ax, x, y, has, label, lw)
+    under = _coincide(ax, x, y, has, label, lw)
     if band is not None:
         lo, hi = (np.asarray(b, dtype=float) for b in band)
         ax.fill_between(x, lo, hi, where=np.isfinite(lo) & np.isfinite(hi), color=c, alpha=0.18, lw=0, zorder=1)
@@ -447,11 +455,17 @@ def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls
     alone[1:] &= ~joined
     alone[:-1] &= ~joined
     filled = has & cert & (alone if dense else True)
-    ax.plot(x[filled], y[filled], marker, ls="none", ms=3.2, color=c, zorder=3)
+    for shrink in (False, True):
+        f = filled & (under == shrink)
+        if f.any():
+            ax.plot(x[f], y[f], marker, ls="none", ms=3.2 * (0.55 if shrink else 1.0), color=c, zorder=3)
     open_ = has & ~cert
+    for shrink in (False, True):
+        o = open_ & (under == shrink)
+        if o.any():
+            ax.plot(x[o], y[o], marker, ls="none", ms=(2.6 if dense else 4.4) * (0.55 if shrink else 1.0),
+                    mfc="white", mec=c, mew=0.6 if dense else 1.0, zorder=4)
     if open_.any():
-        ax.plot(x[open_], y[open_], marker, ls="none", ms=2.6 if dense else 4.4, mfc="white", mec=c,
-                mew=0.6 if dense else 1.0, zorder=4)
         ax._qo_uncertified = True
     step = split & has[1:] & has[:-1]
     span = float(np.ptp(y[has])) if has.sum() > 1 else 0.0
@@ -784,8 +798,10 @@ def key_note(fig) -> str | None:
 
 def _panel_axes(fig, panel: str) -> list:
     """The axes that draw ``panel``: its mosaic key, or a key of one of its maps (``c1``, ``c2``)."""
-    return [a for a in fig.axes if getattr(a, "_qo_key", None) is not None
-            and (a._qo_key == panel or (a._qo_key.startswith(panel) and a._qo_key[len(panel):].isdigit()))]
+    def draws(a):
+        key = getattr(a, "_qo_panel", None) or getattr(a, "_qo_key", None)
+        return key is not None and (key == panel or (key.startswith(panel) and key[len(panel):].isdigit()))
+    return [a for a in fig.axes if draws(a)]
 
 
 def label_fixed(fig, data: FigureData) -> None:
