@@ -138,6 +138,8 @@ def quantity(key: str, value, model: str | None = None) -> str:
         return f"{value if isinstance(value, str) else ('left' if float(value) > 0 else 'right')} input"
     sym, unit = _series_name(key, model)
     e = rad_units(model).get(unit.strip())
+    if float(value) == 0:
+        return f"${sym} = 0$"
     if e is not None:
         v = float(value)
         num = "0" if v == 0 else fmt_number(v) + rf"\times10^{{{e}}}"
@@ -195,24 +197,47 @@ class FigureData:
         return fixed_text(self.record["panels"][panel], self.model)
 
 
-def _identity(p: dict, overrides: dict) -> str:
-    return json.dumps({**p.get("fixed", {}), **overrides}, sort_keys=True)
+def _identity(p: dict, overrides: dict, model: str | None) -> dict:
+    """What a series of panel ``p`` computes, as far as the panel fixes it: the panel's
+    ``fixed`` values with the series' overrides, less what the panel sweeps."""
+    swept = _axis_fields(p, model)
+    return {k: json.dumps(v) for k, v in {**p.get("fixed", {}), **overrides}.items() if k not in swept}
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Two series are the same where they agree on every parameter both fix (and fix one)."""
+    common = set(a) & set(b)
+    return bool(common) and all(a[k] == b[k] for k in common)
 
 
 def series_colors(record: dict) -> dict:
-    """panel → series → colour index.  A series is what it computes: the panel's ``fixed``
-    values with the series' overrides; the distinct series of the panels that draw several get
-    colour indices in the order they first appear (record order), so the same series has the
-    same colour in every panel.  A panel's lone series keeps its identity's index where another
-    panel has one, else index 0."""
-    order = {}
-    for p in record["panels"].values():
-        if len(p.get("series", {})) > 1:
-            for ov in p["series"].values():
-                order.setdefault(_identity(p, ov), len(order))
-    return {name: {s: order.get(_identity(p, ov), 0 if len(p["series"]) == 1 else i)
-                   for i, (s, ov) in enumerate(p.get("series", {}).items())}
-            for name, p in record["panels"].items()}
+    """panel → series → colour index.  A series is what it computes (:func:`_identity`); the
+    series of the panels that draw several get colour indices in the order they first appear
+    (record order), a series that is the same as one before it (:func:`_same`: "left input"
+    at Ω = 6 is the "left input" of a panel that sweeps Ω) takes that one's index, so the same
+    series has the same colour in every panel.  A panel's lone series takes the index of the
+    same series elsewhere, else 0."""
+    model = record.get("model")
+    known: list = []
+
+    def index(ident, new: bool):
+        for i, k in enumerate(known):
+            if _same(k, ident):
+                return i
+        if not new:
+            return 0
+        known.append(ident)
+        return len(known) - 1
+    out = {}
+    for name, p in record["panels"].items():
+        series = p.get("series") or {}
+        if len(series) > 1:
+            out[name] = {s: index(_identity(p, ov, model), True) for s, ov in series.items()}
+    for name, p in record["panels"].items():
+        series = p.get("series") or {}
+        if len(series) <= 1:
+            out[name] = {s: index(_identity(p, ov, model), False) for s, ov in series.items()}
+    return out
 
 
 def _axis_fields(p: dict, model: str | None) -> set:
@@ -404,13 +429,15 @@ def _coincide(ax, x, y, has, label, lw) -> np.ndarray:
             continue
         under |= close
         xs, ys = _polyline(x, prev["y"], close, run)
-        ax.plot(xs, ys, "-", color=prev["color"], lw=lw + 4.5, alpha=0.35, solid_capstyle="round", zorder=1.5)
+        ax.plot(xs, ys, "-", color=prev["color"], lw=lw + 3.2, alpha=0.3, solid_capstyle="round", zorder=1.5)
         ax._qo_halo = True
         whole = bool((close == both).all() and (both == has).all() and (both == prev["has"]).all())
-        if prev["label"] and label:
-            a, b = (t.split(", ")[0] for t in (prev["label"], label))
-            a, b = (prev["label"], label) if a == b else (a, b)        # the shortest names that differ
-            ax._qo_coincide = getattr(ax, "_qo_coincide", []) + [(a, b, whole)]
+        if prev["label"] and label and whole:      # partly: the halo and the footer's key say it
+            pa, pb = prev["label"].split(", "), label.split(", ")
+            common = [w for w in pa if w in pb]                 # "Ω = 0: left and right input coincide"
+            a = ", ".join(w for w in pa if w not in common) or prev["label"]
+            b = ", ".join(w for w in pb if w not in common) or label
+            ax._qo_coincide = getattr(ax, "_qo_coincide", []) + [(", ".join(common), a, b)]
     return under
 
 
@@ -520,15 +547,16 @@ def labels(ax, x: str | None = None, y: str | None = None, data: FigureData | No
 
 
 def legend(ax, outside: bool = False, **kw):
-    """The axes' legend: its series, and which of them coincide (:func:`line` haloes them); the
+    """The axes' legend: its series, and which of them coincide throughout (:func:`line` haloes
+    them; a partial coincidence is the halo alone); the
     count of points without a value goes above the axes.  The encodings (open/dashed = not
     certified, band, jump, halo) are stated once, in the figure's footer (:func:`finish`).
     :func:`finish` moves the legend outside when it covers data."""
     handles, labs = ax.get_legend_handles_labels()
     handles = [getattr(h, "_qo_proxy", h) for h in handles]     # a series: its line and marker
-    for a, b, whole in getattr(ax, "_qo_coincide", []):
+    for common, a, b in getattr(ax, "_qo_coincide", []):
         handles.append(Line2D([], [], ls="none"))
-        labs.append(f"{a} and {b} coincide" + ("" if whole else " where haloed"))
+        labs.append(f"{common + ': ' if common else ''}{a} and {b} coincide")
     missing = getattr(ax, "_qo_missing", 0)
     if missing:       # noted above the axes, not in the legend (which would grow over the data)
         ax.set_title(f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn", loc="right",
@@ -732,6 +760,10 @@ def place_legend(ax) -> str:
         return "kept"
     renderer = ax.figure.canvas.get_renderer()
     if leg.get_window_extent(renderer).width > 0.9 * ax.get_window_extent(renderer).width:
+        for t in leg.get_texts():                     # a smaller font before giving up the corners
+            t.set_fontsize(6.5)
+        leg.draw(renderer)
+    if leg.get_window_extent(renderer).width > 0.98 * ax.get_window_extent(renderer).width:
         attempts = 0                                  # wider than the axes: no corner will do
     else:
         attempts = 3
@@ -765,19 +797,27 @@ def map_note(fig) -> str | None:
     return "; ".join(parts) + "." if parts else None
 
 
+def wrap_text(text: str, width: int) -> str:
+    """``textwrap`` for labels with mathtext: lines break only at spaces outside $…$."""
+    protected = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", "\x00"), text)
+    lines = textwrap.wrap(protected, max(8, width), break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines).replace("\x00", " ")
+
+
 def _untangle_titles(ax, renderer) -> None:
-    """Wrap an axes' right-hand title (a verdict, a case) onto more lines where it would run into
-    the panel letter on the left."""
+    """Wrap an axes' right-hand title (fixed parameters, a verdict, a case) onto more lines
+    where it would run into the panel letter on the left (narrower until it clears)."""
     left, right = ax._left_title, ax._right_title
     if not (left.get_text() and right.get_text()):
         return
-    lb, rb = left.get_window_extent(renderer), right.get_window_extent(renderer)
-    if not lb.overlaps(rb):
-        return
     text = right.get_text().replace("\n", " ")
-    room = ax.get_window_extent(renderer).width - lb.width - 8
-    per_char = rb.width / max(1, max(len(t) for t in right.get_text().split("\n")))
-    right.set_text("\n".join(textwrap.wrap(text, max(8, int(room / per_char)))))
+    width = len(text)
+    while left.get_window_extent(renderer).overlaps(right.get_window_extent(renderer)) and width > 8:
+        room = ax.get_window_extent(renderer).width - left.get_window_extent(renderer).width - 8
+        rb = right.get_window_extent(renderer)
+        per_char = rb.width / max(1, max(len(t) for t in right.get_text().split("\n")))
+        width = min(width - 4, int(room / per_char))
+        right.set_text(wrap_text(text, width))
 
 
 #: the figures' one vocabulary: flag an axes carries → what the footer says about it
@@ -805,13 +845,18 @@ def _panel_axes(fig, panel: str) -> list:
 
 
 def label_fixed(fig, data: FigureData) -> None:
-    """Each panel's fixed parameters (:func:`fixed_text`) above its axes' right edge, before
-    what is already there (the count of points without a value)."""
+    """Each panel's fixed parameters (:func:`fixed_text`): the title of its legend, or, for a
+    panel without one (a map), above its axes' right edge before what is already there (the
+    count of points without a value)."""
     for panel in data.record["panels"]:
         text = data.fixed_text(panel)
         if not text:
             continue
         for ax in _panel_axes(fig, panel):
+            leg = ax.get_legend()
+            if leg is not None:              # in the axes, heading its legend
+                leg.set_title(text, prop={"size": 6.5})
+                continue
             old = ax.get_title(loc="right")
             ax.set_title("; ".join(filter(None, [text, old])), loc="right", fontsize=6.5, color="0.25")
 
@@ -893,15 +938,16 @@ def finish(fig, data: FigureData | None = None, note: str | None = None) -> None
         _fit_width(fig, fig._suptitle, renderer, min_size=7.0)
     if fig._supxlabel is not None:
         _fit_width(fig, fig._supxlabel, renderer, min_size=6.0)
-    for ax in fig.axes:
-        _untangle_titles(ax, renderer)
-    for _ in range(3):
+    for _ in range(4):                   # each draw re-runs the layout: until titles and legends settle
+        for ax in fig.axes:
+            _untangle_titles(ax, renderer)
         fig.canvas.draw()
         covering = [ax for ax in fig.axes if legend_covers_data(ax)]
         if not covering:
             break
         for ax in covering:
             place_legend(ax)
+        fig.canvas.draw()
 
 
 def save(fig, pdf: str, png: str) -> None:
