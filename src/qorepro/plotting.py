@@ -822,11 +822,10 @@ def _untangle_titles(ax, renderer) -> None:
 
 #: the figures' one vocabulary: flag an axes carries → what the footer says about it
 KEY = {
-    "_qo_uncertified": "open markers, dashed lines: not certified (filled, solid: certified)",
-    "_qo_band": "shaded band: min–max over the averaging window",
-    "_qo_jump": "dotted vertical: a jump between neighbouring points of different verdict class or attractor "
-                "(not joined)",
-    "_qo_halo": "halo: another series coincides there",
+    "_qo_uncertified": "open markers, dashed: not certified",
+    "_qo_band": "band: min–max over the averaging window",
+    "_qo_jump": "dotted vertical: jump to another attractor or verdict class (not joined)",
+    "_qo_halo": "halo: series coincide there",
 }
 
 
@@ -863,7 +862,7 @@ def label_fixed(fig, data: FigureData) -> None:
 
 def compare_groups(data: FigureData | None) -> list:
     """The groups of panels the figure's record declares compared (``plot.compare``)."""
-    return list(((data.record.get("plot") or {}).get("compare") or [])) if data else []
+    return list((data.record.get("plot") or {}).get("compare") or []) if data else []
 
 
 def share_limits(fig, groups) -> None:
@@ -947,6 +946,7 @@ def finish(fig, data: FigureData | None = None, note: str | None = None) -> None
             break
         for ax in covering:
             place_legend(ax)
+        share_limits(fig, compare_groups(data))      # headroom given to one compared panel: to all
         fig.canvas.draw()
 
 
