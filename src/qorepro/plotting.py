@@ -960,7 +960,7 @@ def save(fig, pdf: str, png: str) -> None:
 
 def certified_summary(data: FigureData) -> str:
     s = data.stability
-    if not s:
+    if not s or not s.get("n_points"):        # nothing certified to count (a frequency-shift figure)
         return ""
     return f"{s.get('n_certified', 0)}/{s.get('n_points', 0)} points certified"
 
