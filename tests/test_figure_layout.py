@@ -187,6 +187,7 @@ def test_a_series_without_a_point_is_not_in_the_legend():
     P.line(ax, [0, 1, 2], [np.nan] * 3, [True] * 3, label="empty")
     P.line(ax, [0, 1, 2], [1, 2, 3], [True] * 3, label="drawn")
     assert [t.get_text() for t in P.legend(ax).get_texts()] == ["drawn"]
+    assert ax.get_title(loc="right") == "3 points without a value: not drawn (none of empty)"
     plt.close(fig)
 
 

@@ -456,7 +456,9 @@ def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls
     y = np.asarray(y, dtype=float)
     cert = np.broadcast_to(np.asarray(certified, dtype=bool), y.shape)
     has = np.isfinite(y)
-    label = label if has.any() else None
+    if label and not has.any():          # not a legend entry of its own: named in the count's note
+        ax._qo_empty = getattr(ax, "_qo_empty", []) + [label]
+        label = None
     split = cert[1:] != cert[:-1]
     if breaks is not None:
         split = split | np.asarray(breaks, dtype=bool)
@@ -559,8 +561,11 @@ def legend(ax, outside: bool = False, **kw):
         labs.append(f"{common + ': ' if common else ''}{a} and {b} coincide")
     missing = getattr(ax, "_qo_missing", 0)
     if missing:       # noted above the axes, not in the legend (which would grow over the data)
-        ax.set_title(f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn", loc="right",
-                     fontsize=6.5, color="0.35")
+        empty = getattr(ax, "_qo_empty", [])
+        note = f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn"
+        if empty:
+            note += f" (none of {' or '.join(empty)})"
+        ax.set_title(note, loc="right", fontsize=6.5, color="0.35")
     if not handles:
         return None
     if outside:
