@@ -43,7 +43,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.collections import PatchCollection, QuadMesh  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -99,6 +99,18 @@ def rad_units(model: str | None) -> dict:
     return out
 
 
+def rad_fields(model: str | None) -> dict:
+    """parameter field → power of ten, for the fields of the axes whose unit is an angular
+    frequency (:func:`rad_units`): ``Omega_kHz`` → 3.  Only these read "×10³ rad/s" in a
+    legend (a field named ``..._2pi_MHz`` is a frequency ω/2π and keeps its "MHz")."""
+    out = {}
+    for ax in (getattr(MODELS[model], "axes", {}) or {}).values() if model else ():
+        m = _RAD_UNIT.match(getattr(ax, "units", "") or "")
+        if m:
+            out.update({f: int(m.group(2)) for f in getattr(ax, "fields", ())})
+    return out
+
+
 def model_labels(model: str | None) -> dict:
     """name → mathtext label for the figures of ``model`` (a name in ``MODELS``; None: the
     common labels only); an angular-frequency unit the model calls "kHz"/"MHz" reads
@@ -137,7 +149,7 @@ def quantity(key: str, value, model: str | None = None) -> str:
     if key == "direction":
         return f"{value if isinstance(value, str) else ('left' if float(value) > 0 else 'right')} input"
     sym, unit = _series_name(key, model)
-    e = rad_units(model).get(unit.strip())
+    e = rad_fields(model).get(key)
     if float(value) == 0:
         return f"${sym} = 0$"
     if e is not None:
@@ -858,7 +870,8 @@ def label_fixed(fig, data: FigureData) -> None:
             continue
         for ax in _panel_axes(fig, panel):
             leg = ax.get_legend()
-            if leg is not None:              # in the axes, heading its legend
+            is_map = any(isinstance(c, QuadMesh) for c in ax.collections)
+            if leg is not None and not is_map:       # in the axes, heading its legend
                 leg.set_title(text, prop={"size": 6.5})
                 continue
             old = ax.get_title(loc="right")
@@ -873,7 +886,6 @@ def compare_groups(data: FigureData | None) -> list:
 def share_limits(fig, groups) -> None:
     """Compared panels share their scale: the y-limits of line panels, the colour limits of
     maps (every colour-mapped artist of the group's axes), the union of the group's ranges."""
-    from matplotlib.collections import QuadMesh
     for group in groups:
         axes = [a for p in group for a in _panel_axes(fig, p)]
         maps = [c for a in axes for c in a.collections if isinstance(c, QuadMesh) and c.get_array() is not None]
