@@ -446,9 +446,12 @@ def _coincide(ax, x, y, has, label, lw) -> np.ndarray:
         whole = bool((close == both).all() and (both == has).all() and (both == prev["has"]).all())
         if prev["label"] and label and whole:      # partly: the halo and the footer's key say it
             pa, pb = prev["label"].split(", "), label.split(", ")
-            common = [w for w in pa if w in pb]                 # "Ω = 0: left and right input coincide"
-            a = ", ".join(w for w in pa if w not in common) or prev["label"]
-            b = ", ".join(w for w in pb if w not in common) or label
+            if pa[0] != pb[0]:                                  # named apart by their first words: "CD", "OD"
+                common, a, b = [], pa[0], pb[0]
+            else:                                               # "Ω = 0: left and right input coincide"
+                common = [w for w in pa if w in pb]
+                a = ", ".join(w for w in pa if w not in common) or prev["label"]
+                b = ", ".join(w for w in pb if w not in common) or label
             ax._qo_coincide = getattr(ax, "_qo_coincide", []) + [(", ".join(common), a, b)]
     return under
 
@@ -751,6 +754,14 @@ def _data_points(ax) -> np.ndarray:
     return np.concatenate(pts) if pts else np.empty((0, 2))
 
 
+def legend_too_wide(ax) -> bool:
+    """A legend inside its axes that is wider than them (it runs over the tick labels)."""
+    leg = ax.get_legend()
+    if leg is None or leg.get_bbox_to_anchor() is not ax.bbox:
+        return False
+    return leg.get_window_extent().width > ax.get_window_extent().width
+
+
 def legend_covers_data(ax) -> bool:
     leg = ax.get_legend()
     if leg is None:
@@ -958,7 +969,7 @@ def finish(fig, data: FigureData | None = None, note: str | None = None) -> None
         for ax in fig.axes:
             _untangle_titles(ax, renderer)
         fig.canvas.draw()
-        covering = [ax for ax in fig.axes if legend_covers_data(ax)]
+        covering = [ax for ax in fig.axes if legend_covers_data(ax) or legend_too_wide(ax)]
         if not covering:
             break
         for ax in covering:
