@@ -233,3 +233,27 @@ def test_every_figure_of_a_run_passes_the_layout_checks(figure, tmp_path):
                                 out_pdf=str(tmp_path / f"{figure}.pdf"), out_png=str(tmp_path / f"{figure}.png"))
     assert layout_problems(fig, data) == []
     plt.close(fig)
+
+
+def test_compare_groups_reach_the_record_without_changing_its_content():
+    """``figures.<figure>.compare`` goes to the params record's ``plot`` (what plotting reads),
+    not into its content digest (the numbers do not change); unknown panels are refused."""
+    import copy
+
+    import yaml
+
+    from qorepro.workflow.figure import resolve
+    from qorepro.workflow.provenance import record_digest
+    from qorepro.workflow.record import ConfigError
+    from qorepro.workflow.validation import validate_config
+    cfg = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()),
+                          str(ROOT / "config" / "schema.yaml"))
+    spec = resolve(cfg, "figS4")
+    assert spec.plot["compare"] == [["a", "c"], ["b", "d"]]
+    plain = copy.deepcopy(cfg)
+    del plain["figures"]["figS4"]["compare"]
+    assert "compare" not in resolve(plain, "figS4").plot
+    assert record_digest(resolve(plain, "figS4")) == record_digest(spec)
+    plain["figures"]["figS4"]["compare"] = [["a", "z"]]
+    with pytest.raises(ConfigError, match=r"figures.figS4.compare names unknown panels: \['z'\]"):
+        resolve(plain, "figS4")
