@@ -802,6 +802,9 @@ def place_legend(ax) -> str:
             leg.draw(renderer)
             if not legend_covers_data(ax):
                 return loc
+        if attempt == 0:                              # a smaller font before more headroom
+            for t in leg.get_texts():
+                t.set_fontsize(min(t.get_fontsize(), 6.5))
         if ax.get_yscale() != "linear":
             break
         top = ax.get_ylim()[1]
