@@ -3,8 +3,9 @@
 Panels in the order of the figure's record (the configuration's order), packed into rows:
 
 * a panel whose plotted quantity has one swept axis (a line panel, a time trace) draws the
-  variant's curves over the main run's — the same series colours, the main run dashed, thinner
-  and faded; one legend line on top explains the two styles;
+  variant's curves over the main run's — the same series colours, the main run wide and faded
+  under the variant (dashed keeps its one meaning, not certified: :mod:`qorepro.plotting`); one
+  legend line on top explains the two styles;
 * a panel with two swept axes (a map) draws the variant's map beside the signed difference
   ``variant − main`` (:func:`qorepro.workflow.compare.difference`, diverging colour scale
   centred at zero); cells not certified in the variant (left) or in either run (right) are
@@ -30,7 +31,7 @@ from .workflow.compare import CompareError, difference
 #: dimensions that index a quantity's components rather than sweep a parameter
 _COMPONENT_DIMS = ("k", "state", "row", "col", "mrow", "mcol")
 #: style of the main run's curves (under the variant's)
-MAIN_STYLE = {"ls": "--", "alpha": 0.45, "lw": 0.9}
+MAIN_STYLE = {"ls": "-", "alpha": 0.35, "lw": 2.8}
 #: cells per row of the overlay figure (a line panel takes one, a map panel two)
 ROW_CELLS = 4
 #: a row of line panels is at least this many cells wide (a lone panel is not stretched)
@@ -143,7 +144,7 @@ def _line_panel(ax, p, main, variant):
                 if len(plotted(spec, ds)) > 1 and run == "variant":
                     lab = f"{P.axis_label(var, ds, data.model)}" + (f", {name}" if name else "")
                 ln = P.line(ax, x, np.asarray(y, dtype=float), c, label=lab, color=P.color(i + j),
-                            ls="--" if run == "main" else "-")
+                            ls=MAIN_STYLE["ls"] if run == "main" else "-")
                 ln.set_gid(f"{p}:{var}:{s}:{run}")
                 if run == "main":
                     for extra in ax.lines[n0:]:
@@ -244,7 +245,7 @@ def overlay(main: P.FigureData, variant: P.FigureData, main_run: str | None = No
     from matplotlib.lines import Line2D
     style = [Line2D([], [], color="0.3", **{k: v for k, v in MAIN_STYLE.items() if k != "lw"},
                     lw=MAIN_STYLE["lw"]), Line2D([], [], color="0.3", ls="-")]
-    fig.legend(style, [f"main run {main_run} (dashed, faded)", f"variant {variant_run} (solid, same colours)"],
+    fig.legend(style, [f"main run {main_run} (wide, faded)", f"variant {variant_run} (solid, same colours)"],
                loc="outside upper center", ncol=2, fontsize=7.5,
                title=f"{variant.record['figure']}: run {variant_run} over run {main_run}", title_fontsize=8.5)
     P.finish(fig)

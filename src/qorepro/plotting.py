@@ -4,12 +4,27 @@ A notebook loads its panels with :func:`load_panels` (the one place where a pane
 and checked against its provenance record), lays out the figure with :func:`figure` and then
 draws each panel in its own cell with the helpers below.  Conventions every figure shares:
 
-* certified points (a stable fixed point or a Floquet-stable limit cycle) are filled markers,
-  points that are not certified are **open markers in the series' own colour**; points without a
-  value (no stable steady state, no data) are never drawn — their count is noted in the legend;
+* **one vocabulary in every figure** (:data:`KEY` words it, :func:`finish` states the ones a figure
+  uses in its footer): certified points (a stable fixed point or a Floquet-stable limit cycle) are
+  filled markers joined by solid lines; points that are not certified are **open markers in the
+  series' own colour joined by dashed lines** (a dashed time trace is not certified either);
+  dashed means nothing else.  Neighbouring points in different classes (verdict class or
+  attractor, :func:`jumps`) are not joined; where they differ by a visible step a dotted vertical
+  connector marks the jump.  A shaded band is the min–max over the averaging window; a faint halo
+  under a series marks where an earlier series coincides with it (hidden otherwise), and the
+  legend says which coincide.  Points without a value (no stable steady state, no data) are never
+  drawn — their count is noted above the axes;
+* the same series (the same parameters: the panel's ``fixed`` values with the series' overrides)
+  keeps its colour in every panel of a figure (:meth:`FigureData.color`); each panel states its
+  fixed parameters above its right edge (:func:`finish`);
 * map cells that are not certified are hatched; cells without a value show the grey background;
 * an axis whose numbers are very small or large carries its power of ten in the label
   ("K/ω₁ (10⁻⁵)") instead of matplotlib's offset text, so nothing collides with panel letters;
+  angular frequencies that a model names "kHz"/"MHz" are labelled 10³/10⁶ rad/s;
+* the title is the figure's subject (mathtext, one line); the run's metadata (run, preset, window,
+  certified count) is the footer's last line;
+* panels declared compared (``figures.<figure>.compare``) share their y-limits (line panels) or
+  colour limits (maps);
 * a legend that would cover data is moved outside its axes (:func:`finish`).
 
 Nothing here draws a whole figure: that is the notebook's job, one cell per panel.
@@ -19,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import textwrap
 from dataclasses import dataclass, field
 
@@ -27,7 +43,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.collections import PatchCollection, QuadMesh  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -67,10 +83,42 @@ COMMON_LABELS = {
 }
 
 
+#: a unit a model declares for an angular frequency: "kHz (1e3 rad/s)" — the word means 10³ rad/s
+_RAD_UNIT = re.compile(r"^(kHz|MHz) \(1e(\d+) rad/s\)$")
+
+
+def rad_units(model: str | None) -> dict:
+    """unit word → power of ten for the words ``model`` uses for angular frequencies (its axes
+    declare e.g. ``"kHz (1e3 rad/s)"``): there "kHz" means 10³ rad/s, not 10³ cycles/s, and the
+    figures say so.  A model that declares no such axis keeps its words."""
+    out = {}
+    for ax in (getattr(MODELS[model], "axes", {}) or {}).values() if model else ():
+        m = _RAD_UNIT.match(getattr(ax, "units", "") or "")
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def rad_fields(model: str | None) -> dict:
+    """parameter field → power of ten, for the fields of the axes whose unit is an angular
+    frequency (:func:`rad_units`): ``Omega_kHz`` → 3.  Only these read "×10³ rad/s" in a
+    legend (a field named ``..._2pi_MHz`` is a frequency ω/2π and keeps its "MHz")."""
+    out = {}
+    for ax in (getattr(MODELS[model], "axes", {}) or {}).values() if model else ():
+        m = _RAD_UNIT.match(getattr(ax, "units", "") or "")
+        if m:
+            out.update({f: int(m.group(2)) for f in getattr(ax, "fields", ())})
+    return out
+
+
 def model_labels(model: str | None) -> dict:
     """name → mathtext label for the figures of ``model`` (a name in ``MODELS``; None: the
-    common labels only)."""
-    return {**COMMON_LABELS, **(MODELS[model].labels if model else {})}
+    common labels only); an angular-frequency unit the model calls "kHz"/"MHz" reads
+    "(10³ rad/s)"/"(10⁶ rad/s)" (:func:`rad_units`)."""
+    labels = {**COMMON_LABELS, **(MODELS[model].labels if model else {})}
+    for word, e in rad_units(model).items():
+        labels = {k: v.replace(f"({word})", f"($10^{{{e}}}$ rad/s)") for k, v in labels.items()}
+    return labels
 
 
 #: axes drawn on a logarithmic scale
@@ -93,6 +141,22 @@ def _series_name(key: str, model: str | None):
         if key.endswith(suf):
             return key[: -len(suf)].replace("_", r"\_"), unit
     return key.replace("_", r"\_"), ""
+
+
+def quantity(key: str, value, model: str | None = None) -> str:
+    """"$Ω = 8×10^3$ rad/s", "$T = 130$ mK", "left input": one parameter value as a legend or a
+    panel label prints it (the model's symbols; angular-frequency units per :func:`rad_units`)."""
+    if key == "direction":
+        return f"{value if isinstance(value, str) else ('left' if float(value) > 0 else 'right')} input"
+    sym, unit = _series_name(key, model)
+    e = rad_fields(model).get(key)
+    if float(value) == 0:
+        return f"${sym} = 0$"
+    if e is not None:
+        v = float(value)
+        num = "0" if v == 0 else fmt_number(v) + rf"\times10^{{{e}}}"
+        return f"${sym} = {num}$ rad/s"
+    return f"${sym} = {fmt_number(value)}${unit}"
 
 
 def fmt_number(v) -> str:
@@ -133,6 +197,82 @@ class FigureData:
 
     def label(self, name: str) -> str:
         return axis_label(name, next(iter(self.panels.values())) if self.panels else None, self.model)
+
+    def color(self, panel: str, series: str) -> str:
+        """The colour of a panel's series: the same parameters (the panel's ``fixed`` values
+        with the series' overrides) get the same colour in every panel of the figure
+        (:func:`series_colors`)."""
+        return color(series_colors(self.record)[panel][str(series)])
+
+    def fixed_text(self, panel: str) -> str:
+        """The panel's fixed parameters, compact (:func:`fixed_text`)."""
+        return fixed_text(self.record["panels"][panel], self.model)
+
+
+def _identity(p: dict, overrides: dict, model: str | None) -> dict:
+    """What a series of panel ``p`` computes, as far as the panel fixes it: the panel's
+    ``fixed`` values with the series' overrides, less what the panel sweeps."""
+    swept = _axis_fields(p, model)
+    return {k: json.dumps(v) for k, v in {**p.get("fixed", {}), **overrides}.items() if k not in swept}
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Two series are the same where they agree on every parameter both fix (and fix one)."""
+    common = set(a) & set(b)
+    return bool(common) and all(a[k] == b[k] for k in common)
+
+
+def series_colors(record: dict) -> dict:
+    """panel → series → colour index.  A series is what it computes (:func:`_identity`); the
+    series of the panels that draw several get colour indices in the order they first appear
+    (record order), a series that is the same as one before it (:func:`_same`: "left input"
+    at Ω = 6 is the "left input" of a panel that sweeps Ω) takes that one's index, so the same
+    series has the same colour in every panel.  A panel's lone series takes the index of the
+    same series elsewhere, else 0."""
+    model = record.get("model")
+    known: list = []
+
+    def index(ident, new: bool):
+        for i, k in enumerate(known):
+            if _same(k, ident):
+                return i
+        if not new:
+            return 0
+        known.append(ident)
+        return len(known) - 1
+    out = {}
+    for name, p in record["panels"].items():
+        series = p.get("series") or {}
+        if len(series) > 1:
+            out[name] = {s: index(_identity(p, ov, model), True) for s, ov in series.items()}
+    for name, p in record["panels"].items():
+        series = p.get("series") or {}
+        if len(series) <= 1:
+            out[name] = {s: index(_identity(p, ov, model), False) for s, ov in series.items()}
+    return out
+
+
+def _axis_fields(p: dict, model: str | None) -> set:
+    """The parameter fields a panel sweeps (its axes and the fields those axes set)."""
+    names = {p.get("x"), p.get("y"), p.get("over"), *p.get("axes", {})} - {None}
+    axes = (getattr(MODELS[model], "axes", {}) or {}) if model else {}
+    return names | {f for n in names if n in axes for f in getattr(axes[n], "fields", ())}
+
+
+def fixed_text(p: dict, model: str | None = None) -> str:
+    """A panel's fixed parameters (a panel record: its ``fixed`` values and the overrides that
+    all its series share), compact: "$\\Omega = 8\\times10^{3}$ rad/s, right input".  Swept
+    parameters and those that tell the series apart (the legend's) are left out."""
+    series = list((p.get("series") or {}).values())
+    shared = {}
+    if len(series) > 1:
+        shared = {k: v for k, v in series[0].items()
+                  if all(k in ov and json.dumps(ov[k]) == json.dumps(v) for ov in series[1:])}
+    items = {**p.get("fixed", {}), **shared}
+    skip = _axis_fields(p, model) | set(_SERIES_SKIP)
+    items = {k: v for k, v in items.items() if k not in skip}
+    items = dict(sorted(items.items(), key=lambda kv: kv[0] == "direction"))
+    return ", ".join(quantity(k, v, model) for k, v in items.items())
 
 
 def load_panels(data_dir: str, params_json: str, stability_json: str | None = None) -> FigureData:
@@ -194,12 +334,7 @@ def series_labels(series: dict, model: str | None = None) -> dict:
         for k in varying:
             if k not in ov:
                 continue
-            if k == "direction":
-                d = ov[k]
-                parts.append(f"{d if isinstance(d, str) else ('left' if float(d) > 0 else 'right')} input")
-            else:
-                sym, unit = _series_name(k, model)
-                parts.append(f"${sym} = {fmt_number(ov[k])}${unit}")
+            parts.append(quantity(k, ov[k], model))
         out[name] = ", ".join(parts) or name
     return out
 
@@ -214,52 +349,190 @@ def figure(mosaic, width: float | None = None, row_height: float = 2.6, title: s
     nrows = sum(len(b) for b in blocks)
     ncols = max(len(r) for b in blocks for r in b)
     width = width or min(7.2, 2.6 * ncols + 0.6)
-    fig = plt.figure(figsize=(width, row_height * nrows + (0.45 if title else 0)), layout="constrained")
+    fig = plt.figure(figsize=(width, row_height * nrows + (0.3 if title else 0) + 0.3), layout="constrained")
     subs = [fig] if len(blocks) == 1 else fig.subfigures(len(blocks), 1, height_ratios=[len(b) for b in blocks])
     axes = {}
     for sub, block in zip(subs, blocks):
         axes.update(sub.subplot_mosaic(block))
-    if title:
-        fig.suptitle("\n".join(textwrap.wrap(title, 95)), fontsize=8.5)
+    for key, ax in axes.items():
+        ax._qo_key = key                 # the panel (mosaic key) it draws: fixed values, compare groups
+    if title:                            # one line; finish() shrinks it to the width if needed
+        fig.suptitle(title, fontsize=9.5)
     return fig, axes
 
 
-def panel_letter(ax, letter: str) -> None:
-    """The panel letter, bold, above the axes' top-left corner (on every axes of a panel)."""
+def panel_letter(ax, letter: str, panel: str | None = None) -> None:
+    """The panel letter, bold, above the axes' top-left corner (on every axes of a panel);
+    ``panel``: the record's name of the panel drawn here where it is not the mosaic key (its
+    fixed parameters and compare groups are looked up by it)."""
     ax.set_title(letter, loc="left", fontweight="bold", fontsize=10)
+    if panel is not None:
+        ax._qo_panel = panel
 
 
 # ------------------------------------------------------------------------------ lines
-def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls="-", marker="o"):
-    """One series: a line through the points that have a value, filled markers where certified,
-    open markers (same colour) where not; ``band=(lo, hi)`` shades the window's min–max,
-    ``twa=(value, err)`` adds truncated-Wigner values with ±1σ bars.  Points without a value
-    are left out and counted on the axes (see :func:`legend`)."""
+#: neighbouring points of a settled orbit whose periods differ by more than this (relative)
+#: lie on different attractors (a branch's period drifts by ≲ 0.1 % per grid step; the
+#: attractor changes of the paper-preset sweeps change it by ≥ 0.6 %)
+PERIOD_RTOL = 0.004
+#: a break between two points whose values differ by more than this fraction of the plotted
+#: range is marked by a dotted vertical connector (smaller ones are a gap only)
+JUMP_FRACTION = 0.02
+#: two series coincide where they differ by at most this fraction of their common range
+#: (what a reader cannot tell apart on the axes)
+COINCIDE_FRACTION = 0.005
+
+
+def point_class(d) -> np.ndarray:
+    """The class of each point of a series (a dataset along one swept axis): its verdict where
+    certified (a stable fixed point, a stable limit cycle), "not certified" otherwise."""
+    cert = np.asarray(d["certified"], dtype=bool)
+    if "verdict" not in d:
+        return np.where(cert, "certified", "not certified")
+    return np.where(cert, np.asarray(d["verdict"]).astype(str), "not certified")
+
+
+def jumps(d) -> np.ndarray:
+    """Where neighbouring points of a series must not be joined (length n − 1): a change of
+    verdict class (:func:`point_class`) or of attractor — the settled orbit's period
+    (``period_tau``, time-domain runs) differs by more than :data:`PERIOD_RTOL`, or one point
+    oscillates and the other does not."""
+    cls = point_class(d)
+    out = cls[1:] != cls[:-1]
+    if "period_tau" in d:
+        per = np.asarray(d["period_tau"], dtype=float)
+        a, b = per[:-1], per[1:]
+        fa, fb = np.isfinite(a), np.isfinite(b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            moved = np.abs(b - a) > PERIOD_RTOL * np.maximum(np.abs(a), np.abs(b))
+        out = out | (fa != fb) | (fa & fb & moved)
+    return out
+
+
+def _polyline(x, y, member, joined):
+    """x, y of one Line2D through the ``member`` points, joined only along ``joined`` segments
+    (a NaN separator after every segment that is not): points and separators interleaved."""
+    n = len(x)
+    if n == 0:
+        return x, y
+    xs, ys = np.empty(2 * n - 1), np.empty(2 * n - 1)
+    xs[0::2], ys[0::2] = x, np.where(member, y, np.nan)
+    xs[1::2], ys[1::2] = x[:-1], np.where(joined & member[:-1] & member[1:], y[:-1], np.nan)
+    return xs, ys
+
+
+def _coincide(ax, x, y, has, label, lw) -> np.ndarray:
+    """Halo the stretches where an earlier series on ``ax`` coincides with this one (within
+    :data:`COINCIDE_FRACTION` of their range), so the series drawn under it stays visible, and
+    note the pair for the legend.  Returns where this series lies on an earlier one (its
+    markers there are drawn smaller, inside the earlier series' markers)."""
+    under = np.zeros(x.shape, dtype=bool)
+    for prev in getattr(ax, "_qo_series", []):
+        if prev["x"].shape != x.shape or not np.allclose(prev["x"], x, equal_nan=True):
+            continue
+        both = has & prev["has"]
+        if both.sum() < 2:
+            continue
+        vals = np.concatenate([y[has], prev["y"][prev["has"]]])
+        span = float(np.ptp(vals)) or float(np.max(np.abs(vals))) or 1.0
+        close = both & (np.abs(np.where(both, y - prev["y"], np.inf)) <= COINCIDE_FRACTION * span)
+        run = close[1:] & close[:-1]
+        if not run.any():
+            continue
+        under |= close
+        xs, ys = _polyline(x, prev["y"], close, run)
+        ax.plot(xs, ys, "-", color=prev["color"], lw=lw + 3.2, alpha=0.3, solid_capstyle="round", zorder=1.5)
+        ax._qo_halo = True
+        whole = bool((close == both).all() and (both == has).all() and (both == prev["has"]).all())
+        if prev["label"] and label and whole:      # partly: the halo and the footer's key say it
+            pa, pb = prev["label"].split(", "), label.split(", ")
+            if pa[0] != pb[0]:                                  # named apart by their first words: "CD", "OD"
+                common, a, b = [], pa[0], pb[0]
+            else:                                               # "Ω = 0: left and right input coincide"
+                common = [w for w in pa if w in pb]
+                a = ", ".join(w for w in pa if w not in common) or prev["label"]
+                b = ", ".join(w for w in pb if w not in common) or label
+            ax._qo_coincide = getattr(ax, "_qo_coincide", []) + [(", ".join(common), a, b)]
+    return under
+
+
+def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls="-", marker="o",
+         breaks=None):
+    """One series: lines through the points that have a value — solid between certified points,
+    dashed between points that are not certified — filled markers where certified, open markers
+    (same colour) where not.  Neighbours are not joined across a change of certification or
+    where ``breaks`` (length n − 1, e.g. :func:`jumps` of the series' dataset) says so; a
+    visible step there gets a dotted vertical connector.  ``band=(lo, hi)`` shades the window's
+    min–max, ``twa=(value, err)`` adds truncated-Wigner values with ±1σ bars.  A series that
+    coincides with one drawn before it on the axes gets the earlier one's halo there.  Points
+    without a value are left out and counted on the axes (see :func:`legend`); a series without
+    any point is not listed in the legend."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     cert = np.broadcast_to(np.asarray(certified, dtype=bool), y.shape)
     has = np.isfinite(y)
-    (ln,) = ax.plot(x[has], y[has], ls, color=color, label=label, zorder=2)
-    c = ln.get_color()
+    if label and not has.any():          # not a legend entry of its own: named in the count's note
+        ax._qo_empty = getattr(ax, "_qo_empty", []) + [label]
+        label = None
+    split = cert[1:] != cert[:-1]
+    if breaks is not None:
+        split = split | np.asarray(breaks, dtype=bool)
+    joined = ~split & has[1:] & has[:-1]
+    xs, ys = _polyline(x, y, has & cert, joined)
+    (solid,) = ax.plot(xs, ys, ls, color=color, zorder=2)
+    c = solid.get_color()
+    lw = solid.get_linewidth()
+    # the series itself: its points (every one with a value), the legend entry and what callers
+    # style or tag (gid); drawn by the lines and markers around it
+    (ln,) = ax.plot(x[has], y[has], ls="none", marker="none", color=c, label=label, zorder=2)
+    ln._qo_proxy = Line2D([], [], color=c, ls=ls, lw=lw, marker=marker, ms=3.2)
+    xd, yd = _polyline(x, y, has & ~cert, joined)
+    if np.isfinite(yd).any():
+        ax.plot(xd, yd, "--", color=c, lw=lw * 0.85, zorder=2)
+    under = _coincide(ax, x, y, has, label, lw)
     if band is not None:
         lo, hi = (np.asarray(b, dtype=float) for b in band)
         ax.fill_between(x, lo, hi, where=np.isfinite(lo) & np.isfinite(hi), color=c, alpha=0.18, lw=0, zorder=1)
+        ax._qo_band = True
     dense = len(x) > 60          # fine grids: the line alone shows the certified points
-    if not dense:
-        ax.plot(x[has & cert], y[has & cert], marker, ls="none", ms=3.2, color=c, zorder=3)
+    alone = has.copy()           # points joined to neither neighbour: a marker is all they have
+    alone[1:] &= ~joined
+    alone[:-1] &= ~joined
+    filled = has & cert & (alone if dense else True)
+    for shrink in (False, True):
+        f = filled & (under == shrink)
+        if f.any():
+            ax.plot(x[f], y[f], marker, ls="none", ms=3.2 * (0.55 if shrink else 1.0), color=c, zorder=3)
     open_ = has & ~cert
+    for shrink in (False, True):
+        o = open_ & (under == shrink)
+        if o.any():
+            ax.plot(x[o], y[o], marker, ls="none", ms=(2.6 if dense else 4.4) * (0.55 if shrink else 1.0),
+                    mfc="white", mec=c, mew=0.6 if dense else 1.0, zorder=4)
     if open_.any():
-        ax.plot(x[open_], y[open_], marker, ls="none", ms=2.6 if dense else 4.4, mfc="white", mec=c,
-                mew=0.6 if dense else 1.0, zorder=4)
         ax._qo_uncertified = True
+    step = split & has[1:] & has[:-1]
+    span = float(np.ptp(y[has])) if has.sum() > 1 else 0.0
+    step &= np.abs(np.diff(np.where(has, y, 0.0))) > JUMP_FRACTION * (span or 1.0)
+    if step.any():
+        i = np.flatnonzero(step)
+        log = ax.get_xscale() == "log" or (len(x) > 2 and bool((x > 0).all())
+                                           and np.allclose(np.diff(np.log(x)), np.log(x[1] / x[0])))
+        xm = np.sqrt(x[i] * x[i + 1]) if log else (x[i] + x[i + 1]) / 2
+        nan = np.full(len(i), np.nan)
+        ax.plot(np.stack([xm, xm, nan], 1).ravel(), np.stack([y[i], y[i + 1], nan], 1).ravel(), ":",
+                color=c, lw=0.9, zorder=2)
+        ax._qo_jump = True
     if twa is not None:
         v, e = (np.asarray(a, dtype=float) for a in twa)
         ok = np.isfinite(v)
         first = not getattr(ax, "_qo_twa", False)
-        ax.errorbar(x[ok], v[ok], yerr=np.where(np.isfinite(e), e, 0)[ok], fmt="D", ms=3, color=c, alpha=0.75,
-                    capsize=2, lw=0.8, zorder=5, label="truncated Wigner (±1σ)" if first else None)
-        ax._qo_twa = True
+        if ok.any():
+            ax.errorbar(x[ok], v[ok], yerr=np.where(np.isfinite(e), e, 0)[ok], fmt="D", ms=3, color=c, alpha=0.75,
+                        capsize=2, lw=0.8, zorder=5, label="truncated Wigner (±1σ)" if first else None)
+            ax._qo_twa = True
     ax._qo_missing = getattr(ax, "_qo_missing", 0) + int((~has).sum())
+    ax._qo_series = getattr(ax, "_qo_series", []) + [dict(x=x, y=y, has=has, color=c, label=label)]
     return ln
 
 
@@ -268,6 +541,8 @@ def trace(ax, t, y, certified: bool, *, label=None, color=None, verdict=None, lw
     if not certified and verdict:
         why = "not certified: " + str(verdict).replace("_", " ")
         label = f"{label}\n({why})" if label else why
+    if not certified:
+        ax._qo_uncertified = True
     return ax.plot(np.asarray(t), np.asarray(y), ls or ("-" if certified else "--"), lw=lw, color=color,
                    label=label)[0]
 
@@ -289,16 +564,23 @@ def labels(ax, x: str | None = None, y: str | None = None, data: FigureData | No
 
 
 def legend(ax, outside: bool = False, **kw):
-    """The axes' legend, plus 'open marker = not certified' and the count of points without a
-    value when there are such.  :func:`finish` moves it outside when it covers data."""
+    """The axes' legend: its series, and which of them coincide throughout (:func:`line` haloes
+    them; a partial coincidence is the halo alone); the
+    count of points without a value goes above the axes.  The encodings (open/dashed = not
+    certified, band, jump, halo) are stated once, in the figure's footer (:func:`finish`).
+    :func:`finish` moves the legend outside when it covers data."""
     handles, labs = ax.get_legend_handles_labels()
-    if getattr(ax, "_qo_uncertified", False):
-        handles.append(Line2D([], [], marker="o", ls="none", color="0.3", mfc="white", ms=4.4))
-        labs.append("not certified (open)")
+    handles = [getattr(h, "_qo_proxy", h) for h in handles]     # a series: its line and marker
+    for common, a, b in getattr(ax, "_qo_coincide", []):
+        handles.append(Line2D([], [], ls="none"))
+        labs.append(f"{common + ': ' if common else ''}{a} and {b} coincide")
     missing = getattr(ax, "_qo_missing", 0)
     if missing:       # noted above the axes, not in the legend (which would grow over the data)
-        ax.set_title(f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn", loc="right",
-                     fontsize=6.5, color="0.35")
+        empty = getattr(ax, "_qo_empty", [])
+        note = f"{missing} point{'s' if missing > 1 else ''} without a value: not drawn"
+        if empty:
+            note += f" (none of {' or '.join(empty)})"
+        ax.set_title(note, loc="right", fontsize=6.5, color="0.35")
     if not handles:
         return None
     if outside:
@@ -472,6 +754,14 @@ def _data_points(ax) -> np.ndarray:
     return np.concatenate(pts) if pts else np.empty((0, 2))
 
 
+def legend_too_wide(ax) -> bool:
+    """A legend inside its axes that is wider than them (it runs over the tick labels)."""
+    leg = ax.get_legend()
+    if leg is None or leg.get_bbox_to_anchor() is not ax.bbox:
+        return False
+    return leg.get_window_extent().width > ax.get_window_extent().width
+
+
 def legend_covers_data(ax) -> bool:
     leg = ax.get_legend()
     if leg is None:
@@ -498,6 +788,10 @@ def place_legend(ax) -> str:
         return "kept"
     renderer = ax.figure.canvas.get_renderer()
     if leg.get_window_extent(renderer).width > 0.9 * ax.get_window_extent(renderer).width:
+        for t in leg.get_texts():                     # a smaller font before giving up the corners
+            t.set_fontsize(6.5)
+        leg.draw(renderer)
+    if leg.get_window_extent(renderer).width > 0.98 * ax.get_window_extent(renderer).width:
         attempts = 0                                  # wider than the axes: no corner will do
     else:
         attempts = 3
@@ -508,6 +802,9 @@ def place_legend(ax) -> str:
             leg.draw(renderer)
             if not legend_covers_data(ax):
                 return loc
+        if attempt == 0:                              # a smaller font before more headroom
+            for t in leg.get_texts():
+                t.set_fontsize(min(t.get_fontsize(), 6.5))
         if ax.get_yscale() != "linear":
             break
         top = ax.get_ylim()[1]
@@ -531,40 +828,157 @@ def map_note(fig) -> str | None:
     return "; ".join(parts) + "." if parts else None
 
 
+def wrap_text(text: str, width: int) -> str:
+    """``textwrap`` for labels with mathtext: lines break only at spaces outside $…$."""
+    protected = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", "\x00"), text)
+    lines = textwrap.wrap(protected, max(8, width), break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines).replace("\x00", " ")
+
+
 def _untangle_titles(ax, renderer) -> None:
-    """Wrap an axes' right-hand title (a verdict, a case) onto more lines where it would run into
-    the panel letter on the left."""
+    """Wrap an axes' right-hand title (fixed parameters, a verdict, a case) onto more lines
+    where it would run into the panel letter on the left (narrower until it clears)."""
     left, right = ax._left_title, ax._right_title
     if not (left.get_text() and right.get_text()):
         return
-    lb, rb = left.get_window_extent(renderer), right.get_window_extent(renderer)
-    if not lb.overlaps(rb):
-        return
     text = right.get_text().replace("\n", " ")
-    room = ax.get_window_extent(renderer).width - lb.width - 8
-    per_char = rb.width / max(1, max(len(t) for t in right.get_text().split("\n")))
-    right.set_text("\n".join(textwrap.wrap(text, max(8, int(room / per_char)))))
+    width = len(text)
+    while left.get_window_extent(renderer).overlaps(right.get_window_extent(renderer)) and width > 8:
+        room = ax.get_window_extent(renderer).width - left.get_window_extent(renderer).width - 8
+        rb = right.get_window_extent(renderer)
+        per_char = rb.width / max(1, max(len(t) for t in right.get_text().split("\n")))
+        width = min(width - 4, int(room / per_char))
+        right.set_text(wrap_text(text, width))
+
+
+#: the figures' one vocabulary: flag an axes carries → what the footer says about it
+KEY = {
+    "_qo_uncertified": "open markers, dashed: not certified",
+    "_qo_band": "band: min–max over the averaging window",
+    "_qo_jump": "dotted vertical: jump to another attractor or verdict class (not joined)",
+    "_qo_halo": "halo: series coincide there",
+}
+
+
+def key_note(fig) -> str | None:
+    """The encodings the figure uses (:data:`KEY`), in one sentence."""
+    used = [text for flag, text in KEY.items() if any(getattr(a, flag, False) for a in fig.axes)]
+    return "; ".join(used) + "." if used else None
+
+
+def _panel_axes(fig, panel: str) -> list:
+    """The axes that draw ``panel``: its mosaic key, or a key of one of its maps (``c1``, ``c2``)."""
+    def draws(a):
+        key = getattr(a, "_qo_panel", None) or getattr(a, "_qo_key", None)
+        return key is not None and (key == panel or (key.startswith(panel) and key[len(panel):].isdigit()))
+    return [a for a in fig.axes if draws(a)]
+
+
+def label_fixed(fig, data: FigureData) -> None:
+    """Each panel's fixed parameters (:func:`fixed_text`): the title of its legend, or, for a
+    panel without one (a map), above its axes' right edge before what is already there (the
+    count of points without a value)."""
+    for panel in data.record["panels"]:
+        text = data.fixed_text(panel)
+        if not text:
+            continue
+        for ax in _panel_axes(fig, panel):
+            leg = ax.get_legend()
+            is_map = any(isinstance(c, QuadMesh) for c in ax.collections)
+            if leg is not None and not is_map:       # in the axes, heading its legend
+                leg.set_title(text, prop={"size": 6.5})
+                continue
+            old = ax.get_title(loc="right")
+            ax.set_title("; ".join(filter(None, [text, old])), loc="right", fontsize=6.5, color="0.25")
+
+
+def compare_groups(data: FigureData | None) -> list:
+    """The groups of panels the figure's record declares compared (``plot.compare``)."""
+    return list((data.record.get("plot") or {}).get("compare") or []) if data else []
+
+
+def share_limits(fig, groups) -> None:
+    """Compared panels share their scale: the y-limits of line panels, the colour limits of
+    maps (every colour-mapped artist of the group's axes), the union of the group's ranges."""
+    for group in groups:
+        axes = [a for p in group for a in _panel_axes(fig, p)]
+        maps = [c for a in axes for c in a.collections if isinstance(c, QuadMesh) and c.get_array() is not None]
+        maps += [im for a in axes for im in a.images]
+        if maps:
+            lo = min(m.norm.vmin for m in maps)
+            hi = max(m.norm.vmax for m in maps)
+            for m in maps:
+                m.set_clim(lo, hi)
+        lines = [a for a in axes if not any(c in maps for c in a.collections) and not a.images]
+        if len(lines) > 1:
+            lims = [a.get_ylim() for a in lines]
+            lo, hi = min(v[0] for v in lims), max(v[1] for v in lims)
+            for a in lines:
+                a.set_ylim(lo, hi)
+        for a in axes:
+            a._qo_compared = tuple(group)
+
+
+def run_footer(data: FigureData | None) -> str | None:
+    """The run's metadata, for the footer: figure, run, preset, window or steady state, the
+    certified count."""
+    if data is None:
+        return None
+    rec = data.record
+    how = (f"window t/τ ∈ {rec['solver']['window_tau']}" if "window_tau" in rec.get("solver", {})
+           else f"model {rec['model']}, steady state")
+    return " · ".join(filter(None, [rec["figure"], f"run {rec['run']}", f"preset {rec['preset']}", how,
+                                    certified_summary(data)]))
+
+
+def _fit_width(fig, text_artist, renderer, min_size: float = 6.0, wrap: bool = True) -> None:
+    """Shrink a figure-level text until it fits the canvas width (down to ``min_size``), then
+    wrap it: nothing is clipped at the figure's edges."""
+    width = fig.bbox.width - 8
+    while text_artist.get_window_extent(renderer).width > width and text_artist.get_fontsize() > min_size:
+        text_artist.set_fontsize(text_artist.get_fontsize() - 0.5)
+    if wrap and text_artist.get_window_extent(renderer).width > width:
+        lines = text_artist.get_text().split("\n")
+        w = text_artist.get_window_extent(renderer).width
+        n = max(len(t) for t in lines)
+        per = max(20, int(n * width / w) - 2)
+        text_artist.set_text("\n".join(t2 for t in lines for t2 in textwrap.wrap(t, per)))
 
 
 def finish(fig, data: FigureData | None = None, note: str | None = None) -> None:
-    """Shared last step: powers of ten into the labels, the map footnote, titles clear of the
-    panel letters, legends off the data — checked after the constrained layout has settled the
-    axes sizes (a legend placed before the layout shrinks an axes can cover data after it)."""
+    """Shared last step: powers of ten into the labels, each panel's fixed parameters, the
+    compared panels' shared limits (:func:`compare_groups`), the footer (the encodings used —
+    :func:`key_note` — the map footnote, ``note``, then the run's metadata), titles clear of the
+    panel letters, the title and footer fitted to the canvas, legends off the data — checked
+    after the constrained layout has settled the axes sizes (a legend placed before the layout
+    shrinks an axes can cover data after it)."""
     tidy_offsets(fig)
-    note = " ".join(filter(None, [map_note(fig), note]))
-    if note:
-        fig.supxlabel(note, fontsize=7, color="0.3")
+    if data is not None:
+        label_fixed(fig, data)
+    share_limits(fig, compare_groups(data))
+    key = " ".join(filter(None, [key_note(fig), map_note(fig), note]))
+    footer = "\n".join(filter(None, [key, run_footer(data)]))
+    if footer:           # wrapped to the figure's width first: the layout reserves its height
+        per = int(fig.get_figwidth() * 72 / (6.5 * 0.56))
+        footer = "\n".join(t2 for t in footer.split("\n") for t2 in textwrap.wrap(t, per))
+        fig.supxlabel(footer, fontsize=6.5, color="0.3")
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    for ax in fig.axes:
-        _untangle_titles(ax, renderer)
-    for _ in range(3):
+    if fig._suptitle is not None:
+        _fit_width(fig, fig._suptitle, renderer, min_size=7.0)
+    if fig._supxlabel is not None:
+        _fit_width(fig, fig._supxlabel, renderer, min_size=6.0)
+    for _ in range(4):                   # each draw re-runs the layout: until titles and legends settle
+        for ax in fig.axes:
+            _untangle_titles(ax, renderer)
         fig.canvas.draw()
-        covering = [ax for ax in fig.axes if legend_covers_data(ax)]
+        covering = [ax for ax in fig.axes if legend_covers_data(ax) or legend_too_wide(ax)]
         if not covering:
             break
         for ax in covering:
             place_legend(ax)
+        share_limits(fig, compare_groups(data))      # headroom given to one compared panel: to all
+        fig.canvas.draw()
 
 
 def save(fig, pdf: str, png: str) -> None:
@@ -577,18 +991,39 @@ def save(fig, pdf: str, png: str) -> None:
 
 def certified_summary(data: FigureData) -> str:
     s = data.stability
-    if not s:
+    if not s or not s.get("n_points"):        # nothing certified to count (a frequency-shift figure)
         return ""
     return f"{s.get('n_certified', 0)}/{s.get('n_points', 0)} points certified"
 
 
+#: Greek letters a configured title writes in Unicode → mathtext
+_GREEK = {"Δ": r"\Delta", "Ω": r"\Omega", "Θ": r"\Theta", "Γ": r"\Gamma", "γ": r"\gamma", "κ": r"\kappa",
+          "χ": r"\chi", "θ": r"\theta", "ρ": r"\rho", "ω": r"\omega", "μ": r"\mu", "σ": r"\sigma",
+          "η": r"\eta", "φ": r"\phi", "Λ": r"\Lambda", "λ": r"\lambda"}
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_SYMBOL = "A-Za-z" + "".join(_GREEK)
+_SUBSCRIPTED = re.compile(rf"(?<![\w$\\])([{_SYMBOL}])(?:_([A-Za-z0-9]+(?:,[A-Za-z0-9]+)*)|([₀-₉]+))(?![\w])")
+
+
+def math_title(text: str, model: str | None = None) -> str:
+    """A configured title with its symbols in mathtext: "S_Q versus Δ_m" → "$S_{Q}$ versus
+    $\\Delta_{m}$", "θ₂" → "$\\theta_{2}$"; "8 kHz" → "8×10³ rad/s" where ``model`` means
+    10³ rad/s by kHz (:func:`rad_units`); text already in $…$ is kept."""
+    for word, e in rad_units(model).items():
+        text = re.sub(rf"(\d) {word}\b", rf"\1$\\times10^{{{e}}}$ rad/s", text)
+    parts = re.split(r"(\$[^$]*\$)", text)
+
+    def sym(m):
+        base = _GREEK.get(m.group(1), m.group(1))
+        sub = m.group(2) if m.group(2) is not None else m.group(3).translate(_SUBSCRIPT_DIGITS)
+        return f"${base}_{{{sub}}}$"
+    return "".join(p if p.startswith("$") else _SUBSCRIPTED.sub(sym, p) for p in parts)
+
+
 def subtitle(data: FigureData) -> str:
-    """One line under the title: run, preset, window or steady state, certified count."""
-    rec = data.record
-    how = (f"window t/τ ∈ {rec['solver']['window_tau']}" if "window_tau" in rec.get("solver", {})
-           else f"model {rec['model']}, steady state")
-    return f"{rec['figure']}: {rec['title']} — run {rec['run']}, preset {rec['preset']}, {how}, " \
-           f"{certified_summary(data)}"
+    """The figure's title: its subject (the record's ``title``) in mathtext, one line.  The
+    run's metadata goes to the footer (:func:`run_footer`, drawn by :func:`finish`)."""
+    return math_title(data.record["title"], data.model)
 
 
 def verdict_text(d) -> str:

@@ -181,6 +181,10 @@ def resolve(config: dict, figure: str, base: FigureSpec | None = None) -> Figure
             reference=overrides(model, p["reference"]) if "reference" in p else None,
             variables=p.get("variables", [model.default_variable]), traces=PANEL_KINDS[kind].traces)
     parameters = {**ev.base_parameters(config, model), **overrides(model, fspec.get("parameters"))}
+    compare = [list(g) for g in fspec.get("compare", [])]       # panels drawn on one scale (plotting)
+    if {q for g in compare for q in g} - set(panels):
+        raise ConfigError(f"figures.{figure}.compare names unknown panels: "
+                          f"{sorted({q for g in compare for q in g} - set(panels))}; known: {sorted(panels)}")
     try:
         extra = ev.record_fields(config, fspec, model)
     except (TypeError, ValueError) as e:
@@ -190,7 +194,8 @@ def resolve(config: dict, figure: str, base: FigureSpec | None = None) -> Figure
         code_version=f"qorepro {__version__}", title=fspec.get("title", figure),
         caption=fspec.get("caption", ""), source=fspec.get("source", ""),
         group=fspec.get("group", ev.DEFAULT_GROUP or name),
-        parameters=parameters, plot=config.get("plot", {}), panels=panels, **extra)
+        parameters=parameters, plot={**config.get("plot", {}), **({"compare": compare} if compare else {})},
+        panels=panels, **extra)
     if base is not None:
         spec = ev.continuation(spec, base, config)
     return spec
