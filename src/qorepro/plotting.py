@@ -367,6 +367,39 @@ def verdict_map(ax, x, y, verdict):
               loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, title="verdict")
 
 
+def outline_cells(ax, x, y, mask, *, color="black", lw=1.4, label=None):
+    """Draw a box around each cell of the grid ``x × y`` where ``mask[ix, iy]`` is True (a few
+    cells singled out on a map, e.g. where the fixed point is stable); returns their count."""
+    xe, ye = edges(x), edges(y)
+    sel = np.argwhere(np.asarray(mask, dtype=bool))
+    rects = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j]) for i, j in sel]
+    if rects:
+        ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=color, lw=lw, zorder=4,
+                                          label=label))
+    return len(rects)
+
+
+def log_density(ax, x, y, values, certified=None, *, label="", cmap="viridis", vmin=None, vmax=None):
+    """:func:`density` on a logarithmic colour scale (positive values; limits from the data
+    unless given), with its colour bar attached to the axes."""
+    m = density(ax, x, y, values, certified, cmap=cmap, colorbar=False)
+    v = np.asarray(values, dtype=float)
+    pos = v[np.isfinite(v) & (v > 0)]
+    lo = vmin if vmin is not None else (float(pos.min()) if pos.size else 1e-3)
+    hi = vmax if vmax is not None else (float(pos.max()) if pos.size else 1.0)
+    m.set_norm(matplotlib.colors.LogNorm(vmin=lo, vmax=max(hi, lo * 1.0001)))
+    ax.figure.colorbar(m, ax=ax, label=label, pad=0.02)
+    return m
+
+
+def panel_note(ax, text: str, loc: str = "upper right", fontsize: float = 6.5) -> None:
+    """A short statement inside the axes (why a panel looks as it does), on a light box."""
+    x, ha = (0.97, "right") if "right" in loc else ((0.03, "left") if "left" in loc else (0.5, "center"))
+    y, va = (0.96, "top") if "upper" in loc else (0.04, "bottom")
+    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=fontsize, zorder=6,
+            bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.7", alpha=0.9))
+
+
 def revival_trust(ds, var: str, over: str | None):
     """Where the revival factor (max of ``var`` over ``over`` / the reference maximum) rests on
     certified points only: the maximum and the reference maximum both certified."""
