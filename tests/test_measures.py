@@ -112,3 +112,24 @@ def test_pt_symplectic_min_is_nan_for_diverged_covariance():
     V = np.stack([embed(tmst(0.3)), np.full((8, 8), np.nan)])
     nu = measures.pt_symplectic_min(V, 2, 3)
     assert np.isfinite(nu[0]) and np.isnan(nu[1])
+
+
+def test_steady_state_panels_carry_nu_pt_consistent_with_E_N():
+    # the evaluator's dataset: ν̃₋ of the entangled pair next to E_N, with E_N = max(0, −ln 2ν̃₋)
+    # (entangled points with the printed noise model, separable ones with the cascaded one)
+    from qorepro.models import jiao2022 as J22
+    from qorepro.workflow.steady import _dataset
+    mod = J22.MODEL
+    delta = np.linspace(0.4, 1.6, 25)
+    for noise in (0.0, 1.0):
+        res = J22.solve({"Delta": delta, "chi": 0.97, "correlated_noise": noise})
+        ds = _dataset(mod, res, {"Delta": delta}, (delta.size,))
+        nu, en = ds["nu_pt"].values, ds["E_N"].values
+        assert ds["nu_pt"].attrs["units"] == "1" and "ν̃₋" in ds["nu_pt"].attrs["long_name"]
+        ok = np.isfinite(en)
+        assert ok.sum() > 10 and np.array_equal(ok, np.isfinite(nu))
+        np.testing.assert_allclose(en[ok], np.maximum(0.0, -np.log(2 * nu[ok])), atol=1e-12)
+        if noise == 0.0:
+            assert (en[ok] > 0).any()
+        else:
+            assert (2 * nu[ok] > 1).all()
