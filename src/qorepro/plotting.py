@@ -410,6 +410,8 @@ def separability_lines(ax, ds, x: str, names: dict) -> None:
     ax.axhline(1.0, color="0.3", ls="--", lw=0.8, zorder=1)      # explained by the note, not in the legend
     two_nu = 2 * ds["nu_pt"]
     lo, hi = float(two_nu.min()), float(two_nu.max())
+    if not np.isfinite(lo):                                    # no stable point: nothing to scale to
+        lo = hi = 1.0
     bottom, top = min(lo, 1.0), max(hi, 1.0) * 1.05
     ax.set_ylim(bottom * (top / bottom) ** -0.3, top)       # room below the threshold for the note
     # plain numbers at 1-2-5 steps over a wide range, at linear steps over a narrow one

@@ -1,7 +1,7 @@
 """Evaluator of the steady-state companion models (kind ``steady_state``: Jiao et al. 2020,
 2022) for the figure engine (:mod:`qorepro.workflow.figure`): the linearised steady state —
-mean fields, drift matrix, Routh–Hurwitz + eigenvalue certification, Lyapunov covariance and
-E_N — batched over the points, and how the per-point results become a panel.
+mean fields, drift matrix, Routh–Hurwitz + eigenvalue certification, Lyapunov covariance,
+E_N and ν̃₋ of the partial transpose — batched over the points, and how the per-point results become a panel.
 
 Panel kinds: ``line`` (x axis, one curve per series), ``map`` (x, y), ``revival`` (x, y; the
 numerator maximised over ``over`` if given, the denominator — the ``reference`` case — over
