@@ -92,12 +92,20 @@ def symplectic_eigenvalue_pt(V4):
     return xp.sqrt(xp.clip((sigma - xp.sqrt(disc)) / 2, 0.0, None))
 
 
-def log_negativity(V, j: int, k: int):
-    """Logarithmic negativity E_N = max(0, −ln 2ν₋) between modes j and k (vacuum V = I/2).
+def pt_symplectic_min(V, j: int, k: int):
+    """ν̃₋ of modes j and k: the smallest symplectic eigenvalue of the partial transpose of their
+    reduced covariance (vacuum V = I/2).  The pair is entangled iff 2ν̃₋ < 1; 2ν̃₋ − 1 ≥ 0 says
+    how far a separable pair is from entanglement.  NaN where V is not finite."""
+    return symplectic_eigenvalue_pt(reduced_covariance(V, (j, k)))
 
-    ν₋ = 0 (a covariance that is not physical) gives E_N = +inf, never a warning."""
+
+def log_negativity(V, j: int, k: int):
+    """Logarithmic negativity E_N = max(0, −ln 2ν̃₋) between modes j and k (vacuum V = I/2),
+    with ν̃₋ of :func:`pt_symplectic_min`.
+
+    ν̃₋ = 0 (a covariance that is not physical) gives E_N = +inf, never a warning."""
     xp = _xp(V)
-    nu = symplectic_eigenvalue_pt(reduced_covariance(V, (j, k)))
+    nu = pt_symplectic_min(V, j, k)
     safe = xp.where(nu > 0, nu, 1.0)
     return xp.where(nu > 0, xp.maximum(0.0, -xp.log(2 * safe)), xp.inf)
 

@@ -649,6 +649,73 @@ def verdict_map(ax, x, y, verdict):
               loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, title="verdict")
 
 
+def outline_cells(ax, x, y, mask, *, color="black", lw=1.4, label=None):
+    """Draw a box around each cell of the grid ``x × y`` where ``mask[ix, iy]`` is True (a few
+    cells singled out on a map, e.g. where the fixed point is stable); returns their count."""
+    xe, ye = edges(x), edges(y)
+    sel = np.argwhere(np.asarray(mask, dtype=bool))
+    rects = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j]) for i, j in sel]
+    if rects:
+        ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=color, lw=lw, zorder=4,
+                                          label=label))
+    return len(rects)
+
+
+def log_density(ax, x, y, values, certified=None, *, label="", cmap="viridis", vmin=None, vmax=None):
+    """:func:`density` on a logarithmic colour scale (positive values; limits from the data
+    unless given), with its colour bar attached to the axes."""
+    m = density(ax, x, y, values, certified, cmap=cmap, colorbar=False)
+    v = np.asarray(values, dtype=float)
+    pos = v[np.isfinite(v) & (v > 0)]
+    lo = vmin if vmin is not None else (float(pos.min()) if pos.size else 1e-3)
+    hi = vmax if vmax is not None else (float(pos.max()) if pos.size else 1.0)
+    hi = max(hi, lo * 1.0001)
+    m.set_norm(matplotlib.colors.LogNorm(vmin=lo, vmax=hi))
+    cb = ax.figure.colorbar(m, ax=ax, label=label, pad=0.02)
+    cb.ax.minorticks_off()          # five ticks spread evenly on the log scale, plain numbers
+    cb.set_ticks(np.geomspace(lo, hi, 5), labels=[f"{v:.4g}" for v in np.geomspace(lo, hi, 5)])
+    return m
+
+
+#: label of 2ν̃₋, twice the smallest symplectic eigenvalue of the partially transposed covariance
+PT_LABEL = r"$2\tilde\nu_-$ (partial transpose)"
+
+
+def separability_lines(ax, ds, x: str, names: dict) -> None:
+    """How far each series of a line panel is from entanglement: 2ν̃₋ (``nu_pt``) on a log axis,
+    the threshold 2ν̃₋ = 1 dashed (E_N = max(0, −ln 2ν̃₋) > 0 below it; on the log axis the
+    distance below the line is E_N), and a note with the count of entangled points."""
+    for i, s in enumerate(ds.series.values):
+        d = ds.sel(series=s)
+        line(ax, d[x], 2 * d["nu_pt"], d["certified"], label=names[s], color=color(i))
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="0.3", ls="--", lw=0.8, zorder=1)      # explained by the note, not in the legend
+    two_nu = 2 * ds["nu_pt"]
+    lo, hi = float(two_nu.min()), float(two_nu.max())
+    if not np.isfinite(lo):                                    # no stable point: nothing to scale to
+        lo = hi = 1.0
+    bottom, top = min(lo, 1.0), max(hi, 1.0) * 1.05
+    ax.set_ylim(bottom * (top / bottom) ** -0.3, top)       # room below the threshold for the note
+    # plain numbers at 1-2-5 steps over a wide range, at linear steps over a narrow one
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)) if top / bottom > 4
+                               else matplotlib.ticker.MaxNLocator(6, steps=[1, 2, 5, 10]))
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_ylabel(PT_LABEL)
+    n, n_ent = int(ds["E_N"].notnull().sum()), int((ds["E_N"] > 0).sum())
+    text = (rf"$E_N = 0$ at all {n} points: $2\tilde\nu_- \geq {lo:.3f}$" if n_ent == 0
+            else rf"$E_N > 0$ at {n_ent}/{n} points")
+    panel_note(ax, text + "\n" + r"entangled only below the dashed line $2\tilde\nu_- = 1$", loc="lower right")
+
+
+def panel_note(ax, text: str, loc: str = "upper right", fontsize: float = 6.5) -> None:
+    """A short statement inside the axes (why a panel looks as it does), on a light box."""
+    x, ha = (0.97, "right") if "right" in loc else ((0.03, "left") if "left" in loc else (0.5, "center"))
+    y, va = (0.96, "top") if "upper" in loc else (0.04, "bottom")
+    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=fontsize, zorder=6, in_layout=False,
+            bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.7", alpha=0.9))
+
+
 def revival_trust(ds, var: str, over: str | None):
     """Where the revival factor (max of ``var`` over ``over`` / the reference maximum) rests on
     certified points only: the maximum and the reference maximum both certified."""

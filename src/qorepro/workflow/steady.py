@@ -1,7 +1,7 @@
 """Evaluator of the steady-state companion models (kind ``steady_state``: Jiao et al. 2020,
 2022) for the figure engine (:mod:`qorepro.workflow.figure`): the linearised steady state —
-mean fields, drift matrix, Routh–Hurwitz + eigenvalue certification, Lyapunov covariance and
-E_N — batched over the points, and how the per-point results become a panel.
+mean fields, drift matrix, Routh–Hurwitz + eigenvalue certification, Lyapunov covariance,
+E_N and ν̃₋ of the partial transpose — batched over the points, and how the per-point results become a panel.
 
 Panel kinds: ``line`` (x axis, one curve per series), ``map`` (x, y), ``revival`` (x, y; the
 numerator maximised over ``over`` if given, the denominator — the ``reference`` case — over
@@ -19,6 +19,7 @@ import numpy as np
 if TYPE_CHECKING:  # xarray is imported where it is used (lazy in the DAG process)
     import xarray as xr
 
+from ..measures import pt_symplectic_min
 from ..settings import CERTIFIED
 from .record import FigureSpec, PanelSpec
 
@@ -133,6 +134,9 @@ def _dataset(mod, res: dict, coords: dict, shape) -> xr.Dataset:
         "units": "1", "long_name": "smallest eigenvalue of V + iΩ/2 (negative: V violates the uncertainty relation)"})
     ds["fp_max_re_eig"] = (dims, res["fp_max_re_eig"].reshape(shape),
                            {"units": "omega_m", "long_name": "largest Re λ of the drift matrix A"})
+    ds["nu_pt"] = (dims, pt_symplectic_min(res["V"], *mod.entangled_modes).reshape(shape), {
+        "units": "1", "long_name": "smallest symplectic eigenvalue ν̃₋ of the partially transposed covariance "
+        "of the entangled pair (vacuum ½; E_N = max(0, −ln 2ν̃₋)); NaN where not stable"})
     n = 2 * mod.n_modes
     ds["theta"] = (dims + ("k",), res["theta"].reshape(shape + (n,)),
                    {"long_name": "Hurwitz determinants θ_k of A (rates in units of ω_m)"})
