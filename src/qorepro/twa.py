@@ -597,6 +597,8 @@ def _adaptive_group(model, params, initial, settings, twa, point_ids, traces, ru
             if key == "d":
                 out["d"] = v
                 continue
+            if key == "relative_phase":                     # per trajectory: no common shape across M
+                continue
             if key not in out:
                 shape = (v.shape[:-1] + (n,)) if key == "occupations" else ((n,) + v.shape[1:])
                 out[key] = np.full(shape, np.nan if v.dtype.kind == "f" else 0, dtype=v.dtype)
