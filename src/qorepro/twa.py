@@ -91,10 +91,14 @@ before: ``diffeqsolve`` with per-point increments from ``fold_in(fold_in(seed, p
 times both; ``benchmarks/results/twa_profile.md`` has the breakdown.
 
 Per point (:func:`simulate`): the ensemble S_Q(t) = 1/(Var X₋ + Var Y₋) (trajectory variances,
-unbiased), its late-window mean and a delete-one-group jackknife error bar (the trajectories
-in ``groups`` groups; the jackknife also removes the 1/M bias of the nonlinear estimator to
-first order); S_C likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½); the
-window-mean covariance of all quadratures; and an **attractor census** (see :func:`census`).
+unbiased); its late-window mean with :func:`qorepro.ensemble.estimate` (the moments corrected
+for their 1/M bias, never their inverse, so 0 < S_Q ≤ 1; influence-function error bar; the
+delete-one-group jackknife before it, :func:`_jackknife`, is kept for comparison only); S_C
+likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½) and the occupations at every
+window sample (the TWA certificate's input, :mod:`qorepro.twa_validity`); the window-mean
+covariance of all quadratures; and an **attractor census** (see :func:`census`).
+:func:`adaptive` grows each point's ensemble block by block with the sequential rule of
+:mod:`qorepro.ensemble` — what a run computes (:mod:`qorepro.workflow.timedomain`).
 """
 from __future__ import annotations
 

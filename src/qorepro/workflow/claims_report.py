@@ -7,13 +7,12 @@ import os
 from collections import Counter
 
 import numpy as np
-
 import xarray as xr
 import yaml
 
 from .. import __version__
-from ..io import write_text
 from ..claims import VERDICTS, evaluate, format_measured
+from ..io import write_text
 from .provenance import open_verified
 
 
