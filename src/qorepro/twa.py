@@ -533,7 +533,7 @@ def adaptive(model, params, initial=None, settings: SolverSettings = SolverSetti
     power of two so that few shapes compile), trajectories first … first + m − 1 of each point
     (``first_trajectory``): trajectory i of a point is the same path whatever M it ends with,
     so the result does not depend on how the points are batched.  The points are taken in
-    groups whose window samples fit :data:`GROUP_BYTES`.  Every per-point result of
+    groups (a power of two of them) whose window samples fit :data:`GROUP_BYTES`.  Every per-point result of
     :func:`summarise` comes from the point's final ensemble, plus ``trajectories`` (M) and
     ``decided`` (stopped before M_max or decided there); ``S_Q_lo``/``S_Q_hi`` are the rule's
     Bonferroni interval at the stop."""
@@ -543,9 +543,9 @@ def adaptive(model, params, initial=None, settings: SolverSettings = SolverSetti
                           m_max=twa.trajectories, target=twa.target)
     call = call_trajectories or CALL_TRAJECTORIES["gpu" if backend.platform() == "gpu" else "cpu"]
     width = settings.sample(settings.t_end_tau) - settings.sample(settings.window_tau[0]) + 1
-    group = max(1, GROUP_BYTES // (16 * width * twa.trajectories))
-    parts = [_adaptive_group(model, params, initial, settings, twa, point_ids, traces, rule, call, g)
-             for g in np.array_split(np.arange(n), max(1, -(-n // group)))]
+    group = 1 << max(0, (GROUP_BYTES // (16 * width * twa.trajectories)).bit_length() - 1)   # a power of two
+    parts = [_adaptive_group(model, params, initial, settings, twa, point_ids, traces, rule, call,
+                             np.arange(g, min(g + group, n))) for g in range(0, n, group)]
     return {k: (np.concatenate([p[k] for p in parts], axis=-1 if k == "occupations" else 0)
                 if k not in ("d", "t_tau") else parts[0][k]) for k in parts[0]}
 
