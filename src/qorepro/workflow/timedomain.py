@@ -73,13 +73,16 @@ def base_parameters(config: dict, model) -> dict:
 
 
 def record_fields(config: dict, fspec: dict, model) -> dict:
-    """Solver (with the preset's), initial state, certification and truncated-Wigner settings."""
+    """Solver (with the preset's), initial state, certification and truncated-Wigner settings
+    (``twa.where`` other than none, not in a run that continues another: the ensemble starts
+    at t = 0; the thresholds of the sequential rule from the claims file unless given)."""
     solver = copy.deepcopy(config["solver"])
     solver.update(config["presets"][config["preset"]].get("solver", {}))
     out = {"initial_state": dict(config["initial_state"]), "solver": solver,
            "certification": {**CertificationSettings().to_dict(), **config.get("certification", {})}}
     twa = twa_section(config)
-    if twa.get("where", "uncertified") != "none":
+    # a run that continues another starts its points late; the ensemble starts at t = 0: none there
+    if twa.get("where", "uncertified") != "none" and not config.get("continue_from"):
         try:
             out["twa"] = TWASettings(**{"thresholds": claim_thresholds(config), **twa}).to_dict()
         except (TypeError, ValueError) as e:
@@ -126,6 +129,7 @@ def continuation(spec: FigureSpec, base: FigureSpec, config: dict) -> FigureSpec
     for d in (a, b):
         d["solver"] = {k: v for k, v in d["solver"].items() if k not in ("t_end_tau", "window_tau")}
         d.pop("continue_from", None)
+        d.pop("twa", None)                  # the ensemble of the continued run: not part of the end states
     for k in sorted(set(a) | set(b)):
         if a.get(k) != b.get(k):
             raise ConfigError(f"{where}: the runs differ in {k!r}; a run can only continue one with the same "
