@@ -167,3 +167,18 @@ def test_crosscheck_counts_methods_and_agreement():
     cc = c["crosscheck"]
     assert cc["points"] == 2 and cc["agree"] == 1 and cc["agreement_rate"] == 0.5
     assert cc["disagreements"][0]["point"] == {"x": 1.0} and cc["disagreements"][0]["z"] == pytest.approx(-25)
+
+
+def test_record_carries_the_ensemble_settings_unless_none_or_continued(tmp_path):
+    f = tmp_path / "claims.yaml"
+    f.write_text("thresholds: {S_zero: 0.01, S_sync: 0.05}\nclaims: []\n")
+    cfg = {"solver": {"t_end_tau": 6}, "presets": {"p": {}}, "preset": "p", "initial_state": {"n_init": 0.0},
+           "claims_file": str(f), "twa": {"where": "uncertified", "trajectories": 256}}
+    rec = timedomain.record_fields(cfg, {}, L.MODEL)["twa"]
+    assert (rec["where"], rec["trajectories"], rec["thresholds"]) == ("uncertified", 256, [0.01, 0.05])
+    assert timedomain.record_fields({**cfg, "twa": {"where": "all", "thresholds": [0.2]}}, {}, L.MODEL)["twa"][
+        "thresholds"] == [0.2]
+    assert "twa" not in timedomain.record_fields({**cfg, "twa": {"where": "none"}}, {}, L.MODEL)
+    assert "twa" not in timedomain.record_fields({**cfg, "continue_from": "main"}, {}, L.MODEL)
+    with pytest.raises(ConfigError, match="twa: .*power of two"):
+        timedomain.record_fields({**cfg, "twa": {"trajectories": 96}}, {}, L.MODEL)
