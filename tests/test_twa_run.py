@@ -182,3 +182,17 @@ def test_record_carries_the_ensemble_settings_unless_none_or_continued(tmp_path)
     assert "twa" not in timedomain.record_fields({**cfg, "continue_from": "main"}, {}, L.MODEL)
     with pytest.raises(ConfigError, match="twa: .*power of two"):
         timedomain.record_fields({**cfg, "twa": {"trajectories": 96}}, {}, L.MODEL)
+
+
+def test_adaptive_ensemble_is_the_M_max_ensemble_where_it_runs_to_M_max():
+    """No thresholds: every point runs to M_max in blocks of slices of 64 trajectories; its
+    estimate equals the one of a single M_max run (same trajectories, bit-identical samples)."""
+    from qorepro import ensemble
+    r = _adaptive(TWASettings(trajectories=256))
+    assert (r["trajectories"] == 256).all() and not r["decided"].any()
+    full = twa.simulate(L.MODEL, P, settings=SHORT, twa=TWASettings(trajectories=256), samples=True)
+    est = ensemble.estimate(*twa._minus(full["mechanics"]), "S_Q")
+    np.testing.assert_allclose(r["S_Q"], est.value, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(r["S_Q_err"], est.err, rtol=1e-13, atol=0)
+    np.testing.assert_array_equal(r["census"], full["census"])
+    np.testing.assert_allclose(r["covariance"], full["covariance"], rtol=1e-9, atol=1e-9)

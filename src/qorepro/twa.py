@@ -191,15 +191,17 @@ def _sm(z):
     return _mix(z + _U64(_GAMMA))
 
 
-def trajectory_keys(seed: int, point_ids, m: int, first: int = 0) -> jax.Array:
-    """One 64-bit key per (point, trajectory) for trajectories first … first + m − 1, laid out
-    as (N·M,) point-major: k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p
-    has the same key, hence the same random path, whatever M and the batch are — a larger M
-    extends the ensemble, never replaces it."""
-    pts = jnp.asarray(np.asarray(point_ids, dtype=np.uint64))
-    base = _sm(_sm(_U64(seed)) ^ pts)                                  # (N,)
-    idx = jnp.arange(first, first + m, dtype=_U64)
-    return _sm(base[:, None] ^ idx[None, :]).reshape(-1)
+def trajectory_keys(seed: int, point_ids, m: int, first=0) -> jax.Array:
+    """One 64-bit key per (point, trajectory) for trajectories first … first + m − 1 (``first``
+    one number, or one per point), laid out as (N·M,) point-major:
+    k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p has the same key, hence
+    the same random path, whatever M and the batch are — a larger M extends the ensemble,
+    never replaces it."""
+    pts = np.asarray(point_ids, dtype=np.uint64)
+    base = _sm(_sm(_U64(seed)) ^ jnp.asarray(pts))                     # (N,)
+    first = jnp.asarray(np.broadcast_to(np.asarray(first, dtype=np.uint64), pts.shape))
+    idx = first[:, None] + jnp.arange(m, dtype=_U64)[None, :]
+    return _sm(base[:, None] ^ idx).reshape(-1)
 
 
 def trajectory_normals(keys, counter, d: int):
@@ -336,9 +338,10 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0; with ``samples``
     also ``mechanics``: every trajectory's mechanical quadratures over the window, shape
     (W, 4, n, M) (Re β₁, Im β₁, Re β₂, Im β₂; :func:`_minus` gives X₋, Y₋) — the input of
-    :mod:`qorepro.ensemble`.  ``first_trajectory`` (rk kernel) runs trajectories
-    first_trajectory … first_trajectory + M − 1 only: a block that extends an ensemble already
-    computed (its samples are the missing columns of the larger run, bit for bit).  With
+    :mod:`qorepro.ensemble`.  ``first_trajectory`` (rk kernel; one number or one per point) runs
+    trajectories first_trajectory … first_trajectory + M − 1 only: a block that extends an
+    ensemble already computed (its samples are the missing columns of the larger run, bit for
+    bit).  With
     ``raw`` the unsummarised record: ``m1`` (T, d, n) and ``m2`` (T, d, d, n), the ensemble's
     first and second moments of the state (means over its M trajectories), ``mechanics`` and
     ``t_tau`` — what :func:`adaptive` accumulates block by block.
@@ -347,7 +350,7 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
         raise ValueError(f"unknown TWA kernel {kernel!r}; choose one of {KERNELS}")
     if kernel == "auto":
         kernel = "rk" if twa.solver in rk.METHODS else "diffrax"
-    if first_trajectory and kernel != "rk":
+    if np.any(first_trajectory) and kernel != "rk":
         raise ValueError("first_trajectory needs the rk kernel (per-trajectory streams)")
     if kernel == "rk" and twa.solver not in rk.METHODS:
         raise ValueError(f"the rk kernel needs a Runge–Kutta tableau ({sorted(rk.METHODS)}), not {twa.solver!r}")
@@ -517,6 +520,8 @@ def _summary(m1, m2, xm, ym, last, t_tau, settings: SolverSettings, twa: TWASett
 # --------------------------------------------------------------------------- adaptive ensembles
 #: trajectories (points × M) per compiled call of :func:`adaptive` on a CPU / a GPU
 CALL_TRAJECTORIES = {"cpu": 8192, "gpu": 65536}
+#: smallest padded point count of a compiled call of :func:`adaptive` (fewer shapes to compile)
+MIN_CALL_POINTS = 8
 #: bytes of window samples X₋, Y₋ one group of points of :func:`adaptive` may hold
 GROUP_BYTES = 1 << 28
 
@@ -528,19 +533,21 @@ def adaptive(model, params, initial=None, settings: SolverSettings = SolverSetti
     (:class:`qorepro.ensemble.SequentialRule`: blocks ``twa.min_trajectories`` → … →
     ``twa.trajectories``, stopped where S_Q is decided against ``twa.thresholds``).
 
-    Each block of a look is one compiled :func:`simulate` call for all the points still open
-    (split into calls of at most ``call_trajectories`` trajectories, the point count padded to a
-    power of two so that few shapes compile), trajectories first … first + m − 1 of each point
-    (``first_trajectory``): trajectory i of a point is the same path whatever M it ends with,
-    so the result does not depend on how the points are batched.  The points are taken in
-    groups (a power of two of them) whose window samples fit :data:`GROUP_BYTES`.  Every per-point result of
-    :func:`summarise` comes from the point's final ensemble, plus ``trajectories`` (M) and
+    Each block of a look is one compiled :func:`simulate` call for all the points still open,
+    each point's new trajectories first … first + m − 1 cut into slices of ``min_trajectories``
+    run as separate columns with their own ``first_trajectory`` (so every call has the shape
+    (count, min_trajectories), the count padded to a power of two ≥ :data:`MIN_CALL_POINTS`:
+    few programs compile; calls of at most ``call_trajectories`` trajectories): trajectory i of
+    a point is the same path whatever M it ends with, so the result does not depend on how the
+    points are batched.  The points are taken in groups (a power of two of them) whose window
+    samples fit :data:`GROUP_BYTES`.  Every per-point result of :func:`summarise` comes from
+    the point's final ensemble, plus ``trajectories`` (M) and
     ``decided`` (stopped before M_max or decided there); ``S_Q_lo``/``S_Q_hi`` are the rule's
     Bonferroni interval at the stop."""
     n = params.batch_size
     point_ids = np.arange(n) if point_ids is None else np.asarray(point_ids)
-    rule = ensemble.SequentialRule(thresholds=tuple(twa.thresholds), alpha=twa.alpha, m_min=twa.min_trajectories,
-                          m_max=twa.trajectories, target=twa.target)
+    rule = ensemble.SequentialRule(thresholds=tuple(twa.thresholds), alpha=twa.alpha,
+                                   m_min=twa.min_trajectories, m_max=twa.trajectories, target=twa.target)
     call = call_trajectories or CALL_TRAJECTORIES["gpu" if backend.platform() == "gpu" else "cpu"]
     width = settings.sample(settings.t_end_tau) - settings.sample(settings.window_tau[0]) + 1
     group = 1 << max(0, (GROUP_BYTES // (16 * width * twa.trajectories)).bit_length() - 1)   # a power of two
@@ -558,31 +565,39 @@ def _adaptive_group(model, params, initial, settings, twa, point_ids, traces, ru
     acc = {}                                                # running sums of m·m1, m·m2 over blocks
     last = [None] * n                                       # each point's last τ of mechanics (T₁, 4, M)
 
+    m0 = rule.m_min                                         # every block is whole slices of m0 trajectories
+    tw0 = dataclasses.replace(twa, trajectories=m0, min_trajectories=m0)
+    per_call = max(1, call // m0)
+
     def sample(idx, first, m):
-        tw = dataclasses.replace(twa, trajectories=m, min_trajectories=m)
-        xs, ys = [], []
-        per_call = max(1, call // m)
-        for c0 in range(0, idx.size, per_call):
-            sub = idx[c0:c0 + per_call]
-            pad = min(per_call, 1 << (sub.size - 1).bit_length())         # power-of-two point count
-            padded = np.concatenate([sub, np.full(pad - sub.size, sub[-1])])
-            r = simulate(model, slice_params(params, pts[padded]), initial, settings, tw,
+        # (point, slice) pairs as "virtual points" of m0 trajectories each, their own first
+        # trajectory: one compiled shape (padded count, m0) for every block of every look
+        k = m // m0
+        vp = np.repeat(idx, k)
+        vfirst = first + m0 * np.tile(np.arange(k), idx.size)
+        mechs = []
+        for c0 in range(0, vp.size, per_call):
+            sub, sfirst = vp[c0:c0 + per_call], vfirst[c0:c0 + per_call]
+            pad = min(per_call, max(MIN_CALL_POINTS, 1 << (sub.size - 1).bit_length()))
+            fill = pad - sub.size
+            padded, pfirst = np.concatenate([sub, np.full(fill, sub[-1])]), np.concatenate([sfirst, np.full(fill, sfirst[-1])])
+            r = simulate(model, slice_params(params, pts[padded]), initial, settings, tw0,
                          point_ids=point_ids[pts[padded]], traces=traces, kernel="rk",
-                         first_trajectory=first, raw=True)
-            k = sub.size
-            for key, v in (("m1", r["m1"][..., :k]), ("m2", r["m2"][..., :k])):
+                         first_trajectory=pfirst, raw=True)
+            c = sub.size
+            for key in ("m1", "m2"):
+                v = r[key][..., :c]
                 if key not in acc:
                     acc[key] = np.zeros(v.shape[:-1] + (n,))
                     acc["t_tau"] = r["t_tau"]
-                acc[key][..., sub] += m * v
-            mech = r["mechanics"][..., :k, :]
-            for j, p in enumerate(sub):
-                tail = mech[-spt:, :, j]
-                last[p] = tail if last[p] is None else np.concatenate([last[p], tail], -1)
-            x, y = _minus(mech)
-            xs.append(x)
-            ys.append(y)
-        return np.concatenate(xs, 1), np.concatenate(ys, 1)
+                np.add.at(np.moveaxis(acc[key], -1, 0), sub, np.moveaxis(m0 * v, -1, 0))   # repeated points add up
+            mechs.append(r["mechanics"][..., :c, :])
+        W = mechs[0].shape[0]
+        mech = np.concatenate(mechs, 2).reshape(W, 4, idx.size, k, m0).reshape(W, 4, idx.size, m)
+        for j, p in enumerate(idx):
+            tail = mech[-spt:, :, j]
+            last[p] = tail if last[p] is None else np.concatenate([last[p], tail], -1)
+        return _minus(mech)
 
     res = rule.adaptive(sample, n, "S_Q")
     M = res["M"]
