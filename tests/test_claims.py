@@ -386,7 +386,7 @@ def test_physical_everywhere_and_max_above():
 
 def _with_twa(ds, twa, err):
     """Attach truncated-Wigner values S_Q_twa ± err (same shape as S_Q) and mark every point
-    uncertified, so the beyond-linearisation decision uses the TWA values."""
+    uncertified, so the best-method decision uses the TWA values."""
     out = ds.copy(deep=True)
     out["S_Q_twa"] = (ds["S_Q"].dims, np.asarray(twa, float))
     out["S_Q_twa_err"] = (ds["S_Q"].dims, np.broadcast_to(err, ds["S_Q"].shape).astype(float))
@@ -409,8 +409,9 @@ def test_statistical_values_are_equal_within_their_error_bars():
     spin_twa = _with_twa(spin, spin["S_Q"].values, 0.002)
     same = claims.evaluate(claim, {"s/a": _with_twa(static, noisy, 0.002), "s/b": spin_twa}, TH)
     differ = claims.evaluate(claim, {"s/a": _with_twa(static, shifted, 0.002), "s/b": spin_twa}, TH)
-    assert same.verdict_beyond_linearization == "reproduced" and same.decided_by == "twa"
-    assert differ.verdict_beyond_linearization == "not_reproduced"
+    assert same.verdict == "reproduced" and same.decided_by.startswith("twa (")
+    assert "gaussian" not in same.decided_by and same.verdict_gaussian == "inconclusive"
+    assert differ.verdict == "not_reproduced"
 
 
 def test_split_ensembles_are_not_compared_for_equality():
@@ -430,8 +431,60 @@ def test_split_ensembles_are_not_compared_for_equality():
     claim = {"id": "X", "evaluator": "direction_dependence", "datasets": ["s/a", "s/b"],
              "test": {"spinning": "s/b", "static": "s/a"}}
     r = claims.evaluate(claim, {"s/a": st, "s/b": _with_twa(spin, spin["S_Q"].values, 0.002)}, TH)
-    assert r.verdict_beyond_linearization == "reproduced"
-    assert r.measured["beyond_linearization"]["n_static_points_split_ensemble"] == 1
+    assert r.verdict == "reproduced"
+    assert r.measured["best_method"]["n_static_points_split_ensemble"] == 1
     st["census_twa"] = (("series", "Delta_a", "attractor"), np.where(census > 0.5, 1.0, 0.0))
     r = claims.evaluate(claim, {"s/a": st, "s/b": _with_twa(spin, spin["S_Q"].values, 0.002)}, TH)
-    assert r.verdict_beyond_linearization == "not_reproduced"      # same census: a real difference
+    assert r.verdict == "not_reproduced"      # same census: a real difference
+
+
+def _adaptive_twa(ds, twa, decided=True, questionable=False, M=256, q=0.01):
+    """Attach an adaptive ensemble's variables: S_Q_twa ± 0.002, twa_decided,
+    twa_questionable, twa_truncation, twa_trajectories (M; 0 and NaN where twa is NaN)."""
+    out = ds.copy(deep=True)
+    dims, shape = ds["S_Q"].dims, ds["S_Q"].shape
+    twa = np.asarray(twa, float)
+    ran = np.isfinite(twa)
+    out["S_Q_twa"] = (dims, twa)
+    out["S_Q_twa_err"] = (dims, np.where(ran, 0.002, np.nan))
+    out["twa_decided"] = (dims, np.broadcast_to(decided, shape) & ran)
+    out["twa_questionable"] = (dims, np.broadcast_to(questionable, shape) & ran)
+    out["twa_truncation"] = (dims, np.where(ran, np.broadcast_to(q, shape), np.nan))
+    out["twa_trajectories"] = (dims, np.where(ran, np.broadcast_to(M, shape), 0))
+    return out
+
+
+def test_best_method_per_point():
+    """The headline verdict takes the Gaussian value where certified, the TWA value where the
+    ensemble is valid and decided, and is inconclusive where the deciding point has neither —
+    naming the point and both reasons; the strict-Gaussian column stays beside it."""
+    cd = np.where((X >= -1.1 - 1e-9) & (X <= -0.8 + 1e-9), 0.2, 0.0)
+    od = np.zeros_like(X)
+    cert = {"CD": ~np.isclose(X, -1.0), "OD": np.ones(X.size, bool)}     # CD at Δ = −1.0 not certified
+    base = line("Delta_m", X, {"CD": cd, "OD": od}, cert=cert)
+    base["S_Q"] = base["S_Q"].where(base["certified"], 0.0)                # its raw Gaussian value fails
+    twa = np.where(base["certified"].values, np.nan, 0.19)                # TWA where uncertified only
+    claim = {"id": "X", "evaluator": "contrast_in_range", "datasets": ["f/b"],
+             "test": {"dataset": "f/b", "axis": "Delta_m", "range": [-1.1, -0.8], "sync": "CD", "zero": "OD"}}
+
+    def ev(ds):
+        return claims.evaluate(claim, {"f/b": ds}, TH)
+
+    r = ev(_adaptive_twa(base, twa))
+    assert r.verdict == "reproduced" and r.verdict_gaussian == "inconclusive"
+    assert r.decided_by == f"gaussian ({2 * X.size - 1} points) + twa (1 points, M = 256)"
+    r = ev(_adaptive_twa(base, twa, questionable=True, q=0.3))
+    assert r.verdict == "inconclusive" and r.verdict_gaussian == "inconclusive"
+    assert "1 point(s) decided by neither method" in r.note
+    assert "Delta_m = -1" in r.note and "Gaussian linearization_invalid" in r.note and "q = 0.3" in r.note
+    r = ev(_adaptive_twa(base, twa, decided=False, M=512))
+    assert r.verdict == "inconclusive" and "TWA undecided at M = 512" in r.note
+    r = ev(_adaptive_twa(base, np.where(base["certified"].values, np.nan, 0.001)))
+    assert r.verdict == "not_reproduced" and "neither" not in r.decided_by
+    # without any ensemble value at the point: neither method, "TWA not run"
+    r = ev(_adaptive_twa(base, np.full(twa.shape, np.nan)))
+    assert r.verdict == "inconclusive" and "TWA not run" in r.note
+    # a certified point keeps its Gaussian value even where a (cross-check) TWA value disagrees
+    cross = _adaptive_twa(base, np.where(base["certified"].values, 0.5, 0.19))
+    r = ev(cross)
+    assert r.verdict == "reproduced" and "differ by more than 3 error bars" in r.note

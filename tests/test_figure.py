@@ -182,7 +182,8 @@ def test_typed_accessors_of_the_record():
     s = spec.solver_settings
     assert (s.t_end_tau, s.window_tau, s.steps_per_tau) == (3, (2, 3), 32)
     assert spec.certification_settings.to_dict() == spec.certification
-    assert spec.twa_settings is None
+    tw = spec.twa_settings                          # TWA at the uncertified points, against the claims' thresholds
+    assert (tw.where, tw.thresholds) == ("uncertified", (0.01, 0.05))
     ini = spec.initial
     assert len(ini.means) == len(spec.initial_state["means_re"])
 

@@ -89,8 +89,9 @@ def test_a_larger_ensemble_extends_the_smaller_one_bit_for_bit():
     large = run(p, settings=s, tw=TWASettings(trajectories=256), samples=True)["mechanics"]
     assert small.shape == large[..., :64].shape
     np.testing.assert_array_equal(small, large[..., :64])
-    rest = run(p, settings=s, tw=TWASettings(trajectories=192), samples=True, first_trajectory=64)["mechanics"]
-    np.testing.assert_array_equal(np.concatenate([small, rest], axis=-1), large)
+    rest = [run(p, settings=s, tw=TWASettings(trajectories=m, min_trajectories=m), samples=True,
+                first_trajectory=m)["mechanics"] for m in (64, 128)]            # blocks 64 … 127, 128 … 255
+    np.testing.assert_array_equal(np.concatenate([small, *rest], axis=-1), large)
     alone = run(L.LaiParams(K=-2e-5), settings=s, tw=TWASettings(trajectories=128), point_ids=[1],
                 samples=True)["mechanics"]
     np.testing.assert_array_equal(alone[:, :, 0], large[:, :, 1, :128])

@@ -101,15 +101,23 @@ SDE_SOLVERS = {"shark": "ShARK", "sra1": "SRA1", "euler": "Euler", "heun": "Heun
 ATTRACTORS = ("in_phase", "anti_phase", "no_oscillation")
 
 
+#: where a run computes the truncated-Wigner ensemble (``twa.where``): at the points whose
+#: Gaussian verdict is not certified plus a cross-check sample of certified ones, at every
+#: point, or nowhere
+TWA_WHERE = ("uncertified", "all", "none")
+
+
 @dataclass(frozen=True)
 class TWASettings:
     """Settings of the truncated-Wigner ensemble (recorded with every dataset).
 
     Times and the late window come from :class:`SolverSettings`; these are the ensemble's own
-    (defaults from the convergence table in docs/beyond-linearisation.md).
+    (defaults from the convergence table in docs/beyond-linearisation.md).  The ensemble of a
+    point grows in blocks ``min_trajectories`` → 2× … → ``trajectories`` until its S_Q is
+    decided against ``thresholds`` (:class:`qorepro.ensemble.SequentialRule`).
     """
 
-    #: trajectories per parameter point
+    #: largest ensemble per parameter point (M_max; ``min_trajectories`` times a power of two)
     trajectories: int = 512
     #: SDE steps per τ (fixed step)
     steps_per_tau: int = 32
@@ -119,19 +127,41 @@ class TWASettings:
     solver: str = "tsit5"
     #: the seed every point's keys derive from (with the point's index in its figure)
     seed: int = 20251122
-    #: trajectory groups for the delete-one-group jackknife error bars
-    groups: int = 16
     #: an attractor class needs at least this many trajectories for a conditional S_Q
     min_class_size: int = 8
+    #: which points of a run get the ensemble (see TWA_WHERE)
+    where: str = "uncertified"
+    #: first block of the adaptive ensemble (M_min)
+    min_trajectories: int = 64
+    #: the S_Q values a point's interval must not straddle to stop early (the claims' S_zero,
+    #: S_sync: filled in from the claims file by the workflow); empty: every point runs M_max
+    thresholds: tuple = ()
+    #: per-point false-decision probability of the sequential rule, over all its looks
+    alpha: float = 0.005
+    #: also stop where the interval's log half-width z·err/S is at most this (None: thresholds only)
+    target: float | None = None
+    #: cross-check sample of certified points (``where: uncertified``): the grid points whose
+    #: position within their series block is a multiple of ⌊size/crosscheck_points⌋
+    crosscheck_points: int = 16
 
     def __post_init__(self):
         if self.solver not in SDE_SOLVERS:
             raise ValueError(f"unknown SDE solver {self.solver!r}; choose one of {sorted(SDE_SOLVERS)}")
-        if self.trajectories < 2 * self.groups or self.trajectories % self.groups:
-            raise ValueError(f"trajectories ({self.trajectories}) must be a multiple of groups ({self.groups}), "
-                             "at least two per group")
-        if self.steps_per_tau <= 0 or self.groups < 2:
-            raise ValueError("steps_per_tau must be positive and groups at least 2")
+        if self.where not in TWA_WHERE:
+            raise ValueError(f"where: {self.where!r} is not one of {', '.join(TWA_WHERE)}")
+        ratio = self.trajectories // max(self.min_trajectories, 1)
+        if self.min_trajectories < 2 or self.trajectories % self.min_trajectories or ratio & (ratio - 1):
+            raise ValueError(f"trajectories ({self.trajectories}) must be min_trajectories "
+                             f"({self.min_trajectories}) times a power of two, min_trajectories at least 2")
+        if self.steps_per_tau <= 0:
+            raise ValueError("steps_per_tau must be positive")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha ({self.alpha}) must lie in (0, 1)")
+        if self.crosscheck_points < 1:
+            raise ValueError("crosscheck_points must be at least 1")
+        object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["thresholds"] = list(self.thresholds)
+        return d

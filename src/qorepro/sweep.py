@@ -56,11 +56,20 @@ ENGINE_VARIABLES = {
     "phase_diffusion": ("1", "growth of the phase-mode variance per period (neutral Floquet mode)"),
     "uncertainty_min_eig": ("1", "smallest eigenvalue of V + iΩ/2 over the window (negative: V violates "
                                  "the uncertainty relation)"),
-    # the truncated-Wigner ensemble (runs with twa.enabled; see qorepro.twa)
-    "S_Q_twa": ("1", "S_Q of the truncated-Wigner ensemble, late-window mean (jackknife bias-corrected)"),
-    "S_Q_twa_err": ("1", "statistical error of S_Q_twa (delete-one-group jackknife over trajectory groups)"),
-    "S_C_twa": ("1", "S_C of the truncated-Wigner ensemble, late-window mean"),
-    "S_C_twa_err": ("1", "statistical error of S_C_twa (jackknife)"),
+    # the truncated-Wigner ensemble (twa.where; NaN where it did not run; see qorepro.twa, qorepro.ensemble)
+    "S_Q_twa": ("1", "S_Q of the truncated-Wigner ensemble, late-window mean (moments bias-corrected, inside (0, 1])"),
+    "S_Q_twa_err": ("1", "standard error of S_Q_twa (influence function over the trajectories)"),
+    "S_Q_twa_lo": ("1", "lower end of the S_Q_twa interval of the sequential rule at its stop (Bonferroni over "
+                        "its looks; square-root scale, inside (0, 1])"),
+    "S_Q_twa_hi": ("1", "upper end of that interval"),
+    "S_C_twa": ("1", "S_C of the truncated-Wigner ensemble, late-window mean (moments bias-corrected)"),
+    "S_C_twa_err": ("1", "standard error of S_C_twa"),
+    "twa_trajectories": ("1", "trajectories M of the point's ensemble (adaptive; 0: no ensemble)"),
+    "twa_decided": ("", "True where the S_Q_twa interval holds none of the claims' thresholds (S_zero, S_sync)"),
+    "twa_truncation": ("1", "TWA certificate q: largest 1/(2n) over the modes' ensemble-mean occupations n in "
+                            "the window (weight of the dropped third-order terms; qorepro.twa_validity)"),
+    "twa_min_occupation": ("1", "smallest ensemble-mean occupation of any mode in the window"),
+    "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation above its threshold)"),
     "N_a_twa": ("1", "mean photon number <a†a> of the ensemble, late-window mean"),
     "N_m_twa": ("1", "mean magnon number <m†m> of the ensemble, late-window mean"),
     "n_b1_twa": ("1", "mean phonon number <b1†b1> of the ensemble, late-window mean"),
@@ -69,7 +78,7 @@ ENGINE_VARIABLES = {
     "census_twa": ("1", "fraction of trajectories on each attractor at t_end (relative phase and amplitude of "
                         "the mechanical oscillation over the last period)"),
     "S_Q_twa_by_attractor": ("1", "S_Q of the trajectories on each attractor (NaN: too few of them)"),
-    "S_Q_twa_by_attractor_err": ("1", "jackknife error of S_Q_twa_by_attractor"),
+    "S_Q_twa_by_attractor_err": ("1", "standard error of S_Q_twa_by_attractor"),
     "V_end": ("1", "covariance matrix of the quadratures at t_end (vacuum = I/2)"),
 }
 

@@ -91,13 +91,18 @@ before: ``diffeqsolve`` with per-point increments from ``fold_in(fold_in(seed, p
 times both; ``benchmarks/results/twa_profile.md`` has the breakdown.
 
 Per point (:func:`simulate`): the ensemble S_Q(t) = 1/(Var X₋ + Var Y₋) (trajectory variances,
-unbiased), its late-window mean and a delete-one-group jackknife error bar (the trajectories
-in ``groups`` groups; the jackknife also removes the 1/M bias of the nonlinear estimator to
-first order); S_C likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½); the
-window-mean covariance of all quadratures; and an **attractor census** (see :func:`census`).
+unbiased); its late-window mean with :func:`qorepro.ensemble.estimate` (the moments corrected
+for their 1/M bias, never their inverse, so 0 < S_Q ≤ 1; influence-function error bar; the
+delete-one-group jackknife before it, :func:`_jackknife`, is kept for comparison only); S_C
+likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½) and the occupations at every
+window sample (the TWA certificate's input, :mod:`qorepro.twa_validity`); the window-mean
+covariance of all quadratures; and an **attractor census** (see :func:`census`).
+:func:`adaptive` grows each point's ensemble block by block with the sequential rule of
+:mod:`qorepro.ensemble` — what a run computes (:mod:`qorepro.workflow.timedomain`).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import warnings
@@ -110,7 +115,7 @@ import jax.random as jr
 import lineax as lx
 import numpy as np
 
-from . import backend, measures, rk  # noqa: F401  (backend: float64)
+from . import backend, ensemble, measures, rk  # noqa: F401  (backend: float64)
 from .models.base import map_coefficients, n_points
 from .settings import ATTRACTORS, SDE_SOLVERS, SolverSettings, TWASettings
 
@@ -186,15 +191,17 @@ def _sm(z):
     return _mix(z + _U64(_GAMMA))
 
 
-def trajectory_keys(seed: int, point_ids, m: int, first: int = 0) -> jax.Array:
-    """One 64-bit key per (point, trajectory) for trajectories first … first + m − 1, laid out
-    as (N·M,) point-major: k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p
-    has the same key, hence the same random path, whatever M and the batch are — a larger M
-    extends the ensemble, never replaces it."""
-    pts = jnp.asarray(np.asarray(point_ids, dtype=np.uint64))
-    base = _sm(_sm(_U64(seed)) ^ pts)                                  # (N,)
-    idx = jnp.arange(first, first + m, dtype=_U64)
-    return _sm(base[:, None] ^ idx[None, :]).reshape(-1)
+def trajectory_keys(seed: int, point_ids, m: int, first=0) -> jax.Array:
+    """One 64-bit key per (point, trajectory) for trajectories first … first + m − 1 (``first``
+    one number, or one per point), laid out as (N·M,) point-major:
+    k = sm(sm(sm(seed) ⊕ point) ⊕ trajectory).  Trajectory i of point p has the same key, hence
+    the same random path, whatever M and the batch are — a larger M extends the ensemble,
+    never replaces it."""
+    pts = np.asarray(point_ids, dtype=np.uint64)
+    base = _sm(_sm(_U64(seed)) ^ jnp.asarray(pts))                     # (N,)
+    first = jnp.asarray(np.broadcast_to(np.asarray(first, dtype=np.uint64), pts.shape))
+    idx = first[:, None] + jnp.arange(m, dtype=_U64)[None, :]
+    return _sm(base[:, None] ^ idx).reshape(-1)
 
 
 def trajectory_normals(keys, counter, d: int):
@@ -340,7 +347,7 @@ KERNELS = ("auto", "rk", "diffrax")
 
 def simulate(model, params, initial=None, settings: SolverSettings = SolverSettings(),
              twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False,
-             kernel: str = "auto", samples: bool = False, first_trajectory: int = 0) -> dict:
+             kernel: str = "auto", samples: bool = False, first_trajectory: int = 0, raw: bool = False) -> dict:
     """The truncated-Wigner ensemble of every point of a batched parameter set.
 
     ``point_ids`` (default 0 … N−1) name the points for their random keys: give a point the
@@ -350,15 +357,19 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
     ``traces`` also ``t_tau`` and the ensemble ``S_Q_t``, ``S_C_t`` from t = 0; with ``samples``
     also ``mechanics``: every trajectory's mechanical quadratures over the window, shape
     (W, 4, n, M) (Re β₁, Im β₁, Re β₂, Im β₂; :func:`_minus` gives X₋, Y₋) — the input of
-    :mod:`qorepro.ensemble`.  ``first_trajectory`` (rk kernel) runs trajectories
-    first_trajectory … first_trajectory + M − 1 only: a block that extends an ensemble already
-    computed (its samples are the missing columns of the larger run, bit for bit).
+    :mod:`qorepro.ensemble`.  ``first_trajectory`` (rk kernel; one number or one per point) runs
+    trajectories first_trajectory … first_trajectory + M − 1 only: a block that extends an
+    ensemble already computed (its samples are the missing columns of the larger run, bit for
+    bit).  With
+    ``raw`` the unsummarised record: ``m1`` (T, d, n) and ``m2`` (T, d, d, n), the ensemble's
+    first and second moments of the state (means over its M trajectories), ``mechanics`` and
+    ``t_tau`` — what :func:`adaptive` accumulates block by block.
     """
     if kernel not in KERNELS:
         raise ValueError(f"unknown TWA kernel {kernel!r}; choose one of {KERNELS}")
     if kernel == "auto":
         kernel = "rk" if twa.solver in rk.METHODS else "diffrax"
-    if first_trajectory and kernel != "rk":
+    if np.any(first_trajectory) and kernel != "rk":
         raise ValueError("first_trajectory needs the rk kernel (per-trajectory streams)")
     if kernel == "rk" and twa.solver not in rk.METHODS:
         raise ValueError(f"the rk kernel needs a Runge–Kutta tableau ({sorted(rk.METHODS)}), not {twa.solver!r}")
@@ -402,6 +413,8 @@ def simulate(model, params, initial=None, settings: SolverSettings = SolverSetti
         c_rep = map_coefficients(lambda v: np.repeat(np.asarray(v, dtype=float), m), c)
         (m1, m2), mech = run(c_rep, x0, sigma, keys, dt)
     t_tau = np.arange(i_rec, i_end + 1) / settings.samples_per_tau
+    if raw:
+        return {"m1": np.asarray(m1), "m2": np.asarray(m2), "mechanics": np.asarray(mech), "t_tau": t_tau}
     out = summarise(np.asarray(m1), np.asarray(m2), np.asarray(mech), t_tau, settings, twa, m,
                     model.mechanical_modes)
     if traces:
@@ -478,36 +491,47 @@ def summarise(m1, m2, mech, t_tau, settings: SolverSettings, twa: TWASettings, m
     """Per-point TWA results from the recorded moments (T, d, n), (T, d, d, n) and the
     trajectories' mechanical samples over the window (W, 4, n, M) of the mechanical modes
     ``modes`` = (j, k) (the model's ``mechanical_modes``)."""
-    lo = settings.window_tau[0]
-    win = t_tau >= lo - 1e-12
     xm, ym = _minus(mech)
-    S_Q, S_Q_err, S_C, S_C_err = _jackknife(xm, ym, twa.groups)
+    return _summary(m1, m2, xm, ym, mech[-settings.samples_per_tau:], t_tau, settings, twa, m, modes)
+
+
+def _summary(m1, m2, xm, ym, last, t_tau, settings: SolverSettings, twa: TWASettings, m: int, modes,
+             sq: ensemble.Estimate | None = None) -> dict:
+    """:func:`summarise` from X₋, Y₋ over the window (W, n, M) and the last τ of mechanical
+    samples (T₁, 4, n, M): S_Q and S_C with :func:`qorepro.ensemble.estimate` (moments
+    corrected, never their inverse: inside (0, 1]; ``sq``: S_Q's estimate where the sequential
+    rule already made it, with its Bonferroni interval), numbers, covariance, census, the
+    census classes' S_Q, the traces, and the TWA certificate's input (``occupations``: the
+    ensemble-mean occupation ⟨|z_k|²⟩ − ½ of every mode at every window sample, (W, K, n))."""
+    win = t_tau >= settings.window_tau[0] - 1e-12
+    if sq is None:
+        sq = ensemble.estimate(xm, ym, "S_Q")
+    sc = ensemble.estimate(xm, ym, "S_C")
     cov = (m2 - np.einsum("tan,tbn->tabn", m1, m1)) * (m / (m - 1))    # Cov(x) per sample, unbiased
     V = 2 * cov[win].mean(0)                                           # quadrature covariance, window mean
     d = m1.shape[1]
     second = np.einsum("taan->tan", m2)                                # ⟨x_i²⟩
-    numbers = (second[:, 0::2] + second[:, 1::2])[win].mean(0) - 0.5   # ⟨o†o⟩ = ⟨|z|²⟩_W − ½, (modes, n)
-    cls, phi, amp = census(mech, settings.samples_per_tau)
+    occupation = (second[:, 0::2] + second[:, 1::2])[win] - 0.5         # ⟨o†o⟩ = ⟨|z|²⟩_W − ½, (W, modes, n)
+    numbers = occupation.mean(0)
+    cls, phi, _ = census(last, settings.samples_per_tau)
     n = m1.shape[-1]
     frac = np.stack([(cls == a).mean(-1) for a in range(len(ATTRACTORS))], axis=-1)   # (n, classes)
     by = np.full((n, len(ATTRACTORS)), np.nan)
     by_err = np.full((n, len(ATTRACTORS)), np.nan)
-    for p in range(n):
-        for a in range(len(ATTRACTORS)):
-            members = cls[p] == a
-            if members.sum() >= max(twa.min_class_size, 2 * twa.groups):
-                q_, e_, _, _ = _jackknife(xm[:, p:p + 1], ym[:, p:p + 1], twa.groups, members)
-                by[p, a], by_err[p, a] = q_[0], e_[0]
-            elif members.sum() >= twa.min_class_size:
-                by[p, a] = _ensemble_sq(xm[:, p:p + 1], ym[:, p:p + 1], members)[0][0]
+    counts = np.stack([(cls == a).sum(-1) for a in range(len(ATTRACTORS))], axis=-1)
+    for p, a in zip(*np.nonzero(counts >= max(twa.min_class_size, 2))):   # populated classes only
+        members = cls[p] == a
+        e = ensemble.estimate(xm[:, p:p + 1, members], ym[:, p:p + 1, members], "S_Q")
+        by[p, a], by_err[p, a] = e.value[0], e.err[0]
     # ensemble traces (full ensemble) from the moments of the mechanical pair (j, k):
     # X₋ = x_2j − x_2k, Y₋ = x_2j+1 − x_2k+1; the quadrature covariance is 2 Cov(x)
     j, k = modes
     vx, vy = measures.relative_variances(np.moveaxis(2 * cov, -1, 1), j, k)       # (T, n) each
     sq_t, sc_t = _sq(m1[:, 2 * j] - m1[:, 2 * k], m1[:, 2 * j + 1] - m1[:, 2 * k + 1], vx, vy)
-    return {"S_Q": S_Q, "S_Q_err": S_Q_err, "S_C": S_C, "S_C_err": S_C_err,
+    return {"S_Q": sq.value, "S_Q_err": sq.err, "S_Q_lo": sq.lo, "S_Q_hi": sq.hi,
+            "S_C": sc.value, "S_C_err": sc.err,
             "S_Q_t": sq_t.T, "S_C_t": sc_t.T,
-            "numbers": numbers.T, "covariance": np.moveaxis(V, -1, 0),
+            "numbers": numbers.T, "occupations": occupation, "covariance": np.moveaxis(V, -1, 0),
             "census": frac, "S_Q_by_attractor": by, "S_Q_by_attractor_err": by_err,
             "relative_phase": phi, "d": d}
 
@@ -567,3 +591,116 @@ def window_samples(model, params, initial=None, *, t_end: float, t_window: float
     c_pt = map_coefficients(lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).reshape(n, 1), c)
     x = np.asarray(run(c_pt, x0, np.sqrt(q / 2)[:, :, None], keys, dt))
     return {"t": dt * (n_end - n_win + samples_every * np.arange(x.shape[0])), "x": x}
+
+
+# --------------------------------------------------------------------------- adaptive ensembles
+#: trajectories (points × M) per compiled call of :func:`adaptive` on a CPU / a GPU
+CALL_TRAJECTORIES = {"cpu": 8192, "gpu": 65536}
+#: smallest padded point count of a compiled call of :func:`adaptive` (fewer shapes to compile)
+MIN_CALL_POINTS = 8
+#: bytes of window samples X₋, Y₋ one group of points of :func:`adaptive` may hold
+GROUP_BYTES = 1 << 28
+
+
+def adaptive(model, params, initial=None, settings: SolverSettings = SolverSettings(),
+             twa: TWASettings = TWASettings(), point_ids=None, traces: bool = False,
+             call_trajectories: int | None = None) -> dict:
+    """The truncated-Wigner ensemble of every point with the sequential rule
+    (:class:`qorepro.ensemble.SequentialRule`: blocks ``twa.min_trajectories`` → … →
+    ``twa.trajectories``, stopped where S_Q is decided against ``twa.thresholds``).
+
+    Each block of a look is one compiled :func:`simulate` call for all the points still open,
+    each point's new trajectories first … first + m − 1 cut into slices of ``min_trajectories``
+    run as separate columns with their own ``first_trajectory`` (so every call has the shape
+    (count, min_trajectories), the count padded to a power of two ≥ :data:`MIN_CALL_POINTS`:
+    few programs compile; calls of at most ``call_trajectories`` trajectories): trajectory i of
+    a point is the same path whatever M it ends with, so the result does not depend on how the
+    points are batched.  The points are taken in groups (a power of two of them) whose window
+    samples fit :data:`GROUP_BYTES`.  Every per-point result of :func:`summarise` comes from
+    the point's final ensemble, plus ``trajectories`` (M) and
+    ``decided`` (stopped before M_max or decided there); ``S_Q_lo``/``S_Q_hi`` are the rule's
+    Bonferroni interval at the stop."""
+    n = params.batch_size
+    point_ids = np.arange(n) if point_ids is None else np.asarray(point_ids)
+    rule = ensemble.SequentialRule(thresholds=tuple(twa.thresholds), alpha=twa.alpha,
+                                   m_min=twa.min_trajectories, m_max=twa.trajectories, target=twa.target)
+    call = call_trajectories or CALL_TRAJECTORIES["gpu" if backend.platform() == "gpu" else "cpu"]
+    width = settings.sample(settings.t_end_tau) - settings.sample(settings.window_tau[0]) + 1
+    group = 1 << max(0, (GROUP_BYTES // (16 * width * twa.trajectories)).bit_length() - 1)   # a power of two
+    parts = [_adaptive_group(model, params, initial, settings, twa, point_ids, traces, rule, call,
+                             np.arange(g, min(g + group, n))) for g in range(0, n, group)]
+    return {k: (np.concatenate([p[k] for p in parts], axis=-1 if k == "occupations" else 0)
+                if k not in ("d", "t_tau") else parts[0][k]) for k in parts[0]}
+
+
+def _adaptive_group(model, params, initial, settings, twa, point_ids, traces, rule, call, pts) -> dict:
+    """:func:`adaptive` for the points ``pts`` (indices into ``params``)."""
+    from .grid import slice_params
+    n = pts.size
+    spt = settings.samples_per_tau
+    acc = {}                                                # running sums of m·m1, m·m2 over blocks
+    last = [None] * n                                       # each point's last τ of mechanics (T₁, 4, M)
+
+    m0 = rule.m_min                                         # every block is whole slices of m0 trajectories
+    tw0 = dataclasses.replace(twa, trajectories=m0, min_trajectories=m0)
+    per_call = max(1, call // m0)
+
+    def sample(idx, first, m):
+        # (point, slice) pairs as "virtual points" of m0 trajectories each, their own first
+        # trajectory: one compiled shape (padded count, m0) for every block of every look
+        k = m // m0
+        vp = np.repeat(idx, k)
+        vfirst = first + m0 * np.tile(np.arange(k), idx.size)
+        mechs = []
+        for c0 in range(0, vp.size, per_call):
+            sub, sfirst = vp[c0:c0 + per_call], vfirst[c0:c0 + per_call]
+            pad = min(per_call, max(MIN_CALL_POINTS, 1 << (sub.size - 1).bit_length()))
+            fill = pad - sub.size
+            padded, pfirst = np.concatenate([sub, np.full(fill, sub[-1])]), np.concatenate([sfirst, np.full(fill, sfirst[-1])])
+            r = simulate(model, slice_params(params, pts[padded]), initial, settings, tw0,
+                         point_ids=point_ids[pts[padded]], traces=traces, kernel="rk",
+                         first_trajectory=pfirst, raw=True)
+            c = sub.size
+            for key in ("m1", "m2"):
+                v = r[key][..., :c]
+                if key not in acc:
+                    acc[key] = np.zeros(v.shape[:-1] + (n,))
+                    acc["t_tau"] = r["t_tau"]
+                np.add.at(np.moveaxis(acc[key], -1, 0), sub, np.moveaxis(m0 * v, -1, 0))   # repeated points add up
+            mechs.append(r["mechanics"][..., :c, :])
+        W = mechs[0].shape[0]
+        mech = np.concatenate(mechs, 2).reshape(W, 4, idx.size, k, m0).reshape(W, 4, idx.size, m)
+        for j, p in enumerate(idx):
+            tail = mech[-spt:, :, j]
+            last[p] = tail if last[p] is None else np.concatenate([last[p], tail], -1)
+        return _minus(mech)
+
+    res = rule.adaptive(sample, n, "S_Q")
+    M = res["M"]
+    out = {}
+    for m in np.unique(M):                                  # the points that ended with M = m, batched
+        sel = np.nonzero(M == m)[0]
+        sq = ensemble.Estimate(value=res["value"][sel], err=res["err"][sel], lo=res["lo"][sel],
+                               hi=res["hi"][sel], z=rule.z)
+        part = _summary(acc["m1"][..., sel] / m, acc["m2"][..., sel] / m,
+                        np.stack([res["x"][p] for p in sel], 1), np.stack([res["y"][p] for p in sel], 1),
+                        np.stack([last[p] for p in sel], 2), acc["t_tau"], settings, twa, int(m),
+                        model.mechanical_modes, sq)
+        part["trajectories"] = np.full(sel.size, int(m))
+        part["decided"] = rule.done(sq)
+        for key, v in part.items():
+            if key == "d":
+                out["d"] = v
+                continue
+            if key == "relative_phase":                     # per trajectory: no common shape across M
+                continue
+            if key not in out:
+                shape = (v.shape[:-1] + (n,)) if key == "occupations" else ((n,) + v.shape[1:])
+                out[key] = np.full(shape, np.nan if v.dtype.kind == "f" else 0, dtype=v.dtype)
+            if key == "occupations":
+                out[key][..., sel] = v
+            else:
+                out[key][sel] = v
+    if traces:
+        out["t_tau"] = acc["t_tau"]
+    return out

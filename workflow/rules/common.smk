@@ -156,7 +156,7 @@ def engine_sources(figure, run=None):
     model = model_of(config["figures"][figure])
     files = [*_COMMON_ENGINE, *_KIND_ENGINE[MODELS[model].kind], f"models/{model}.py"]
     if run is not None and figure_record(run, figure).twa:
-        files.append("twa.py")
+        files += ["twa.py", "ensemble.py", "twa_validity.py"]
     return [os.path.join(_SRC, f) for f in files]
 
 

@@ -18,11 +18,16 @@ with non-certified points masked out (set to NaN).  The verdict is
   stability or linearisation is not certified);
 * otherwise ``reproduced`` / ``not_reproduced``.
 
-Beyond the linearisation.  Where a dataset also holds the truncated-Wigner values of a run
-with TWA (``S_Q_twa`` …, :mod:`qorepro.twa`), a third decision uses every point: the
-Gaussian value where the point is certified, the TWA value where it is not
-(:class:`Data` with ``beyond=True``); the result says which method decided and where the
-two methods disagree on certified points (more than 3 TWA error bars).
+Best valid method (runs with the truncated-Wigner ensemble, ``S_Q_twa`` …, :mod:`qorepro.twa`).
+The headline ``verdict`` decides every point by the best method valid there: the Gaussian value
+where the point is certified, the TWA value where TWA ran, its certificate passes
+(``twa_questionable`` false) and its sequential rule decided (``twa_decided``), and nothing
+elsewhere (:class:`Data` with ``beyond=True``); it is ``inconclusive`` when those points cannot
+decide or when filling the points neither method decides with their raw Gaussian values changes
+the decision — the note then lists those points with both reasons.  ``verdict_gaussian`` (strict
+Gaussian, certified points only) and ``verdict_dynamics_only`` stay beside it; ``decided_by``
+names the methods, their point counts and the ensemble sizes M.  Without TWA values the headline
+verdict is the strict Gaussian one.
 """
 from __future__ import annotations
 
@@ -43,9 +48,9 @@ class ClaimResult:
     note: str = ""
     #: the verdict when only dynamical stability is required (linearisation check ignored)
     verdict_dynamics_only: str = ""
-    #: the verdict on Gaussian values where certified and TWA values elsewhere ("" without TWA)
-    verdict_beyond_linearization: str = ""
-    #: which method's values decided ``verdict_beyond_linearization``
+    #: the strict-Gaussian verdict (certified points only); ``verdict`` is the best-method one
+    verdict_gaussian: str = ""
+    #: which methods' values decided ``verdict`` (point counts, ensemble sizes M)
     decided_by: str = ""
 
 
@@ -53,28 +58,49 @@ class ClaimResult:
 TWA_VARIABLES = ("S_Q", "S_C", "S_Q_t", "S_C_t")
 
 
+def twa_valid(ds) -> xr.DataArray:
+    """Where a dataset's TWA value may decide: the ensemble ran (finite S_Q_twa), its sequential
+    rule decided (``twa_decided``; datasets before the adaptive ensemble: always) and its
+    certificate passes (``twa_questionable`` false; before the certificate: always)."""
+    ok = np.isfinite(ds["S_Q_twa"])
+    if "twa_decided" in ds:
+        ok = ok & ds["twa_decided"].astype(bool)
+    if "twa_questionable" in ds:
+        ok = ok & ~ds["twa_questionable"].astype(bool)
+    return ok
+
+
+def best_method(ds) -> xr.DataArray:
+    """Per point: 0 = neither method decides, 1 = Gaussian (certified), 2 = TWA (not certified,
+    valid TWA value)."""
+    cert = ds["certified"].astype(bool)
+    twa = twa_valid(ds) if "S_Q_twa" in ds else xr.zeros_like(cert)
+    return xr.where(cert, 1, xr.where(twa, 2, 0))
+
+
 class Data:
     """The datasets of one claim, with points failing ``mask_var`` optionally set to NaN.
 
     ``mask_var`` is ``certified`` (strict: stable and linearisation valid) or
     ``dynamically_stable`` (stable fixed point / limit cycle, linearisation not checked).
-    With ``beyond`` (datasets of a TWA run): S_Q, S_C and their traces are the Gaussian values
-    at certified points and the TWA values elsewhere; other variables are masked by
-    ``dynamically_stable``.
+    With ``beyond`` (datasets with TWA values): S_Q, S_C and their traces are the best valid
+    method's values (:func:`best_method`: Gaussian where certified, TWA where valid, NaN where
+    neither); other variables are masked by ``dynamically_stable``.  With ``fill`` as well, the
+    points neither method decides keep their raw Gaussian values (nothing masked): the
+    "all points" decision the best-method one is compared with.
     """
 
     def __init__(self, datasets: Mapping[str, xr.Dataset], masked: bool, mask_var: str = "certified",
-                 beyond: bool = False):
+                 beyond: bool = False, fill: bool = False):
         self.ds = datasets
-        self.masked = masked or beyond
+        self.masked = (masked or beyond) and not fill
         self.mask_var = "dynamically_stable" if beyond else mask_var
         self.beyond = beyond
 
     def _accepted(self, ds) -> xr.DataArray:
-        ok = ds[self.mask_var].astype(bool)
         if self.beyond and "S_Q_twa" in ds:
-            ok = ds["certified"].astype(bool) | np.isfinite(ds["S_Q_twa"])
-        return ok
+            return best_method(ds) > 0
+        return ds[self.mask_var].astype(bool)
 
     def ok(self, key: str, **sel) -> bool:
         """Whether the (single) point selected is accepted under the mask."""
@@ -83,12 +109,18 @@ class Data:
         ok = self._accepted(self.ds[key])
         return bool(ok.sel(**sel) if sel else ok)
 
+    def _use_twa(self, ds) -> xr.DataArray:
+        return best_method(ds) == 2
+
     def get(self, key: str, var: str = "S_Q", **sel) -> xr.DataArray:
         ds = self.ds[key]
         da = ds[var]
         if self.beyond and var in TWA_VARIABLES and f"{var}_twa" in ds:
-            cert = ds["certified"].astype(bool)
-            da = xr.where(cert, da, ds[f"{var}_twa"]).assign_attrs(da.attrs)
+            best = best_method(ds)
+            out = xr.where(best == 2, ds[f"{var}_twa"], da)
+            if self.masked:
+                out = out.where(best > 0)
+            da = out.assign_attrs(da.attrs)
         elif self.masked and self.mask_var in ds and var not in ("verdict", "certified", "dynamically_stable"):
             cert = ds[self.mask_var].astype(bool)     # beyond: dynamically_stable (mean-field quantities)
             da = da.where(cert) if set(cert.dims) <= set(da.dims) else da
@@ -100,20 +132,20 @@ class Data:
         ds = self.ds[key]
         zero = xr.zeros_like(ds[var], dtype=float)
         if self.beyond and f"{var}_twa_err" in ds:
-            zero = xr.where(ds["certified"].astype(bool), zero, ds[f"{var}_twa_err"])
+            zero = xr.where(self._use_twa(ds), ds[f"{var}_twa_err"], zero)
         return zero.sel(**sel) if sel else zero
 
     def mixed(self, key: str, **sel) -> xr.DataArray:
         """Where :meth:`get` uses a TWA value whose ensemble is split between attractors (more
         than one class of the census populated).  There the ensemble S_Q hinges on the count
-        of the rare class (a handful of trajectories in M), a Poisson fluctuation the jackknife
-        error of one sample does not bound — two samples of the same equations can differ by
-        more than their error bars."""
+        of the rare class (a handful of trajectories in M), a Poisson fluctuation the error of
+        one sample does not bound — two samples of the same equations can differ by more than
+        their error bars."""
         ds = self.ds[key]
         out = xr.zeros_like(ds["S_Q"], dtype=bool)
         if self.beyond and "census_twa" in ds:
             split = (ds["census_twa"] > 0).sum("attractor") > 1
-            out = split & ~ds["certified"].astype(bool) & np.isfinite(ds["S_Q_twa"])
+            out = split & self._use_twa(ds)
         return out.sel(**sel) if sel else out
 
     def coord(self, key: str, name: str) -> np.ndarray:

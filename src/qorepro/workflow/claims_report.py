@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import Counter
 
+import numpy as np
 import xarray as xr
 import yaml
 
 from .. import __version__
 from ..claims import VERDICTS, evaluate, format_measured
+from ..io import write_text
 from .provenance import open_verified
 
 
@@ -40,15 +43,15 @@ def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: 
         try:
             res = evaluate(claim, datasets, defaults)
             verdict, measured, note = res.verdict, format_measured(res.measured), res.note
-            lenient, beyond, decided = res.verdict_dynamics_only, res.verdict_beyond_linearization, res.decided_by
+            lenient, gaussian, decided = res.verdict_dynamics_only, res.verdict_gaussian, res.decided_by
         except Exception as e:  # an evaluator bug must not hide the other claims
             verdict, measured, note = "inconclusive", "{}", f"evaluator error: {type(e).__name__}: {e}"
-            lenient, beyond, decided = verdict, "", ""
+            lenient, gaussian, decided = verdict, verdict, ""
         th = {k: v for k, v in claim.get("test", {}).items()}
         used = {k: defaults[k] for k in defaults if k not in th}
         rows.append({"id": claim["id"], "source": claim["source"], "claim": claim["claim"].strip(),
-                     "verdict": verdict, "verdict_dynamics_only": lenient,
-                     "verdict_beyond_linearization": beyond, "decided_by": decided, "measured": measured,
+                     "verdict": verdict, "verdict_gaussian": gaussian, "verdict_dynamics_only": lenient,
+                     "decided_by": decided, "measured": measured,
                      "thresholds": json.dumps({**used, **th}, sort_keys=True, ensure_ascii=False, default=str),
                      "datasets": " ".join(claim["datasets"]), "note": note})
     with open(csv_path, "w", newline="") as fh:
@@ -56,28 +59,131 @@ def run_claims(claims_file: str, paths: dict, run: str, csv_path: str, md_path: 
         w.writeheader()
         w.writerows(rows)
     counts = Counter(r["verdict"] for r in rows)
+    check = crosscheck(cache)
+    if measure == "S_Q":                                 # the run's own values, not an audit's substitute
+        write_crosscheck(check, os.path.dirname(md_path) or ".")
     title = f"# Claims audit — run `{run}`" + (f", S_Q := {measure}" if measure != "S_Q" else "")
     lines = [f"{title} (qorepro {__version__})", "",
              "Summary: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
              + (f"; not evaluated in this run (datasets outside its scope): {', '.join(skipped)}" if skipped else ""),
-             "",
-             "`verdict` decides on certified points (stable fixed point or limit cycle *and* a valid "
-             "linearisation; for the steady-state companion models: stable *and* a physical covariance); "
-             "`if linearisation ignored` decides on dynamically stable points only (for the companion "
-             "models: physicality of the covariance not required).", "",
-             "`beyond linearisation` (runs with the truncated-Wigner ensemble only) decides on the "
-             "Gaussian value where a point is certified and on the TWA value where it is not; "
-             "`decided by` says whose values those were.", "",
-             "| id | source | verdict | if linearisation ignored | beyond linearisation | decided by | measured | note |",
+             "", methods_line(check), "",
+             "`verdict` decides every point by the best valid method: the Gaussian value where the point is "
+             "certified (stable fixed point or limit cycle *and* a valid linearisation; for the steady-state "
+             "companion models: stable *and* a physical covariance), the truncated-Wigner (TWA) value where the "
+             "ensemble ran, its certificate passes and its sequential rule decided, nothing elsewhere; "
+             "`decided by` names the methods, their point counts and the ensemble sizes M.  "
+             "`Gaussian only` decides on certified points alone; `if linearisation ignored` on dynamically "
+             "stable points (for the companion models: physicality of the covariance not required).", "",
+             "| id | source | verdict | decided by | Gaussian only | if linearisation ignored | measured | note |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['id']} | {r['source']} | **{r['verdict']}** | {r['verdict_dynamics_only']} | "
-                     f"{r['verdict_beyond_linearization'] or '—'} | {r['decided_by'] or '—'} | "
-                     f"`{r['measured']}` | {r['note']} |")
+        lines.append(f"| {r['id']} | {r['source']} | **{r['verdict']}** | {r['decided_by'] or '—'} | "
+                     f"{r['verdict_gaussian']} | {r['verdict_dynamics_only']} | `{r['measured']}` | {r['note']} |")
     lines += ["", "## Claims and thresholds", ""]
     for r in rows:
         lines.append(f"- **{r['id']}** ({r['source']}): {r['claim']}  \n  datasets: {r['datasets']}; "
                      f"thresholds: `{r['thresholds']}`")
+    if check["crosscheck"]["points"]:
+        lines += ["", "## TWA against certified Gaussian values", "", crosscheck_markdown(check)]
     with open(md_path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     return rows
+
+
+# ------------------------------------------------------------------ methods and cross-check
+#: file beside claims.md: points decided per method and the TWA/Gaussian cross-check
+CROSSCHECK_JSON = "twa_crosscheck.json"
+CROSSCHECK_MD = "twa_crosscheck.md"
+#: agreement: |Gaussian − TWA| within this many TWA standard errors
+AGREE_SIGMAS = 3.0
+#: edges of the histogram of (Gaussian − TWA)/err
+Z_EDGES = (-np.inf, -5, -3, -2, -1, 0, 1, 2, 3, 5, np.inf)
+
+
+def crosscheck(datasets: dict) -> dict:
+    """Over the time-domain datasets (key ``figure/panel`` → Dataset): how many points each
+    method decides (:func:`qorepro.claims.base.best_method`: Gaussian / TWA / neither), the
+    distribution of the TWA ensemble sizes M, and over the points both certify (certified
+    Gaussian verdict, valid TWA value — the cross-check sample of ``twa.where: uncertified``)
+    the distribution of z = (S_Q − S_Q_twa)/S_Q_twa_err and the fraction with |z| ≤ 3."""
+    from ..claims.base import best_method, twa_valid
+    n = np.zeros(3, int)
+    Ms, zs, worst = [], [], []
+    for key, ds in sorted(datasets.items()):
+        if "certified" not in ds or "verdict" not in ds:
+            continue
+        n += np.bincount(best_method(ds).values.ravel(), minlength=3)
+        if "S_Q_twa" not in ds:
+            continue
+        if "twa_trajectories" in ds:
+            M = ds["twa_trajectories"].values
+            Ms.append(M[M > 0])
+        both = (ds["certified"].astype(bool) & twa_valid(ds)).values
+        if not both.any():
+            continue
+        z = ((ds["S_Q"] - ds["S_Q_twa"]) / ds["S_Q_twa_err"]).values
+        zs.append(z[both])
+        for i in np.argsort(-np.abs(np.where(both, z, 0)), axis=None)[:3]:
+            idx = np.unravel_index(i, z.shape)
+            if both[idx] and abs(z[idx]) > AGREE_SIGMAS:
+                pt = {d: _plain(ds[d].values[j]) for d, j in zip(ds["S_Q"].dims, idx) if d in ds.coords}
+                worst.append({"dataset": key, "point": pt, "z": float(z[idx]), "S_Q": float(ds["S_Q"].values[idx]),
+                              "S_Q_twa": float(ds["S_Q_twa"].values[idx]),
+                              "S_Q_twa_err": float(ds["S_Q_twa_err"].values[idx])})
+    z = np.concatenate(zs) if zs else np.zeros(0)
+    M = np.concatenate(Ms) if Ms else np.zeros(0, int)
+    agree = int((np.abs(z) <= AGREE_SIGMAS).sum())
+    hist = np.histogram(z, bins=np.array(Z_EDGES))[0] if z.size else np.zeros(len(Z_EDGES) - 1, int)
+    return {
+        "methods": {"gaussian": int(n[1]), "twa": int(n[2]), "neither": int(n[0])},
+        "twa_trajectories": {str(int(m)): int(c) for m, c in zip(*np.unique(M, return_counts=True))},
+        "crosscheck": {
+            "points": int(z.size), "agree_within_sigmas": AGREE_SIGMAS, "agree": agree,
+            "agreement_rate": (agree / z.size) if z.size else None,
+            "z_quantiles": ({str(q): float(np.quantile(z, q)) for q in (0.01, 0.16, 0.5, 0.84, 0.99)}
+                            if z.size else {}),
+            "z_mean": float(z.mean()) if z.size else None, "z_sd": float(z.std(ddof=1)) if z.size > 1 else None,
+            "z_histogram": {"edges": [float(e) for e in Z_EDGES], "counts": [int(c) for c in hist]},
+            "disagreements": sorted(worst, key=lambda w: -abs(w["z"]))[:20],
+        },
+    }
+
+
+def _plain(v):
+    v = v.item() if hasattr(v, "item") else v
+    return v if isinstance(v, (int, float, str)) else str(v)
+
+
+def methods_line(check: dict) -> str:
+    """One line: how many points each method decided."""
+    m = check["methods"]
+    Ms = check["twa_trajectories"]
+    dist = ", ".join(f"M = {k}: {v}" for k, v in sorted(Ms.items(), key=lambda kv: int(kv[0])))
+    return (f"Points decided: Gaussian {m['gaussian']}, TWA {m['twa']}, neither {m['neither']}"
+            + (f" (TWA ensembles: {dist})" if dist else "") + ".")
+
+
+def crosscheck_markdown(check: dict) -> str:
+    c = check["crosscheck"]
+    if not c["points"]:
+        return "No point is certified by both methods (no cross-check sample)."
+    rate = c["agreement_rate"]
+    lines = [f"{c['agree']} of {c['points']} points both methods certify agree within {c['agree_within_sigmas']:g} "
+             f"TWA error bars ({100 * rate:.1f} %); z = (S_Q − S_Q_twa)/err: mean {c['z_mean']:.3g}, "
+             f"sd {c['z_sd'] if c['z_sd'] is None else format(c['z_sd'], '.3g')}, quantiles "
+             + ", ".join(f"{float(q):g}: {v:.3g}" for q, v in c["z_quantiles"].items()) + ".", "",
+             "| z bin | points |", "|---|---|"]
+    e = c["z_histogram"]["edges"]
+    lines += [f"| [{e[i]:g}, {e[i + 1]:g}) | {n} |" for i, n in enumerate(c["z_histogram"]["counts"])]
+    if c["disagreements"]:
+        lines += ["", "Largest disagreements:", ""]
+        lines += [f"- {w['dataset']} {w['point']}: S_Q = {w['S_Q']:.4g}, S_Q_twa = {w['S_Q_twa']:.4g} ± "
+                  f"{w['S_Q_twa_err']:.2g} (z = {w['z']:.2f})" for w in c["disagreements"]]
+    return "\n".join(lines)
+
+
+def write_crosscheck(check: dict, folder: str) -> None:
+    """twa_crosscheck.json and .md beside the claims table."""
+    write_text(os.path.join(folder, CROSSCHECK_JSON), json.dumps(check, indent=1, sort_keys=True) + "\n")
+    write_text(os.path.join(folder, CROSSCHECK_MD),
+               f"# TWA and the Gaussian method\n\n{methods_line(check)}\n\n{crosscheck_markdown(check)}\n")

@@ -54,7 +54,7 @@ IDENTITY_KEYS = ("run", "code_version")
 #: record keys that describe a figure in words (no effect on the numbers, not listed)
 DESCRIPTIVE_KEYS = ("title", "caption", "source", "group", "plot")
 #: the verdict columns of a claims table, one per decision method, in this order
-METHOD_COLUMNS = ("verdict", "verdict_dynamics_only", "verdict_beyond_linearization")
+METHOD_COLUMNS = ("verdict", "verdict_gaussian", "verdict_dynamics_only")
 #: suffix of a measured key holding the error bar (one standard error) of another key
 ERR_SUFFIX = "_err"
 

@@ -79,14 +79,14 @@ def _measured(text: str) -> str:
 
 
 def claims_table(rows: list[dict]) -> str:
-    head = ("<tr><th>id</th><th>source</th><th>claim</th><th>verdict</th><th>if linearisation ignored</th>"
-            "<th>beyond linearisation</th><th>decided by</th><th>measured</th><th>thresholds</th><th>note</th></tr>")
+    head = ("<tr><th>id</th><th>source</th><th>claim</th><th>verdict</th><th>decided by</th><th>Gaussian only</th>"
+            "<th>if linearisation ignored</th><th>measured</th><th>thresholds</th><th>note</th></tr>")
     body = []
     for r in rows:
         body.append(
             f"<tr><td><b>{_e(r['id'])}</b></td><td>{_e(r['source'])}</td><td>{_e(r['claim'])}</td>"
-            f"{_verdict_cell(r['verdict'])}{_verdict_cell(r.get('verdict_dynamics_only', ''))}"
-            f"{_verdict_cell(r.get('verdict_beyond_linearization', ''))}<td>{_e(r.get('decided_by') or '—')}</td>"
+            f"{_verdict_cell(r['verdict'])}<td>{_e(r.get('decided_by') or '—')}</td>"
+            f"{_verdict_cell(r.get('verdict_gaussian', ''))}{_verdict_cell(r.get('verdict_dynamics_only', ''))}"
             f"<td>{_measured(r['measured'])}</td><td>{_measured(r['thresholds'])}</td><td>{_e(r.get('note', ''))}</td></tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -99,14 +99,16 @@ def _counts(rows) -> str:
 def claims_page(claims_csv: str, run: str, out_html: str, out_summary: str) -> None:
     """The full claims table (category *Claims audit*) and a compact summary (front page)."""
     rows = read_claims(claims_csv)
-    legend = ("<p class='note'><b>verdict</b> decides on certified points only (a stable fixed point or "
-              "limit cycle with a valid linearisation; for the steady-state companion models a stable point "
-              "with a physical covariance). <b>if linearisation ignored</b> decides on dynamically stable "
-              "points. <b>beyond linearisation</b> (runs with the truncated-Wigner ensemble) uses the TWA value "
-              "where a point is not certified; <b>decided by</b> says whose values decided. Thresholds: "
+    legend = ("<p class='note'><b>verdict</b> decides every point by the best valid method: the Gaussian value "
+              "where the point is certified (a stable fixed point or limit cycle with a valid linearisation; for "
+              "the steady-state companion models a stable point with a physical covariance), the truncated-Wigner "
+              "(TWA) value where its certificate passes and its ensemble decided, nothing elsewhere; <b>decided "
+              "by</b> names the methods and ensemble sizes M. <b>Gaussian only</b> decides on certified points "
+              "alone, <b>if linearisation ignored</b> on dynamically stable points. Thresholds: "
               "<code>config/claims.yaml</code>.</p>")
+    methods = _methods_line(claims_csv)
     _write(out_html, _page(f"Claims audit — run {run}",
-                           f"<p>{_counts(rows)}</p>{legend}{claims_table(rows)}"))
+                           f"<p>{_counts(rows)}</p>{methods}{legend}{claims_table(rows)}"))
     # compact (the front page is a narrow column beside the rule graph): one row per verdict
     lines = "".join(
         f"<tr>{_verdict_cell(v)}<td>{', '.join(_e(r['id']) for r in rows if r['verdict'] == v) or '—'}</td></tr>"
@@ -116,7 +118,22 @@ def claims_page(claims_csv: str, run: str, out_html: str, out_summary: str) -> N
            f"<p><b>Claims audit of run {_e(run)}</b>: {len(rows)} claims of the papers checked on this run's "
            "data (each claim with its source, measured numbers, thresholds and deciding method: "
            "<i>3. Claims audit</i>; per figure: the figure's card in <i>1. Figures</i>).</p>"
-           f"<table><tr><th>verdict</th><th>claims</th></tr>{lines}</table></div>\n")
+           f"{methods}<table><tr><th>verdict</th><th>claims</th></tr>{lines}</table></div>\n")
+
+
+def _methods_line(claims_csv: str) -> str:
+    """How many points each method decided and the TWA/Gaussian agreement, from the
+    twa_crosscheck.json the claims stage writes beside claims.csv ("" where there is none)."""
+    from .claims_report import CROSSCHECK_JSON, methods_line
+    path = os.path.join(os.path.dirname(claims_csv), CROSSCHECK_JSON)
+    if not os.path.exists(path):
+        return ""
+    with open(path) as fh:
+        check = json.load(fh)
+    c = check["crosscheck"]
+    agree = (f" Cross-check: {c['agree']} of {c['points']} points both methods certify agree within "
+             f"{c['agree_within_sigmas']:g} error bars." if c["points"] else "")
+    return f"<p>{_e(methods_line(check) + agree)}</p>"
 
 
 def table1_page(table_csv: str, run: str, out_html: str) -> None:

@@ -73,31 +73,63 @@ def base_parameters(config: dict, model) -> dict:
 
 
 def record_fields(config: dict, fspec: dict, model) -> dict:
-    """Solver (with the preset's), initial state, certification and truncated-Wigner settings."""
+    """Solver (with the preset's), initial state, certification and truncated-Wigner settings
+    (``twa.where`` other than none, not in a run that continues another: the ensemble starts
+    at t = 0; the thresholds of the sequential rule from the claims file unless given)."""
     solver = copy.deepcopy(config["solver"])
     solver.update(config["presets"][config["preset"]].get("solver", {}))
     out = {"initial_state": dict(config["initial_state"]), "solver": solver,
            "certification": {**CertificationSettings().to_dict(), **config.get("certification", {})}}
-    twa = config.get("twa") or {}
-    if twa.get("enabled"):
+    twa = twa_section(config)
+    # a run that continues another starts its points late; the ensemble starts at t = 0: none there
+    if twa.get("where", "uncertified") != "none" and not config.get("continue_from"):
         try:
-            out["twa"] = TWASettings(**{k: v for k, v in twa.items() if k != "enabled"}).to_dict()
+            out["twa"] = TWASettings(**{"thresholds": claim_thresholds(config), **twa}).to_dict()
         except (TypeError, ValueError) as e:
             raise ConfigError(f"twa: {e}") from None
     return out
+
+
+def twa_section(config: dict) -> dict:
+    """The configuration's ``twa`` section, the deprecated ``enabled`` read as ``where``
+    (true → ``all``, the old side run; false → ``none``)."""
+    twa = dict(config.get("twa") or {})
+    if "enabled" in twa:
+        enabled = twa.pop("enabled")
+        twa.setdefault("where", "all" if enabled else "none")
+    return twa
+
+
+#: the claims' S_Q thresholds the adaptive ensemble decides against (config/claims.yaml ``thresholds``)
+THRESHOLD_KEYS = ("S_zero", "S_sync")
+
+
+def claim_thresholds(config: dict) -> list:
+    """S_zero and S_sync of the run's claims file: the values each point's ensemble grows
+    until its S_Q interval holds none of them (:class:`qorepro.ensemble.SequentialRule`)."""
+    import yaml
+    path = config.get("claims_file", "config/claims.yaml")
+    try:
+        with open(path) as fh:
+            th = (yaml.safe_load(fh) or {}).get("thresholds") or {}
+    except OSError as e:
+        raise ConfigError(f"claims_file: {path}: {e.strerror} (the truncated-Wigner ensemble decides against "
+                          "its thresholds; or set twa.thresholds)") from None
+    return sorted(float(th[k]) for k in THRESHOLD_KEYS if k in th)
 
 
 def continuation(spec: FigureSpec, base: FigureSpec, config: dict) -> FigureSpec:
     """Check that ``spec`` may start from ``base``'s end states; record what it continues."""
     run = config.get("continue_from")
     if spec.twa:
-        raise ConfigError("continue_from: a run with the truncated-Wigner ensemble (twa.enabled) starts from "
-                          "t = 0; it cannot continue another run")
+        raise ConfigError("continue_from: a run with the truncated-Wigner ensemble starts from t = 0; it cannot "
+                          "continue another run (set twa.where: none in its overlay)")
     where = f"continue_from = {run!r} ({spec.figure})"
     a, b = spec.content(), base.content()
     for d in (a, b):
         d["solver"] = {k: v for k, v in d["solver"].items() if k not in ("t_end_tau", "window_tau")}
         d.pop("continue_from", None)
+        d.pop("twa", None)                  # the ensemble of the continued run: not part of the end states
     for k in sorted(set(a) | set(b)):
         if a.get(k) != b.get(k):
             raise ConfigError(f"{where}: the runs differ in {k!r}; a run can only continue one with the same "
@@ -135,8 +167,34 @@ def evaluate(spec: FigureSpec, pts, sl: slice, *, base_dir=None, batch_size: int
         base_tr = {k: (v if k == "t" else [np.concatenate(v)[sl]]) for k, v in base_tr.items()}
     res, t_tau = _with_base_traces(res, t_tau, base_tr)
     if spec.twa:
-        res.update(_twa(spec, allp, traces, sl, label))
+        where = twa_points(spec.twa_settings, pts, res["certified"], sl)
+        res.update(_twa(spec, allp, traces, sl, where, label))
     return res, t_tau
+
+
+def crosscheck_points(pts, per_block: int) -> np.ndarray:
+    """The cross-check positions of a figure's points (N,) bool: in every series block of
+    ``size`` points, those whose position in the block is a multiple of
+    k = max(1, ⌊size/per_block⌋) — ``per_block`` (or more, up to 2×) evenly spaced points per
+    block, all of a block with at most ``per_block`` points.  Depends on the grid only, so a
+    chunk job picks the same points as the whole figure."""
+    parts = []
+    for b in pts.blocks:
+        k = max(1, b.size // per_block)
+        parts.append(np.arange(b.size) % k == 0)
+    return np.concatenate(parts) if parts else np.zeros(0, bool)
+
+
+def twa_points(tw: TWASettings, pts, certified, sl: slice) -> np.ndarray:
+    """Which of the points ``sl`` get the ensemble (bool over the slice): ``all``: every one;
+    ``uncertified``: those whose Gaussian verdict is not certified plus the certified ones at
+    the cross-check positions (:func:`crosscheck_points`); ``none``: none."""
+    certified = np.asarray(certified, bool)
+    if tw.where == "all":
+        return np.ones(certified.size, bool)
+    if tw.where == "none":
+        return np.zeros(certified.size, bool)
+    return ~certified | crosscheck_points(pts, tw.crosscheck_points)[sl]
 
 
 def _start_states(spec: FigureSpec, pts, base_dir: str):
@@ -207,37 +265,60 @@ def _with_base_traces(res, t_tau, base_tr):
     return res, np.concatenate([t_base[keep], t_tau])
 
 
-def _twa(spec: FigureSpec, allp, traces, sl, label="") -> dict:
-    """The truncated-Wigner ensemble of the points ``sl`` of the figure (their global indices
-    seed their ensembles, so a chunk gives the same numbers as the whole figure)."""
-    from .. import backend, twa
+def _twa(spec: FigureSpec, allp, traces, sl, where, label="") -> dict:
+    """The truncated-Wigner ensemble of the points ``sl`` of the figure selected by ``where``
+    (bool over the slice), adaptive in M (:func:`qorepro.twa.adaptive`; their global indices
+    seed their ensembles, so a chunk gives the same numbers as the whole figure).  Every
+    variable covers all points of the slice: NaN (M = 0, not decided, not questionable) where
+    the ensemble did not run.  The TWA certificate: ``twa_truncation`` q
+    (:func:`qorepro.twa_validity.truncation_ratio` of the ensemble-mean occupations over the
+    window of the modes the model's ``nonlinear_modes`` name), ``twa_min_occupation`` and ``twa_questionable`` (q fails
+    :func:`qorepro.twa_validity.valid`)."""
+    from .. import twa, twa_validity
     from ..grid import slice_params
+    from ..models.base import nonlinear_modes
     from ..settings import ATTRACTORS
     tw = spec.twa_settings
-    n = allp.batch_size
-    ids = np.arange(n)[sl]
-    per_batch = max(1, (16384 if backend.platform() == "gpu" else 4096) // tw.trajectories)
-    log.info("figure %s%s: truncated-Wigner ensemble, %d points × %d trajectories (%s, %d steps/τ, seed %d)",
-             spec.figure, label, ids.size, tw.trajectories, tw.solver, tw.steps_per_tau, tw.seed)
-    out = {}
-    for b0 in range(0, ids.size, per_batch):
-        idx = ids[b0:b0 + per_batch]
-        r = twa.simulate(spec.model_object, slice_params(allp, slice(idx[0], idx[-1] + 1)), spec.initial,
-                         spec.solver_settings, tw, point_ids=idx, traces=traces)
-        part = {"S_Q_twa": r["S_Q"], "S_Q_twa_err": r["S_Q_err"], "S_C_twa": r["S_C"], "S_C_twa_err": r["S_C_err"],
+    ids = np.arange(allp.batch_size)[sl]
+    run = ids[np.asarray(where, bool)]
+    log.info("figure %s%s: truncated-Wigner ensemble (where: %s) at %d of %d points, M = %d … %d "
+             "(thresholds %s, %s, %d steps/τ, seed %d)", spec.figure, label, tw.where, run.size, ids.size,
+             tw.min_trajectories, tw.trajectories, list(tw.thresholds), tw.solver, tw.steps_per_tau, tw.seed)
+    n, d = ids.size, 2 * spec.model_object.n_modes
+    out = {k: np.full(n, np.nan) for k in ("S_Q_twa", "S_Q_twa_err", "S_Q_twa_lo", "S_Q_twa_hi", "S_C_twa",
+                                          "S_C_twa_err", "N_a_twa", "N_m_twa", "n_b1_twa", "n_b2_twa",
+                                          "twa_truncation", "twa_min_occupation")}
+    out.update(covariance_twa=np.full((n, d, d), np.nan), census_twa=np.full((n, len(ATTRACTORS)), np.nan),
+               S_Q_twa_by_attractor=np.full((n, len(ATTRACTORS)), np.nan),
+               S_Q_twa_by_attractor_err=np.full((n, len(ATTRACTORS)), np.nan),
+               twa_trajectories=np.zeros(n, np.int64), twa_decided=np.zeros(n, bool),
+               twa_questionable=np.zeros(n, bool))
+    if traces:                                               # the ensemble's traces start at t = 0
+        nt = spec.solver_settings.sample(spec.solver_settings.t_end_tau) + 1
+        out.update(S_Q_t_twa=np.full((n, nt), np.nan), S_C_t_twa=np.full((n, nt), np.nan))
+    if run.size:
+        r = twa.adaptive(spec.model_object, slice_params(allp, run), spec.initial, spec.solver_settings, tw,
+                         point_ids=run, traces=traces)
+        at = np.asarray(where, bool)
+        occ = r["occupations"][:, list(nonlinear_modes(spec.model_object))]    # (W, K, n): the watched modes
+        q = twa_validity.truncation_ratio(occ)
+        part = {"S_Q_twa": r["S_Q"], "S_Q_twa_err": r["S_Q_err"], "S_Q_twa_lo": r["S_Q_lo"],
+                "S_Q_twa_hi": r["S_Q_hi"], "S_C_twa": r["S_C"], "S_C_twa_err": r["S_C_err"],
                 "N_a_twa": r["numbers"][:, 0], "N_m_twa": r["numbers"][:, 1],
                 "n_b1_twa": r["numbers"][:, 2], "n_b2_twa": r["numbers"][:, 3],
                 "covariance_twa": r["covariance"], "census_twa": r["census"],
-                "S_Q_twa_by_attractor": r["S_Q_by_attractor"], "S_Q_twa_by_attractor_err": r["S_Q_by_attractor_err"]}
+                "S_Q_twa_by_attractor": r["S_Q_by_attractor"], "S_Q_twa_by_attractor_err": r["S_Q_by_attractor_err"],
+                "twa_trajectories": r["trajectories"], "twa_decided": r["decided"],
+                "twa_truncation": q, "twa_min_occupation": occ.min(axis=(0, 1)),
+                "twa_questionable": ~twa_validity.valid(q)}
         if traces:
             part["S_Q_t_twa"], part["S_C_t_twa"] = r["S_Q_t"], r["S_C_t"]
         for k, v in part.items():
-            out.setdefault(k, []).append(v)
-        log.info("truncated-Wigner batch: points %d–%d of %d done", idx[0] + 1, idx[-1] + 1, n)
-    assert len(ATTRACTORS) == out["census_twa"][0].shape[1]
-    return {k: np.concatenate(v, axis=0) for k, v in out.items()}
-
-
+            out[k][at] = v
+        log.info("truncated-Wigner ensemble: %d points, M: %s, decided %d, questionable %d", run.size,
+                 dict(zip(*(a.tolist() for a in np.unique(r["trajectories"], return_counts=True)))),
+                 int(r["decided"].sum()), int(part["twa_questionable"].sum()))
+    return out
 
 
 # ------------------------------------------------------------------------------- datasets
@@ -245,6 +326,10 @@ def block_dataset(spec: FigureSpec, panel: PanelSpec, res: dict, coords: dict, s
     """Per-point results of one grid → Dataset (time traces only in a trace panel)."""
     from ..sweep import assemble
     ds = assemble(res, coords, shape, t_tau, spec.model_object)
+    if "twa_truncation" in ds:
+        from ..twa_validity import TRUNCATION_THRESHOLD
+        ds["twa_truncation"].attrs["threshold"] = TRUNCATION_THRESHOLD
+        ds.attrs["twa_truncation_threshold"] = TRUNCATION_THRESHOLD
     if not panel.traces:
         ds = ds.drop_vars([v for v in TRACE_VARS if v in ds] + (["t"] if "t" in ds.coords else []))
     return ds
