@@ -116,12 +116,15 @@ def test_chunked_and_split_calls_equal_the_whole_batch():
 
 # ------------------------------------------------------------------------------ the run's variables
 def _fake_adaptive(n_seen):
-    """twa.adaptive stand-in: occupations with the smallest 2.0 at even points, 100 at odd ones."""
+    """twa.adaptive stand-in: the magnon (a watched, nonlinear mode) with the smallest occupation,
+    1.0 at even points, 100 at odd ones; a mechanical mode (linear in the couplings, not watched)
+    dips to 0.5 everywhere."""
     def fake(model, params, initial, settings, tw, point_ids, traces):
         n = params.batch_size
         n_seen.append(np.asarray(point_ids))
         occ = np.full((5, 4, n), 300.0)
-        occ[2, 1, :] = np.where(np.asarray(point_ids) % 2 == 0, 2.0, 100.0)
+        occ[2, 1, :] = np.where(np.asarray(point_ids) % 2 == 0, 1.0, 100.0)
+        occ[3, 3, :] = 0.5
         r = {k: np.full(n, 0.2) for k in ("S_Q", "S_Q_err", "S_Q_lo", "S_Q_hi", "S_C", "S_C_err")}
         r.update(numbers=np.ones((n, 4)), covariance=np.zeros((n, 8, 8)), census=np.ones((n, 3)) / 3,
                  S_Q_by_attractor=np.zeros((n, 3)), S_Q_by_attractor_err=np.zeros((n, 3)),
@@ -143,8 +146,8 @@ def test_run_variables_certificate_and_points_without_ensemble(monkeypatch):
     assert np.isnan(out["S_Q_twa"][~ran]).all() and (out["twa_trajectories"][~ran] == 0).all()
     assert not out["twa_decided"][~ran].any() and not out["twa_questionable"][~ran].any()
     np.testing.assert_array_equal(out["twa_trajectories"][ran], 128)
-    np.testing.assert_array_equal(out["twa_min_occupation"][ran], [2.0, 100.0, 2.0, 100.0])
-    np.testing.assert_allclose(out["twa_truncation"][ran], [0.25, 0.005, 0.25, 0.005])
+    np.testing.assert_array_equal(out["twa_min_occupation"][ran], [1.0, 100.0, 1.0, 100.0])
+    np.testing.assert_allclose(out["twa_truncation"][ran], [0.5, 0.005, 0.5, 0.005])
     q = out["twa_truncation"][ran]
     np.testing.assert_array_equal(out["twa_questionable"][ran], q > twa_validity.TRUNCATION_THRESHOLD)
     np.testing.assert_array_equal(out["twa_questionable"][ran], [True, False, True, False])

@@ -456,6 +456,17 @@ def _coincide(ax, x, y, has, label, lw) -> np.ndarray:
     return under
 
 
+def twa_decided(d, var: str = "S_Q"):
+    """``(value, err)`` of the truncated-Wigner ensemble for :func:`line`'s ``twa``, NaN except
+    where it may decide the point (it ran, its sequential rule decided, its certificate passes:
+    :func:`qorepro.claims.base.twa_valid`, the claims' own rule); None without an ensemble."""
+    if f"{var}_twa" not in d:
+        return None
+    from .claims.base import twa_valid
+    ok = np.asarray(twa_valid(d), dtype=bool)
+    return np.where(ok, np.asarray(d[f"{var}_twa"], dtype=float), np.nan), np.asarray(d[f"{var}_twa_err"], dtype=float)
+
+
 def line(ax, x, y, certified, *, label=None, color=None, band=None, twa=None, ls="-", marker="o",
          breaks=None):
     """One series: lines through the points that have a value — solid between certified points,
