@@ -19,6 +19,7 @@ series), the same in all three rows.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -29,6 +30,10 @@ from . import plotting as P
 EVENT_LABELS = {"fold": "F", "period_doubling": "PD", "torus": "NS", "branch_point": "BP"}
 EVENT_MARKERS = {"fold": "o", "period_doubling": "s", "torus": "D", "branch_point": "^"}
 UNASSIGNED_COLOR = "0.8"
+#: the most event labels (with a value) per column; the other events carry only their symbol
+MAX_EVENT_LABELS = 3
+EVENT_NAMES = {"fold": "fold of cycles", "period_doubling": "period doubling", "torus": "torus (Neimark–Sacker)",
+               "branch_point": "branch point"}
 
 
 def branch_color(b: int) -> str:
@@ -51,27 +56,49 @@ def stability_lines(ax, p, y, stable, color, label=None):
                 label=label if i == 0 else None)
 
 
+def mathtext_subject(text: str) -> str:
+    """A figure subject as the params record writes it (``S_Q``, ``Δ_m``) with every
+    subscripted symbol in mathtext (``$S_{Q}$``, ``$Δ_{m}$``)."""
+    return re.sub(r"(?<![\w$])([A-Za-z\u0391-\u03c9])_([A-Za-z0-9]+)", r"$\1_{\2}$", text)
+
+
 def fmt_param(v: float) -> str:
     """A parameter value to three digits in mathtext (powers of ten as ×10ⁿ)."""
     return f"${P.fmt_number(float(f'{float(v):.3g}'))}$"
 
 
-def event_groups(events, width: float, gap: float = 0.03):
-    """Labels of events (branch, p, y, kind) close together on one branch (within ``gap`` of
-    the axis' ``width``) merged: (kinds in order met, lowest p, highest p, y of the first)."""
-    groups = []
-    for b, p, y, kind in sorted(events, key=lambda e: (e[0], e[1])):
-        g = groups[-1] if groups else None
-        if g is not None and g[0] == b and p - g[3] <= gap * width:
-            g[1].append(kind) if kind not in g[1] else None
-            g[3] = p
-        else:
-            groups.append([b, [kind], p, p, y])
-    return [(kinds, lo, hi, y) for _, kinds, lo, hi, y in groups]
+def switch_spans(one, axis: str) -> list[tuple[float, float]]:
+    """(p_a, p_b) of every switch of the protocol's S_Q that is not ``continuous``
+    (:func:`qorepro.branches.mechanism.verdicts`), widened by one grid step on each side."""
+    from .branches.mechanism import verdicts
+    x = one[axis].values
+    step = float(np.min(np.abs(np.diff(x)))) if x.size > 1 else 0.0
+    return [(min(v.p) - step, max(v.p) + step) for v in verdicts(one) if v.verdict != "continuous"]
+
+
+def events_that_matter(events, spans, limit: int = MAX_EVENT_LABELS):
+    """The events (branch, p, y, kind) worth a value label: those within one grid step of a
+    switch of the protocol's S_Q (``spans`` of :func:`switch_spans`), closest first, at most
+    ``limit``; one per (kind, switch)."""
+    near = []
+    for e in events:
+        d = [0.0 if lo <= e[1] <= hi else min(abs(e[1] - lo), abs(e[1] - hi)) for lo, hi in spans]
+        if d and min(d) == 0.0:
+            i = int(np.argmin([abs(e[1] - 0.5 * (lo + hi)) for lo, hi in spans]))
+            near.append((abs(e[1] - 0.5 * sum(spans[i])), i, e))
+    near.sort(key=lambda t: t[0])
+    out, seen = [], set()
+    for _, i, e in near:
+        if (e[3], i) in seen:
+            continue
+        seen.add((e[3], i))
+        out.append(e)
+    return out[:limit]
 
 
 def draw_branches(ax, one, axis: str, *, ylabel=True):
-    """Top row: |relative phase| of each branch, stability, events, the protocol's branch."""
+    """Top row: |relative phase| of each branch, stability, events (a small symbol per kind;
+    a value label only on the events next to a switch of S_Q), the protocol's branch."""
     n = one["n_points"].values
     for b in range(n.size):
         k = int(n[b])
@@ -88,14 +115,18 @@ def draw_branches(ax, one, axis: str, *, ylabel=True):
         pe = float(one["event_parameter"].values[e])
         pb = one["parameter"].values[b, j:j + 2]
         yb = np.abs(one["relative_phase"].values[b, j:j + 2])
-        w = 0.0 if pb[1] == pb[0] else (pe - pb[0]) / (pb[1] - pb[0])
-        ye = yb[0] + np.clip(w, 0, 1) * (yb[1] - yb[0])
-        ax.plot([pe], [ye], EVENT_MARKERS.get(kind, "x"), ms=6, mfc="white", mec="k", mew=1.1, zorder=5)
+        w = 0.0 if pb.size < 2 or pb[1] == pb[0] else (pe - pb[0]) / (pb[1] - pb[0])
+        ye = yb[0] + np.clip(w, 0, 1) * (yb[-1] - yb[0])
         events.append((b, pe, ye, kind))
-    for n, (kinds, lo, hi, y) in enumerate(event_groups(events, np.ptp(one[axis].values))):
-        where = fmt_param(lo) if lo == hi else f"{fmt_param(lo)}…{fmt_param(hi)}"
-        ax.annotate(f"{','.join(EVENT_LABELS.get(k, k) for k in kinds)} {where}", (lo, y), textcoords="offset points",
-                    xytext=(3, 5 if n % 2 == 0 else -10), fontsize=6.5)
+    for kind in EVENT_LABELS:
+        pts = np.array([(e[1], e[2]) for e in events if e[3] == kind]).reshape(-1, 2)
+        if pts.size:
+            ax.plot(pts[:, 0], pts[:, 1], EVENT_MARKERS[kind], ms=3.5, mfc="white", mec="k", mew=0.8,
+                    zorder=5, gid="event")
+    for n, (b, pe, ye, kind) in enumerate(events_that_matter(events, switch_spans(one, axis))):
+        ax.annotate(f"{EVENT_LABELS.get(kind, kind)} {fmt_param(pe)}", (pe, ye), textcoords="offset points",
+                    xytext=(4, 6 if n % 2 == 0 else -11), fontsize=6.5, gid="event_label",
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8}, zorder=6)
     pb = one["protocol_branch"].values
     x = one[axis].values
     for b in np.unique(pb[pb >= 0]):
@@ -111,6 +142,30 @@ def draw_branches(ax, one, axis: str, *, ylabel=True):
     ax.set_yticks([0, np.pi / 2, np.pi], ["0", r"$\pi/2$", r"$\pi$"])
     if ylabel:
         ax.set_ylabel(r"$|\phi_1-\phi_2|$ of the cycle")
+
+
+def drop_overlapping_labels(fig) -> int:
+    """Remove event labels that leave their axes or overlap another text of the figure
+    (extents from the renderer, after the layout); returns how many were removed."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    removed = 0
+    for ax in fig.axes:
+        box = ax.get_window_extent(r)
+        kept = [t.get_window_extent(r) for t in ax.texts if t.get_gid() != "event_label"]
+        kept += [t.get_window_extent(r) for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+        leg = ax.get_legend()
+        if leg is not None:
+            kept.append(leg.get_window_extent(r))
+        for t in [t for t in ax.texts if t.get_gid() == "event_label"]:
+            ext = t.get_window_extent(r)
+            inside = box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1
+            if not inside or any(ext.overlaps(k) for k in kept):
+                t.remove()
+                removed += 1
+            else:
+                kept.append(ext)
+    return removed
 
 
 def draw_sq(ax, one, axis: str, *, ylabel=True):
@@ -180,14 +235,44 @@ def figure(panels: dict, axis_labels: dict, title: str, footer: str = ""):
         if handles:
             top.add_line(plt.Line2D([], [], color="k", ls="-", label="stable"))
             top.add_line(plt.Line2D([], [], color="k", ls="--", lw=0.9, label="unstable"))
-            top.legend(fontsize=6, loc="best")
+            kinds = {str(k) for k in one["event_kind"].values} if "event_kind" in one else set()
+            for kind in (k for k in EVENT_LABELS if k in kinds):
+                top.add_line(plt.Line2D([], [], ls="none", marker=EVENT_MARKERS[kind], ms=3.5, mfc="white",
+                                        mec="k", mew=0.8, label=f"{EVENT_LABELS[kind]}: {EVENT_NAMES[kind]}"))
+            top.legend(fontsize=5.5, loc="best")
         if mid.get_legend_handles_labels()[0]:
             mid.legend(fontsize=6, loc="best")
-    chars = int(width * 13)
-    fig.suptitle("\n".join(textwrap.wrap(title, chars)), fontsize=10)
-    if footer:
-        fig.supxlabel("\n".join(textwrap.wrap(footer, int(width * 20))), fontsize=6.5, color="0.35")
     P.tidy_offsets(fig)
     for ax in upper:                  # the shared x axis is labelled once, below the census
         ax.set_xlabel("")
+    fit_title_footer(fig, title, footer)
+    drop_overlapping_labels(fig)
     return fig
+
+
+def fit_title_footer(fig, title: str, footer: str = "") -> None:
+    """The title on one line (font shrunk until it fits the canvas), the footer (run metadata)
+    wrapped to the canvas width; both checked inside the canvas with the renderer."""
+    width_px = fig.bbox.width
+    size = 10.0
+    t = fig.suptitle(title, fontsize=size)
+    f = None
+    if footer:
+        chars = int(fig.get_figwidth() * 22)
+        f = fig.supxlabel("\n".join(textwrap.wrap(footer, chars)), fontsize=6.5, color="0.35")
+    for _ in range(12):
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        ext = t.get_window_extent(r)
+        if ext.x0 >= 0 and ext.x1 <= width_px:
+            break
+        size -= 0.5
+        t.set_fontsize(size)
+    if f is not None:
+        for _ in range(8):
+            fig.canvas.draw()
+            ext = f.get_window_extent(fig.canvas.get_renderer())
+            if ext.x0 >= 0 and ext.x1 <= width_px and ext.y0 >= 0:
+                break
+            chars = int(chars * 0.85)
+            f.set_text("\n".join(textwrap.wrap(footer, chars)))
