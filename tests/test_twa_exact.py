@@ -101,7 +101,7 @@ def test_noise_hook_with_constant_amplitude_is_bit_identical_on_lai():
             return jnp.broadcast_to(jnp.sqrt(q / 2)[:, :, None], x.shape)
 
     s = SolverSettings(t_end_tau=1.0, window_tau=(0.5, 1.0))
-    tw = TWASettings(trajectories=16, groups=4)
+    tw = TWASettings(trajectories=16, min_trajectories=16)
     p = lai2025.LaiParams(K=np.array([-2e-5, 2e-5]))
     plain = twa.simulate(lai2025.MODEL, p, settings=s, twa=tw, samples=True)
     hooked = twa.simulate(Hooked(), p, settings=s, twa=tw, samples=True)

@@ -241,9 +241,9 @@ def trace_series(spec: FigureSpec, pname: str, label: str, settings: dict, progr
     timing = {}
     starts, census = {}, None
     if M:
-        tw = {**(spec.twa or {}), "trajectories": M, "groups": 2}
-        tw.pop("enabled", None)
-        tws = TWASettings(**tw)
+        # the run's ensemble settings (solver, steps, seed), one fixed ensemble of M trajectories
+        tw = {k: v for k, v in (spec.twa or {}).items() if k not in ("enabled", "groups")}
+        tws = TWASettings(**{**tw, "trajectories": M, "min_trajectories": M})
         params = base.replace(**{f: values for f in model.axes[axis].fields})
         out = twa.simulate(model, params, initial, solver, tws, samples=True)
         amp, phase, cls = orbit_features(out["mechanics"], solver.samples_per_tau)
