@@ -206,3 +206,26 @@ def check(model) -> list[str]:
     if model.defaults != model.Params():
         problems.append("defaults differ from Params()")
     return problems
+
+
+@dataclasses.dataclass(frozen=True)
+class CoherentInitial:
+    """A single-mode coherent start |α₀⟩ (default the vacuum): Wigner mean α₀ and
+    Var(Re α) = Var(Im α) = ¼, i.e. the quadrature covariance I/2 (the small validation models)."""
+
+    alpha0: complex = 0j
+
+    def as_real(self, n_batch: int) -> np.ndarray:
+        z = complex(self.alpha0)
+        return np.repeat(np.array([[z.real], [z.imag]]), n_batch, axis=1)
+
+    def covariance(self, n_batch: int) -> np.ndarray:
+        return np.repeat(0.5 * np.eye(2)[None], n_batch, axis=0)
+
+
+def broadcast_coefficients(p, kind):
+    """``kind`` (a NamedTuple of coefficient names) filled from the same-named fields of the
+    parameter set ``p``, each broadcast to the batch, shape (N,), float."""
+    n = p.batch_size
+    return kind(*(np.ascontiguousarray(np.broadcast_to(np.asarray(getattr(p, f), dtype=float), (n,)))
+                  for f in kind._fields))

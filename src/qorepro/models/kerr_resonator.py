@@ -49,13 +49,12 @@ With U = 0 the model is linear and TWA is exact: a coherent state of amplitude
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from ..arrays import namespace
-from .base import params_type
+from .base import CoherentInitial, broadcast_coefficients, params_type
 
 KerrParams = params_type("KerrParams", {"Delta": 2.0, "U": 0.1, "F": 3.0, "kappa": 1.0},
                          "Parameters of the driven Kerr resonator (detuning Δ, Kerr U, drive F, "
@@ -70,24 +69,11 @@ class Coefficients(NamedTuple):
     kappa: np.ndarray
 
 
-@dataclass(frozen=True)
-class InitialState:
-    """A coherent state |α₀⟩ (default the vacuum): Wigner mean α₀, Var(Re α) = Var(Im α) = ¼."""
-
-    alpha0: complex = 0j
-
-    def as_real(self, n_batch: int) -> np.ndarray:
-        z = complex(self.alpha0)
-        return np.repeat(np.array([[z.real], [z.imag]]), n_batch, axis=1)
-
-    def covariance(self, n_batch: int) -> np.ndarray:
-        return np.repeat(0.5 * np.eye(2)[None], n_batch, axis=0)
+InitialState = CoherentInitial
 
 
 def coefficients(p) -> Coefficients:
-    n = p.batch_size
-    return Coefficients(*(np.ascontiguousarray(np.broadcast_to(np.asarray(getattr(p, f), dtype=float), (n,)))
-                          for f in Coefficients._fields))
+    return broadcast_coefficients(p, Coefficients)
 
 
 def _equations(x, c: Coefficients, kerr_shift: float):

@@ -42,13 +42,12 @@ there).  :func:`negative_diffusion` reports where the clip acts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from ..arrays import namespace
-from .base import params_type
+from .base import CoherentInitial, broadcast_coefficients, params_type
 
 VdPParams = params_type("VdPParams", {"gamma1": 1.0, "gamma2": 0.1, "Delta": 0.0, "F": 0.0},
                         "Parameters of the quantum van der Pol oscillator (one-phonon gain γ₁, two-phonon "
@@ -63,24 +62,11 @@ class Coefficients(NamedTuple):
     F: np.ndarray
 
 
-@dataclass(frozen=True)
-class InitialState:
-    """A coherent state |α₀⟩ (default the vacuum): Wigner mean α₀, Var(Re α) = Var(Im α) = ¼."""
-
-    alpha0: complex = 0j
-
-    def as_real(self, n_batch: int) -> np.ndarray:
-        z = complex(self.alpha0)
-        return np.repeat(np.array([[z.real], [z.imag]]), n_batch, axis=1)
-
-    def covariance(self, n_batch: int) -> np.ndarray:
-        return np.repeat(0.5 * np.eye(2)[None], n_batch, axis=0)
+InitialState = CoherentInitial
 
 
 def coefficients(p) -> Coefficients:
-    n = p.batch_size
-    return Coefficients(*(np.ascontiguousarray(np.broadcast_to(np.asarray(getattr(p, f), dtype=float), (n,)))
-                          for f in Coefficients._fields))
+    return broadcast_coefficients(p, Coefficients)
 
 
 def _equations(x, c: Coefficients, shift: float):
