@@ -18,7 +18,7 @@ moments, never on their inverse:
 * **Second-order bias of the inverse.**  E[1/V̂] = (1/V)(1 + Var V̂/V² + …); dividing 1/V̂ by
   (1 + r), r = Var̂(V̂)/V̂² ≥ 0 (Var̂(V̂) = sample variance of u over trajectories / M), removes it
   to first order in 1/M *multiplicatively*, so the estimate stays in (0, 1].  (The old
-  delete-one-group jackknife, :func:`qorepro.twa._jackknife`, corrects the inverse additively,
+  delete-one-group jackknife (reproduced in ``tests/test_ensemble.py``) corrects the inverse additively,
   G·Ŝ − (G−1)·mean(Ŝ₋g), which goes negative when one group holds a rare far trajectory — a
   minority attractor branch; ``tests/test_ensemble.py`` shows it.)
 * **Error and interval.**  The influence of trajectory i on Ŝ = ⟨1/V̂_t⟩_t is

@@ -66,9 +66,10 @@ ENGINE_VARIABLES = {
     "S_C_twa_err": ("1", "standard error of S_C_twa"),
     "twa_trajectories": ("1", "trajectories M of the point's ensemble (adaptive; 0: no ensemble)"),
     "twa_decided": ("", "True where the S_Q_twa interval holds none of the claims' thresholds (S_zero, S_sync)"),
-    "twa_truncation": ("1", "TWA certificate q: largest 1/(2n) over the modes' ensemble-mean occupations n in "
-                            "the window (weight of the dropped third-order terms; qorepro.twa_validity)"),
-    "twa_min_occupation": ("1", "smallest ensemble-mean occupation of any mode in the window"),
+    "twa_truncation": ("1", "TWA certificate q: largest 1/(2n) over the ensemble-mean occupations n in the window "
+                            "of the model's nonlinear_modes (weight of the dropped third-order terms; "
+                            "qorepro.twa_validity)"),
+    "twa_min_occupation": ("1", "smallest ensemble-mean occupation of the nonlinear_modes in the window"),
     "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation above its threshold)"),
     "N_a_twa": ("1", "mean photon number <a†a> of the ensemble, late-window mean"),
     "N_m_twa": ("1", "mean magnon number <m†m> of the ensemble, late-window mean"),

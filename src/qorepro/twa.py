@@ -93,7 +93,8 @@ times both; ``benchmarks/results/twa_profile.md`` has the breakdown.
 Per point (:func:`simulate`): the ensemble S_Q(t) = 1/(Var X₋ + Var Y₋) (trajectory variances,
 unbiased); its late-window mean with :func:`qorepro.ensemble.estimate` (the moments corrected
 for their 1/M bias, never their inverse, so 0 < S_Q ≤ 1; influence-function error bar; the
-delete-one-group jackknife before it, :func:`_jackknife`, is kept for comparison only); S_C
+delete-one-group jackknife it replaced lives on in ``tests/test_ensemble.py``, which shows it
+leaving the physical range); S_C
 likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½) and the occupations at every
 window sample (the TWA certificate's input, :mod:`qorepro.twa_validity`); the window-mean
 covariance of all quadratures; and an **attractor census** (see :func:`census`).
@@ -434,37 +435,6 @@ def _minus(mech):
     """X₋ = Re β₁ − Re β₂ and Y₋ = Im β₁ − Im β₂ (quadrature units: X = √2 Re β,
     X₋ = (X₁ − X₂)/√2), shape (W, n, M) each."""
     return mech[:, 0] - mech[:, 2], mech[:, 1] - mech[:, 3]
-
-
-def _ensemble_sq(xm, ym, mask=None):
-    """Window-mean S_Q and S_C over the trajectories ``mask`` (M,) of (W, n, M) samples."""
-    if mask is not None:
-        xm, ym = xm[..., mask], ym[..., mask]
-    mx, my = xm.mean(-1), ym.mean(-1)
-    sq, sc = _sq(mx, my, xm.var(-1, ddof=1), ym.var(-1, ddof=1))
-    return sq.mean(0), sc.mean(0)
-
-
-def _jackknife(xm, ym, groups: int, members=None):
-    """Delete-one-group jackknife of the window-mean S_Q and S_C: (estimate, error) each.
-
-    Trajectory i belongs to group i mod ``groups``; ``members`` restricts to a subset."""
-    M = xm.shape[-1]
-    idx = np.arange(M) if members is None else np.nonzero(members)[0]
-    full_q, full_c = _ensemble_sq(xm[..., idx], ym[..., idx])
-    reps_q, reps_c = [], []
-    for g in range(groups):
-        keep = idx[idx % groups != g]
-        q_, c_ = _ensemble_sq(xm[..., keep], ym[..., keep])
-        reps_q.append(q_)
-        reps_c.append(c_)
-    out = []
-    for full, reps in ((full_q, np.array(reps_q)), (full_c, np.array(reps_c))):
-        G = len(reps)
-        mean = reps.mean(0)
-        err = np.sqrt((G - 1) / G * ((reps - mean) ** 2).sum(0))
-        out += [G * full - (G - 1) * mean, err]                         # bias-corrected, error
-    return out
 
 
 def census(mech, samples_per_tau: int, threshold: float = 3.0):
