@@ -174,3 +174,47 @@ def test_every_module_imports_alone():
         "sys.exit(1 if failed else 0)\n")
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+
+
+# ----------------------------------------------------------------------- the GPU resource
+def _job_resources(r) -> dict:
+    """rule name → its `resources:` line of a dry run (a completed process)."""
+    jobs, rule = {}, None
+    for line in (r.stdout + r.stderr).splitlines():
+        if line.startswith("rule "):
+            rule = line[5:].rstrip(":")
+        elif rule and line.strip().startswith("resources:"):
+            jobs[rule] = dict(kv.split("=", 1) for kv in line.split(":", 1)[1].replace(" ", "").split(","))
+    return jobs
+
+
+def test_time_domain_sweeps_hold_the_gpu_resource_on_a_gpu_run(project):
+    """`engine.backend: gpu`: every time-domain sweep job holds `gpu=1` (the default profile
+    allows one at a time; the SLURM executor asks for a GPU), a steady-state sweep none; on the
+    CPU no job holds it."""
+    (project / "gpu.yaml").write_text(yaml.safe_dump({"engine": {"backend": "gpu"}}))
+    (project / "cpu.yaml").write_text(yaml.safe_dump({"engine": {"backend": "cpu"}}))
+    gpu = _job_resources(smk(project, "-n", "fig2", "jiao2020_fig1", "--configfile", "tiny.yaml", "gpu.yaml"))
+    cpu = _job_resources(smk(project, "-n", "fig2", "jiao2020_fig1", "--configfile", "tiny.yaml", "cpu.yaml"))
+    assert gpu["sweep_fig2"]["gpu"] == "1" and gpu["sweep_jiao2020_fig1"]["gpu"] == "0", gpu
+    assert cpu["sweep_fig2"]["gpu"] == "0" and cpu["sweep_jiao2020_fig1"]["gpu"] == "0", cpu
+    assert "resources: [gpu=1]" in (project / "profiles" / "default" / "config.yaml").read_text()
+
+
+def test_planned_gpus_asks_the_evaluator_and_the_backend(monkeypatch):
+    from qorepro import backend
+    from qorepro.workflow import figure
+
+    cfg = {"figures": {"a": {}, "s": {"model": "jiao2020"}}}
+    for setting, visible, want in (("gpu", False, 1), ("cpu", True, 0), ("auto", True, 1), ("auto", False, 0)):
+        monkeypatch.setattr(backend, "accelerator_visible", lambda v=visible: v)
+        got = figure.planned_gpus({**cfg, "engine": {"backend": setting}}, "a")
+        assert got == want, (setting, visible, got)
+        assert figure.planned_gpus({**cfg, "engine": {"backend": setting}}, "s") == 0
+
+
+def test_the_ensemble_runs_m_max_on_a_gpu():
+    from qorepro.settings import TWASettings
+
+    tw = TWASettings(trajectories=512, min_trajectories=64)
+    assert tw.on("cpu") is tw and tw.on("gpu").min_trajectories == 512 == tw.on("gpu").trajectories

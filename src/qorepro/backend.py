@@ -108,3 +108,17 @@ def describe() -> dict:
     dev = jax.config.jax_default_device or jax.devices()[0]
     return {"backend": platform(), "device": f"{dev.platform}: {getattr(dev, 'device_kind', '')}".strip(),
             "jax": jax.__version__, "diffrax": diffrax.__version__, "float": "float64"}
+
+
+def accelerator_visible() -> bool:
+    """Whether a job started here would find a GPU under ``engine.backend: auto``, judged
+    without starting JAX (the workflow plans with it, which must stay cheap and free of side
+    effects): JAX's CUDA plugin is installed, an NVIDIA device node exists, and
+    ``CUDA_VISIBLE_DEVICES`` does not hide every device."""
+    import glob
+    import importlib.util
+
+    if os.environ.get("CUDA_VISIBLE_DEVICES") in ("", "-1"):
+        return False
+    plugin = any(importlib.util.find_spec(m) is not None for m in ("jax_cuda12_plugin", "jax_cuda13_plugin"))
+    return plugin and bool(glob.glob("/dev/nvidia[0-9]*"))

@@ -6,7 +6,7 @@ while Snakemake builds its DAG — without importing the compiled integrator.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 #: fixed-step Runge–Kutta tableaux (diffrax solver classes, see :mod:`qorepro.rk`)
 TABLEAUX = {"dopri8": "Dopri8", "tsit5": "Tsit5", "dopri5": "Dopri5"}
@@ -160,6 +160,13 @@ class TWASettings:
         if self.crosscheck_points < 1:
             raise ValueError("crosscheck_points must be at least 1")
         object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
+
+    def on(self, platform: str) -> TWASettings:
+        """The ensemble a process on ``platform`` ('cpu'/'gpu') runs: on a GPU, where a batch's
+        cost is set by the per-step launch latency rather than by M, every point gets M_max
+        (``min_trajectories = trajectories``: no early stop, the tightest error bars); on the
+        CPU these settings, adaptive.  Trajectory i is the same path either way."""
+        return replace(self, min_trajectories=self.trajectories) if platform == "gpu" else self
 
     def to_dict(self) -> dict:
         d = asdict(self)

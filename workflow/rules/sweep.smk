@@ -27,6 +27,7 @@ for _fig in config["figures"]:
             resources:
                 mem_mb=4000,
                 runtime=120,
+                gpu=lambda wc, f=_fig: figure_engine.planned_gpus(run_config(wc.run), f),
             params:
                 record_sha256=record_check(_fig),
                 base_dir=base_dir(_fig),
@@ -60,6 +61,7 @@ for _fig in config["figures"]:
             resources:
                 mem_mb=4000,
                 runtime=120,
+                gpu=lambda wc, f=_fig: figure_engine.planned_gpus(run_config(wc.run), f),
             params:
                 record_sha256=record_check(_fig),
                 n_chunks=lambda wc: int(wc.n),

@@ -21,7 +21,8 @@ results into a panel — is an evaluator (:mod:`.timedomain`, :mod:`.steady`), r
 module provides:
 
 ``KINDS`` (the panel kinds its models offer), ``DIM_ORDER`` (:func:`_dim_order`), ``CHUNKED``
-(whether a large figure is split into chunk jobs), ``DEFAULT_GROUP`` (or
+(whether a large figure is split into chunk jobs), ``ACCELERATED`` (whether it computes on a
+GPU where the run has one: :func:`planned_gpus`), ``DEFAULT_GROUP`` (or
 ``None``: the model's name), ``FIGURE_PARAMETERS`` (whether a figure may override parameters),
 ``available(kind, model)``, ``plot_variables(kind, model)`` (a tuple, or None: unchecked),
 ``check_panel(where, pspec, model)``, ``base_parameters(config, model)``,
@@ -243,6 +244,22 @@ def n_chunks(spec: FigureSpec, chunk_points: int) -> int:
     """Jobs a figure's sweep is split into: one per ``chunk_points`` points (0: never split)
     where its evaluator computes in chunks; a kind whose figures take seconds is never split."""
     return _chunk_count(spec.model, n_points(spec), chunk_points)
+
+
+def planned_gpus(config: dict, figure: str) -> int:
+    """GPUs a sweep job of ``figure`` holds (the workflow's ``gpu`` resource): 1 where its
+    evaluator computes on the accelerator (``ACCELERATED``) and the run's ``engine.backend`` is
+    ``gpu``, or ``auto`` with a GPU visible (:func:`qorepro.backend.accelerator_visible`); else 0.
+    Locally the profile allows one such job at a time (one process keeps the device busy with
+    large batches instead of many time-slicing it); the SLURM executor asks for a GPU per job."""
+    if not evaluator(model_of(config["figures"][figure])).ACCELERATED:
+        return 0
+    backend = config.get("engine", {}).get("backend", "auto")
+    if backend == "auto":
+        from ..backend import accelerator_visible
+
+        return int(accelerator_visible())
+    return int(backend == "gpu")
 
 
 def planned_chunks(config: dict, figure: str) -> int:

@@ -46,6 +46,8 @@ DEFAULT_GROUP = None
 FIGURE_PARAMETERS = True
 #: a whole figure takes seconds: never split into chunk jobs
 CHUNKED = False
+#: NumPy on the host: a steady-state sweep never holds the workflow's `gpu` resource
+ACCELERATED = False
 #: variables a map panel may name besides the model's variables
 MAP_EXTRAS = ("verdict", "theta", "Theta5", "Theta6", "Delta_E_N")
 

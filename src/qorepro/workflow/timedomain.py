@@ -39,6 +39,9 @@ DEFAULT_GROUP = "paper"
 FIGURE_PARAMETERS = False
 #: figures with many points are split into chunk jobs
 CHUNKED = True
+#: whether the evaluator computes on the accelerator where the run has one (JAX programs): its
+#: sweep jobs then hold the workflow's `gpu` resource (:func:`qorepro.workflow.figure.planned_gpus`)
+ACCELERATED = True
 #: what a panel's `variables` may name, per kind (the per-point variables of
 #: :func:`qorepro.sweep.variables_of` without extra dimensions; listed here so that the DAG process
 #: need not import the compiled engine — tests check the two agree)
