@@ -122,6 +122,53 @@ def test_config_checks_name_the_key():
     B.check_config({**cfg, "branches": {"targets": {"x": {"figure": "fig2", "panels": ["b"]}}}})
 
 
+def _paper_records():
+    """The paper configuration's records of the traced figures, and figure → traced panels."""
+    from pathlib import Path
+
+    import yaml
+
+    from qorepro.workflow.spec import resolve_figure
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text())
+    figs = sorted({f for f, _ in B.targets(cfg).values()})
+    return cfg, {f: resolve_figure(cfg, f) for f in figs}, {f: B.traced_panels(cfg, f) for f in figs}
+
+
+def test_series_key_names_the_computation_not_the_panel():
+    """An SI panel that repeats a main-text panel (figS1 b = fig1 d, figS4 c = fig2 b: same
+    model, parameters, grid, solver, ensemble) has the same series keys; another parameter
+    value, another tracing setting or another series does not."""
+    import dataclasses
+    cfg, specs, _ = _paper_records()
+    st = B.settings_of(cfg)
+    key = lambda f, p, lab, s=st, spec=None: B.series_key(spec or specs[f], p, lab, s)
+    for (f1, p1), (f2, p2) in [(("fig1", "d"), ("figS1", "b")), (("fig2", "b"), ("figS4", "c"))]:
+        labels = list(specs[f1].panels[p1].series)
+        assert labels == list(specs[f2].panels[p2].series)
+        assert [key(f1, p1, lab) for lab in labels] == [key(f2, p2, lab) for lab in labels]
+    left, right = list(specs["fig1"].panels["d"].series)
+    assert key("fig1", "d", left) != key("fig1", "d", right)
+    assert key("fig1", "d", left) != key("fig1", "d", left, {**st, "seed_every": 3})
+    other = dataclasses.replace(specs["fig1"], parameters={**specs["fig1"].parameters,
+                                                           "kappa_m": 1.01 * specs["fig1"].parameters["kappa_m"]})
+    assert key("fig1", "d", left) != key("fig1", "d", left, spec=other)
+
+
+def test_partition_covers_every_panel_once_and_keeps_shared_series_together():
+    cfg, specs, traced = _paper_records()
+    st = B.settings_of(cfg)
+    jobs = B.partition(specs, traced, st, 2)
+    pairs = [fp for job in jobs for fp in job]
+    assert sorted(pairs) == sorted((f, p) for f, ps in traced.items() for p in ps) and len(jobs) == 2
+    where = {fp: k for k, job in enumerate(jobs) for fp in job}
+    assert where[("fig1", "d")] == where[("figS1", "b")] and where[("fig2", "b")] == where[("figS4", "c")]
+    # cost: distinct series x grid values; the paper's 19 series hold 15 distinct ones (41 values each)
+    cost = [len({B.series_key(specs[f], p, lab, st) for f, p in job for lab in specs[f].panels[p].series}) * 41
+            for job in jobs]
+    assert sum(cost) == 15 * 41 and abs(cost[0] - cost[1]) <= 41
+    assert B.partition(specs, traced, st, 1) == [[(f, p) for f, ps in traced.items() for p in ps]]
+
+
 # ---------------------------------------------------------------------------------- the DAG
 def test_tiny_dag_builds_verified_cf_clean_branch_file_and_figure(project):
     """`snakemake branches_fig2c` on the tiny grid: the branch file and the figure; the file

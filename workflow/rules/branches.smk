@@ -1,7 +1,7 @@
 # Limit-cycle branches (issue 19): for every traced line panel (config `branches.targets`),
 # the branches, their stability, bifurcations and the truncated-Wigner census over them →
-# results/{run}/branches/{figure}_{panel}.nc (every series of the panel along `series`; one job
-# per figure, branches_trace_<figure>), and
+# results/{run}/branches/{figure}_{panel}.nc (every series of the panel along `series`; the
+# panels of all figures in branches_stage.TRACE_JOBS jobs, branches_trace_<k>), and
 # per target the figure results/{run}/figures/branches_{name}.{pdf,png}.  Targets
 # branches_<name> and the aggregate `branches` (part of `referee`).
 
@@ -17,25 +17,31 @@ BRANCH_CODE = [
 BRANCH_CODE += [os.path.join(_SRC, f) for f in ("twa.py", "workflow/branches_stage.py")]
 
 
-# one job per figure: every traced panel and series of it in one process, so that the JAX
-# programs (integrator, shooting, Floquet covariance, ensemble) are traced once per figure
-for _fig in BRANCH_FIGURES:
+# the traced panels in TRACE_JOBS jobs of about equal cost (branches_stage.partition, from the
+# main run's records: panels sharing a series in one job, which traces it once), each one
+# process, so that the JAX programs (integrator, shooting, Floquet covariance, ensemble) are
+# traced and compiled once per job, not once per figure
+BRANCH_JOBS = branches_stage.partition(
+    {f: figure_record(RUN, f) for f in BRANCH_FIGURES},
+    {f: branches_stage.traced_panels(config, f) for f in BRANCH_FIGURES},
+    branches_stage.settings_of(config),
+)
+for _k, _part in enumerate(BRANCH_JOBS, 1):
+    _figs = sorted({f for f, _ in _part})
 
     rule:
         name:
-            f"branches_trace_{_fig}"
+            f"branches_trace_{_k}"
         input:
-            params=lambda wc, f=_fig: params_file(wc.run, f),
-            panels=lambda wc, f=_fig: [
-                f"results/{data_run(wc.run, f)}/data/{f}/{p}.nc" for p in branches_stage.traced_panels(config, f)
-            ],
-            code=lambda wc, f=_fig: engine_sources(f, wc.run) + BRANCH_CODE,
+            params=lambda wc, figs=_figs: [params_file(wc.run, f) for f in figs],
+            panels=lambda wc, part=_part: [f"results/{data_run(wc.run, f)}/data/{f}/{p}.nc" for f, p in part],
+            code=lambda wc, figs=_figs: sorted({s for f in figs for s in engine_sources(f, wc.run)} | set(BRANCH_CODE)),
         output:
-            [branches_stage.branch_file("{run}", _fig, p) for p in branches_stage.traced_panels(config, _fig)],
+            [branches_stage.branch_file("{run}", f, p) for f, p in _part],
         log:
-            f"results/{{run}}/logs/branches/{_fig}.log",
+            f"results/{{run}}/logs/branches/trace_{_k}.log",
         benchmark:
-            f"results/{{run}}/benchmarks/branches/{_fig}.tsv"
+            f"results/{{run}}/benchmarks/branches/trace_{_k}.tsv"
         conda:
             ENV
         threads: 1
@@ -43,8 +49,9 @@ for _fig in BRANCH_FIGURES:
             mem_mb=4000,
             runtime=60,
         params:
-            record_sha256=record_check(_fig),
-            panels=branches_stage.traced_panels(config, _fig),
+            figures=_figs,
+            record_sha256=lambda wc, figs=_figs: [record_sha256(wc.run, f) for f in figs],
+            panels=[list(fp) for fp in _part],
             settings=lambda wc: json.dumps(branches_stage.settings_of(run_config(wc.run)), sort_keys=True),
             backend=engine_setting("backend"),
             env=SWEEP_ENV,

@@ -1,4 +1,4 @@
-"""Rule script: one traced panel's limit-cycle branches (:func:`qorepro.workflow.stages.branches`)."""
+"""Rule script: the limit-cycle branches of a share of the traced panels (:func:`qorepro.workflow.branches_stage.stage`)."""
 import os
 import sys
 

@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import backend, rk  # noqa: F401  (backend: float64)
+from .. import backend, batching, rk  # noqa: F401  (backend: float64)
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,13 @@ class Shooting:
 
     def invariants(self, V: np.ndarray):
         """Orbit averages of the points V (n, d + 2): (mean x (n, d), RMS deviation of x
-        from its mean (n, d)), all points at once (vmap)."""
-        m1, m2 = (np.asarray(a) for a in self._invariants(jnp.asarray(V), self._s, self.args))
+        from its mean (n, d)), all points at once (vmap), the batch padded to its bucket
+        (:func:`qorepro.batching.bucket`) so that branches of every length share a few
+        compiled programs."""
+        V = np.asarray(V, float)
+        n = V.shape[0]
+        Vp = batching.pad(V, batching.bucket(n), axis=0)
+        m1, m2 = (np.asarray(a)[:n] for a in self._invariants(jnp.asarray(Vp), self._s, self.args))
         return m1, np.sqrt(np.maximum(m2 - m1 * m1, 0.0))
 
     # ------------------------------------------------------------------ Newton

@@ -99,6 +99,57 @@ def branch_file(run: str, figure: str, panel: str) -> str:
     return f"results/{run}/branches/{figure}_{panel}.nc"
 
 
+#: tracing jobs of a run (``branches_trace_<k>``): one per core of the 2-core machine the
+#: budget is set for; each job is one process, so JAX traces and compiles its programs once
+#: per job, not once per figure
+TRACE_JOBS = 2
+
+
+def series_key(spec: FigureSpec, pname: str, label: str, settings: dict) -> str:
+    """Everything :func:`trace_series` computes one series from, as canonical JSON: the
+    model, its parameters at the series (figure, panel ``fixed`` and the series' own), the
+    swept axis and its values, solver, initial state, certification and ensemble settings and
+    the tracing ``settings`` — not the figure's or panel's name.  Two series with one key give
+    the same Dataset (e.g. an SI panel repeating a main-text panel), so a job traces it once."""
+    from .record import jsonable
+    p = spec.panels[pname]
+    return json.dumps(jsonable({
+        "model": spec.model, "parameters": {**spec.parameters, **p.fixed, **p.series[label]}, "axis": p.x,
+        "values": p.axes[p.x], "solver": spec.solver, "initial": spec.initial_state,
+        "certification": spec.certification, "twa": spec.twa, "settings": settings}), sort_keys=True)
+
+
+def partition(specs: dict, traced: dict, settings: dict, n_jobs: int = TRACE_JOBS) -> list:
+    """The traced panels split into at most ``n_jobs`` jobs of about equal cost.
+
+    ``specs``: figure → :class:`FigureSpec`; ``traced``: figure → its traced panels.  Panels
+    that share a series (:func:`series_key`) go to one job, which traces that series once;
+    such a group costs its distinct series × grid values.  Groups are dealt largest first to
+    the job with the least cost so far (ties: the first job).  Returns the jobs' lists of
+    (figure, panel) pairs, each in the order of ``traced``; empty jobs are dropped."""
+    pairs = [(f, p) for f, panels in traced.items() for p in panels]
+    keys = {fp: {series_key(specs[fp[0]], fp[1], lab, settings) for lab in specs[fp[0]].panels[fp[1]].series}
+            for fp in pairs}
+    groups = []                                      # [pairs, keys, cost]
+    for fp in pairs:
+        joined = [g for g in groups if g[1] & keys[fp]]
+        merged = [[fp], set(keys[fp])]
+        for g in joined:
+            merged[0] += g[0]
+            merged[1] |= g[1]
+            groups.remove(g)
+        groups.append(merged)
+    for g in groups:
+        f, p = g[0][0]
+        g.append(len(g[1]) * len(specs[f].panels[p].axes[specs[f].panels[p].x]))
+    jobs = [[[], 0] for _ in range(max(1, int(n_jobs)))]
+    for g in sorted(groups, key=lambda g: -g[2]):
+        job = min(jobs, key=lambda j: j[1])
+        job[0] += g[0]
+        job[1] += g[2]
+    return [[fp for fp in pairs if fp in job[0]] for job in jobs if job[0]]
+
+
 # ------------------------------------------------------------------------------ census
 def orbit_features(mech, samples_per_tau: int):
     """(amplitudes (n, M, 2), relative phase (n, M)) of every trajectory's last τ of
@@ -357,13 +408,26 @@ def select_series(ds, label: str):
 
 
 # ------------------------------------------------------------------------------ the stage
-def compute_panel(spec: FigureSpec, pname: str, settings: dict, panel_path: str | None = None, progress=None):
+def compute_panel(spec: FigureSpec, pname: str, settings: dict, panel_path: str | None = None, progress=None,
+                  traced: dict | None = None):
     """Every series of a traced panel → the stamped Dataset of the module docstring; the
-    run's own panel file (``panel_path``, verified) gives ``S_Q_panel``."""
+    run's own panel file (``panel_path``, verified) gives ``S_Q_panel``.  ``traced``: series
+    already traced in this process, :func:`series_key` → Dataset; a series found there is
+    not traced again, a new one is added."""
     from . import provenance
     from .figure import evaluator
     p = spec.panels[pname]
-    parts = {label: trace_series(spec, pname, label, settings, progress) for label in p.series}
+    traced = {} if traced is None else traced
+    parts = {}
+    for label in p.series:
+        key = series_key(spec, pname, label, settings)
+        if key not in traced:
+            traced[key] = trace_series(spec, pname, label, settings, progress)
+        elif progress:
+            for stream in progress:
+                print(f"{spec.figure} {pname} {label}: traced before in this job (same series)", file=stream,
+                      flush=True)
+        parts[label] = traced[key]
     ds = combine_series(parts)
     axis = p.x
     if panel_path:
@@ -384,11 +448,11 @@ def compute_panel(spec: FigureSpec, pname: str, settings: dict, panel_path: str 
 
 
 def write_panel(spec: FigureSpec, pname: str, settings: dict, out: str, panel_path: str | None = None,
-                progress=None) -> str:
+                progress=None, traced: dict | None = None) -> str:
     """:func:`compute_panel`, written atomically (CF encoding) to ``out``."""
     from .. import io
     from . import cf
-    ds = compute_panel(spec, pname, settings, panel_path, progress)
+    ds = compute_panel(spec, pname, settings, panel_path, progress, traced)
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     return io.write_netcdf(ds, out, cf.encoding(ds))
 
@@ -415,19 +479,29 @@ def compilation_cache_state() -> str:
 
 
 def stage(job, progress) -> None:
-    """Rule ``branches_trace_<figure>``: the traced panels ``params.panels`` of a figure →
-    the files ``output`` (in that order; the run's panel files ``input.panels`` beside them),
-    in one process so that every compiled program is traced once (the params record checked
-    as every job's; one CPU, as a sweep job)."""
+    """Rule ``branches_trace_<k>``: the traced panels ``params.panels`` ((figure, panel)
+    pairs of :func:`partition`) → the files ``output`` (in that order; the run's panel files
+    ``input.panels`` beside them), in one process so that every compiled program is traced
+    once and a series two panels share is traced once (:func:`series_key`).  Every figure's
+    params record (``input.params``, in the order of ``params.figures``) is checked against
+    its planned digest (``params.record_sha256``) as every job's; one CPU, as a sweep job."""
+    from types import SimpleNamespace
+
     from .stages import _batch_size, load_record
     _batch_size(1, job.params.backend)                   # the JAX platform; a CPU job takes one core
     print(compilation_cache_state())
-    spec = load_record(job)
+    specs = {fig: load_record(SimpleNamespace(input=SimpleNamespace(params=path),
+                                              params=SimpleNamespace(record_sha256=sha)))
+             for fig, path, sha in zip(job.params.figures, job.input.params, job.params.record_sha256)}
     settings = json.loads(job.params.settings)
-    for pname, out, panel_path in zip(job.params.panels, job.output, job.input.panels):
-        t = time.perf_counter()
-        write_panel(spec, pname, settings, out, panel_path, progress)
-        print(f"{out}: {time.perf_counter() - t:.1f} s")
+    traced = {}
+    cpu, t_job = time.process_time(), time.perf_counter()
+    for (fig, pname), out, panel_path in zip(job.params.panels, job.output, job.input.panels):
+        t, c = time.perf_counter(), time.process_time()
+        write_panel(specs[fig], pname, settings, out, panel_path, progress, traced)
+        print(f"{out}: {time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s CPU")
+    print(f"{len(job.output)} branch files, {len(traced)} series traced: {time.perf_counter() - t_job:.1f} s wall, "
+          f"{time.process_time() - cpu:.1f} s CPU")
 
 
 def plot_stage(job, progress) -> None:
