@@ -189,7 +189,7 @@ def _job_resources(r) -> dict:
 
 
 def test_time_domain_sweeps_hold_the_gpu_resource_on_a_gpu_run(project):
-    """`engine.backend: gpu`: every time-domain sweep job holds `gpu=1` (the default profile
+    """`engine.backend: gpu`: every time-domain sweep and branch-tracing job holds `gpu=1` (the default profile
     allows one at a time; the SLURM executor asks for a GPU), a steady-state sweep none; on the
     CPU no job holds it."""
     (project / "gpu.yaml").write_text(yaml.safe_dump({"engine": {"backend": "gpu"}}))
@@ -197,6 +197,8 @@ def test_time_domain_sweeps_hold_the_gpu_resource_on_a_gpu_run(project):
     gpu = _job_resources(smk(project, "-n", "fig2", "jiao2020_fig1", "--configfile", "tiny.yaml", "gpu.yaml"))
     cpu = _job_resources(smk(project, "-n", "fig2", "jiao2020_fig1", "--configfile", "tiny.yaml", "cpu.yaml"))
     assert gpu["sweep_fig2"]["gpu"] == "1" and gpu["sweep_jiao2020_fig1"]["gpu"] == "0", gpu
+    traced = _job_resources(smk(project, "-n", "branches", "--configfile", "tiny.yaml", "gpu.yaml"))
+    assert {r["gpu"] for n, r in traced.items() if n.startswith("branches_trace")} == {"1"}, traced
     assert cpu["sweep_fig2"]["gpu"] == "0" and cpu["sweep_jiao2020_fig1"]["gpu"] == "0", cpu
     assert "resources: [gpu=1]" in (project / "profiles" / "default" / "config.yaml").read_text()
 

@@ -48,6 +48,7 @@ for _k, _part in enumerate(BRANCH_JOBS, 1):
         resources:
             mem_mb=4000,
             runtime=60,
+            gpu=lambda wc, figs=_figs: max(figure_engine.planned_gpus(run_config(wc.run), f) for f in figs),
         params:
             figures=_figs,
             record_sha256=lambda wc, figs=_figs: [record_sha256(wc.run, f) for f in figs],
