@@ -59,8 +59,10 @@ class SolverSettings:
         return int(round(t_tau * self.samples_per_tau))
 
 
+#: ``noise_basin``: a certified orbit whose truncated-Wigner ensemble sits (partly) on another
+#: attractor class (:func:`qorepro.twa_validity.noise_basin`; set where the ensemble ran)
 VERDICTS = ("stable_fixed_point", "stable_limit_cycle", "unstable", "not_settled",
-            "linearization_invalid", "unphysical_covariance")
+            "linearization_invalid", "unphysical_covariance", "noise_basin")
 CERTIFIED = ("stable_fixed_point", "stable_limit_cycle")
 
 

@@ -130,3 +130,36 @@ def valid(q, threshold: float = TRUNCATION_THRESHOLD, switching=None,
     if clipped is not None:
         ok &= np.asarray(clipped, dtype=float) <= clipped_threshold
     return ok
+
+
+#: largest fraction of the ensemble that may sit on another attractor class than the
+#: deterministic protocol's orbit for the Gaussian value to describe the state (module
+#: docstring, "The basin check")
+BASIN_THRESHOLD = 0.0
+#: binomial standard errors the off-class fraction must exceed the threshold by
+BASIN_SIGMAS = 0.0
+
+
+def basin_fraction(census, protocol_class) -> np.ndarray:
+    """The fraction of the ensemble on the deterministic protocol's attractor class:
+    ``census`` (N, classes) (fractions of the trajectories per class, index as
+    :data:`qorepro.settings.ATTRACTORS`), ``protocol_class`` (N,) integer → (N,)."""
+    c = np.asarray(census, dtype=float)
+    g = np.asarray(protocol_class, dtype=int)
+    return np.take_along_axis(c, g[:, None], axis=1)[:, 0]
+
+
+def noise_basin(fraction, trajectories, threshold: float = BASIN_THRESHOLD,
+                sigmas: float = BASIN_SIGMAS) -> np.ndarray:
+    """The basin check of the Gaussian value (N,) bool: True where the ensemble's fraction off
+    the deterministic protocol's class, p = 1 − ``fraction`` (:func:`basin_fraction`), exceeds
+    ``threshold`` by more than ``sigmas`` binomial standard errors √(p(1 − p)/M), M =
+    ``trajectories`` — there the quantum state is not the fluctuations about one orbit that
+    the Gaussian method linearises (the Gaussian verdict ``noise_basin``).  False where the
+    ensemble did not run (NaN fraction or M = 0)."""
+    f = np.asarray(fraction, dtype=float)
+    m = np.asarray(trajectories, dtype=float)
+    p = 1.0 - f
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = p - sigmas * np.sqrt(np.clip(p * (1 - p), 0, None) / m) > threshold
+    return np.where(np.isfinite(f) & (m > 0), out, False)
