@@ -81,9 +81,9 @@ class CertificationSettings:
     #: largest allowed RMS-fluctuation / mean-amplitude ratio of any mode over the window;
     #: the linearisation drops terms of relative order this ratio (the measured ratio is stored
     #: for any stricter reading).  0.4, not 0.5: against the truncated-Wigner ensemble at
-    #: M = 512 on the paper run's cross-check sample, certified points with ratio in [0.4, 0.5]
-    #: differ by > 3 error bars at 5 of 49 (90 % of |ΔS_Q|/S_Q ≤ 0.25), below 0.4 at 5 of 358
-    #: (90 % ≤ 0.09) (docs/beyond-linearisation.md, "Two certified methods")
+    #: M = 512 on the paper run's cross-check sample (off-basin points removed), certified points
+    #: with ratio in (0.4, 0.5] differ by > 3 error bars at 6 of 51 (90 % of |ΔS_Q|/S_Q ≤ 0.25),
+    #: at ≤ 0.4 at 5 of 363 (90 % ≤ 0.074) (docs/beyond-linearisation.md, "Two certified methods")
     linearization_max_ratio: float = 0.4
     #: steps per period for the monodromy and periodic-covariance integrations (Dopri8: the
     #: Floquet multipliers agree with 512 steps to 1e-15, S_Q_floquet to 1e-14)

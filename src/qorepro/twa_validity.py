@@ -81,7 +81,7 @@ the ensemble's value there (valid by its own certificate: the weights are set by
 Wigner distribution during the transient, no switching in the window — the case above).
 
 The check's sensitivity is 1/M.  On the 435 cross-check points of the paper-preset run (Gaussian
-certified, ensemble valid and decided; 383 of them at M = 64) rerun at M = 512 (the same
+certified, ensemble valid and decided; 404 of them at M = 64) rerun at M = 512 (the same
 trajectories, extended), 21 (4.8 %) have trajectories off the protocol's class — off-class
 fractions 0.2 % (one of 512) at 10 points, 0.4–0.8 % at 8, 2.7 %, 3.1 % and 33 % — of which the
 run's own ensembles (mostly M = 64) see 6; the 15 they miss agree within 3 error bars at 11.
