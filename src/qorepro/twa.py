@@ -97,7 +97,11 @@ delete-one-group jackknife it replaced lives on in ``tests/test_ensemble.py``, w
 leaving the physical range); S_C
 likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½) and the occupations at every
 window sample (the TWA certificate's input, :mod:`qorepro.twa_validity`); the window-mean
-covariance of all quadratures; and an **attractor census** (see :func:`census`).
+covariance of all quadratures; an **attractor census** (see :func:`census`) and every
+trajectory's census class in each τ of the window (:func:`attractor_labels`: the ``switching``
+fraction of the TWA certificate).  :func:`protocol_attractor` classifies the deterministic
+orbit the Gaussian method linearises about in the same way (the basin check of
+:mod:`qorepro.twa_validity`).
 :func:`adaptive` grows each point's ensemble block by block with the sequential rule of
 :mod:`qorepro.ensemble` — what a run computes (:mod:`qorepro.workflow.timedomain`).
 """
