@@ -128,7 +128,8 @@ def _fake_adaptive(n_seen):
         r = {k: np.full(n, 0.2) for k in ("S_Q", "S_Q_err", "S_Q_lo", "S_Q_hi", "S_C", "S_C_err")}
         r.update(numbers=np.ones((n, 4)), covariance=np.zeros((n, 8, 8)), census=np.ones((n, 3)) / 3,
                  S_Q_by_attractor=np.zeros((n, 3)), S_Q_by_attractor_err=np.zeros((n, 3)),
-                 trajectories=np.full(n, 128), decided=np.ones(n, bool), occupations=occ)
+                 trajectories=np.full(n, 128), decided=np.ones(n, bool), occupations=occ,
+                 switching=np.zeros(n))
         return r
     return fake
 

@@ -97,7 +97,11 @@ delete-one-group jackknife it replaced lives on in ``tests/test_ensemble.py``, w
 leaving the physical range); S_C
 likewise; mean photon/magnon/phonon numbers (⟨o†o⟩ = ⟨|o|²⟩_W − ½) and the occupations at every
 window sample (the TWA certificate's input, :mod:`qorepro.twa_validity`); the window-mean
-covariance of all quadratures; and an **attractor census** (see :func:`census`).
+covariance of all quadratures; an **attractor census** (see :func:`census`) and every
+trajectory's census class in each τ of the window (:func:`attractor_labels`: the ``switching``
+fraction of the TWA certificate).  :func:`protocol_attractor` classifies the deterministic
+orbit the Gaussian method linearises about in the same way (the basin check of
+:mod:`qorepro.twa_validity`).
 :func:`adaptive` grows each point's ensemble block by block with the sequential rule of
 :mod:`qorepro.ensemble` — what a run computes (:mod:`qorepro.workflow.timedomain`).
 """
@@ -116,7 +120,7 @@ import jax.random as jr
 import lineax as lx
 import numpy as np
 
-from . import backend, ensemble, measures, rk  # noqa: F401  (backend: float64)
+from . import backend, ensemble, measures, rk, twa_validity  # noqa: F401  (backend: float64)
 from .models.base import map_coefficients, n_points
 from .settings import ATTRACTORS, SDE_SOLVERS, SolverSettings, TWASettings
 
@@ -437,18 +441,11 @@ def _minus(mech):
     return mech[:, 0] - mech[:, 2], mech[:, 1] - mech[:, 3]
 
 
-def census(mech, samples_per_tau: int, threshold: float = 3.0):
-    """Attractor of every trajectory at t_end, from its last τ of mechanical samples.
-
-    Over the last period each trajectory's oscillating parts δβ_j = β_j − ⟨β_j⟩_t give an
-    oscillation amplitude r_j = RMS|δβ_j| and a relative phase φ = arg⟨δβ₁ δβ₂*⟩_t.  Classes:
-    ``no_oscillation`` if both r_j < ``threshold`` (vacuum noise has RMS|δβ| ≈ 0.7; the
-    baseline limit cycles have r ~ 10²), else ``in_phase`` if cos φ ≥ 0, ``anti_phase``
-    otherwise.  Returns (class index into ATTRACTORS (n, M), phase (n, M), amplitudes (2, n, M)).
-    """
-    last = mech[-samples_per_tau:]                                    # (T1, 4, n, M)
-    b1 = last[:, 0] + 1j * last[:, 1]
-    b2 = last[:, 2] + 1j * last[:, 3]
+def _classify(block, threshold: float):
+    """Attractor class of every trajectory from its mechanical samples over one τ, ``block``
+    (T₁, 4, …) → (class index into ATTRACTORS (…), phase (…), amplitudes (2, …)); see :func:`census`."""
+    b1 = block[:, 0] + 1j * block[:, 1]
+    b2 = block[:, 2] + 1j * block[:, 3]
     d1, d2 = b1 - b1.mean(0), b2 - b2.mean(0)
     r1, r2 = np.sqrt((np.abs(d1) ** 2).mean(0)), np.sqrt((np.abs(d2) ** 2).mean(0))
     phi = np.angle((d1 * np.conj(d2)).mean(0))
@@ -457,22 +454,87 @@ def census(mech, samples_per_tau: int, threshold: float = 3.0):
     return cls, phi, np.stack([r1, r2])
 
 
+#: oscillation amplitude RMS|δβ| below which both mechanical modes count as not oscillating
+CENSUS_THRESHOLD = 3.0
+
+
+def census(mech, samples_per_tau: int, threshold: float = CENSUS_THRESHOLD):
+    """Attractor of every trajectory at t_end, from its last τ of mechanical samples.
+
+    Over the last period each trajectory's oscillating parts δβ_j = β_j − ⟨β_j⟩_t give an
+    oscillation amplitude r_j = RMS|δβ_j| and a relative phase φ = arg⟨δβ₁ δβ₂*⟩_t.  Classes:
+    ``no_oscillation`` if both r_j < ``threshold`` (vacuum noise has RMS|δβ| ≈ 0.7; the
+    baseline limit cycles have r ~ 10²), else ``in_phase`` if cos φ ≥ 0, ``anti_phase``
+    otherwise.  Returns (class index into ATTRACTORS (n, M), phase (n, M), amplitudes (2, n, M)).
+    """
+    return _classify(mech[-samples_per_tau:], threshold)
+
+
+def attractor_labels(mech, samples_per_tau: int, threshold: float = CENSUS_THRESHOLD) -> np.ndarray:
+    """The census class of every trajectory in every whole τ of the window: ``mech``
+    (W, 4, n, M) → labels (B, n, M), B = ⌊W/samples_per_tau⌋ consecutive one-τ blocks ending
+    at t_end (the last block is the census's).  The input of
+    :func:`qorepro.twa_validity.switching_fraction`."""
+    W = mech.shape[0]
+    B = W // samples_per_tau
+    blocks = mech[W - B * samples_per_tau:].reshape((B, samples_per_tau) + mech.shape[1:])
+    return _classify(np.moveaxis(blocks, 0, 2), threshold)[0]            # (T₁, 4, B, n, M) → (B, n, M)
+
+
+@functools.cache
+def _mean_field_program(model, method: str, n: int, n_rec: int, stride: int):
+    """The compiled mean-field run behind :func:`protocol_attractor`: ``n_rec`` records of the
+    state (d, n), one every ``stride`` steps, the first at the start."""
+
+    @jax.jit
+    def run(c, x0, dt):
+        def one(i, y):
+            return rk.step(lambda z: model.mean_field_rhs(z, c), y, dt, method)
+
+        def record(y, r):
+            return jax.lax.fori_loop(0, stride, one, y), y
+
+        return jax.lax.scan(record, x0, jnp.arange(n_rec))[1]
+
+    return run
+
+
+def protocol_attractor(model, params, x_end, settings: SolverSettings) -> np.ndarray:
+    """The census class (index into ATTRACTORS, (N,)) of the deterministic protocol's orbit —
+    the mean field the Gaussian method linearises about — at every point: the mean-field
+    equations (``model.mean_field_rhs``, the Gaussian solver's tableau and step) integrated for
+    one τ from the stored end state ``x_end`` (d, N) and classified as :func:`census` classifies
+    a trajectory.  Compared with the ensemble's census by the basin check
+    (:func:`qorepro.twa_validity.basin_fraction`)."""
+    c = model.coefficients(params)
+    n = n_points(c)
+    spt = settings.samples_per_tau
+    run = _mean_field_program(model, settings.method, n, spt, settings.steps_per_tau // spt)
+    c_n = map_coefficients(lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)), c)
+    ys = np.asarray(run(c_n, np.asarray(x_end, dtype=float), settings.dt))        # (T₁, d, n)
+    j, k = model.mechanical_modes
+    return census(ys[:, [2 * j, 2 * j + 1, 2 * k, 2 * k + 1]], spt)[0]
+
+
 def summarise(m1, m2, mech, t_tau, settings: SolverSettings, twa: TWASettings, m: int, modes) -> dict:
     """Per-point TWA results from the recorded moments (T, d, n), (T, d, d, n) and the
     trajectories' mechanical samples over the window (W, 4, n, M) of the mechanical modes
     ``modes`` = (j, k) (the model's ``mechanical_modes``)."""
     xm, ym = _minus(mech)
-    return _summary(m1, m2, xm, ym, mech[-settings.samples_per_tau:], t_tau, settings, twa, m, modes)
+    return _summary(m1, m2, xm, ym, mech[-settings.samples_per_tau:], t_tau, settings, twa, m, modes,
+                    labels=attractor_labels(mech, settings.samples_per_tau))
 
 
 def _summary(m1, m2, xm, ym, last, t_tau, settings: SolverSettings, twa: TWASettings, m: int, modes,
-             sq: ensemble.Estimate | None = None) -> dict:
+             sq: ensemble.Estimate | None = None, labels=None) -> dict:
     """:func:`summarise` from X₋, Y₋ over the window (W, n, M) and the last τ of mechanical
     samples (T₁, 4, n, M): S_Q and S_C with :func:`qorepro.ensemble.estimate` (moments
     corrected, never their inverse: inside (0, 1]; ``sq``: S_Q's estimate where the sequential
     rule already made it, with its Bonferroni interval), numbers, covariance, census, the
     census classes' S_Q, the traces, and the TWA certificate's input (``occupations``: the
-    ensemble-mean occupation ⟨|z_k|²⟩ − ½ of every mode at every window sample, (W, K, n))."""
+    ensemble-mean occupation ⟨|z_k|²⟩ − ½ of every mode at every window sample, (W, K, n);
+    ``switching``: the fraction of trajectories whose census class changes between the
+    window's one-τ blocks, from ``labels`` (B, n, M) of :func:`attractor_labels`)."""
     win = t_tau >= settings.window_tau[0] - 1e-12
     if sq is None:
         sq = ensemble.estimate(xm, ym, "S_Q")
@@ -498,8 +560,9 @@ def _summary(m1, m2, xm, ym, last, t_tau, settings: SolverSettings, twa: TWASett
     j, k = modes
     vx, vy = measures.relative_variances(np.moveaxis(2 * cov, -1, 1), j, k)       # (T, n) each
     sq_t, sc_t = _sq(m1[:, 2 * j] - m1[:, 2 * k], m1[:, 2 * j + 1] - m1[:, 2 * k + 1], vx, vy)
+    switching = twa_validity.switching_fraction(labels) if labels is not None else np.full(n, np.nan)
     return {"S_Q": sq.value, "S_Q_err": sq.err, "S_Q_lo": sq.lo, "S_Q_hi": sq.hi,
-            "S_C": sc.value, "S_C_err": sc.err,
+            "S_C": sc.value, "S_C_err": sc.err, "switching": switching,
             "S_Q_t": sq_t.T, "S_C_t": sc_t.T,
             "numbers": numbers.T, "occupations": occupation, "covariance": np.moveaxis(V, -1, 0),
             "census": frac, "S_Q_by_attractor": by, "S_Q_by_attractor_err": by_err,
@@ -610,6 +673,7 @@ def _adaptive_group(model, params, initial, settings, twa, point_ids, traces, ru
     spt = settings.samples_per_tau
     acc = {}                                                # running sums of m·m1, m·m2 over blocks
     last = [None] * n                                       # each point's last τ of mechanics (T₁, 4, M)
+    labels = [None] * n                                     # each point's census class per window τ (B, M)
 
     m0 = rule.m_min                                         # every block is whole slices of m0 trajectories
     tw0 = dataclasses.replace(twa, trajectories=m0, min_trajectories=m0)
@@ -640,9 +704,11 @@ def _adaptive_group(model, params, initial, settings, twa, point_ids, traces, ru
             mechs.append(r["mechanics"][..., :c, :])
         W = mechs[0].shape[0]
         mech = np.concatenate(mechs, 2).reshape(W, 4, idx.size, k, m0).reshape(W, 4, idx.size, m)
+        lab = attractor_labels(mech, spt)                   # (B, idx.size, m), batched over the block
         for j, p in enumerate(idx):
             tail = mech[-spt:, :, j]
             last[p] = tail if last[p] is None else np.concatenate([last[p], tail], -1)
+            labels[p] = lab[:, j] if labels[p] is None else np.concatenate([labels[p], lab[:, j]], -1)
         return _minus(mech)
 
     res = rule.adaptive(sample, n, "S_Q")
@@ -655,7 +721,7 @@ def _adaptive_group(model, params, initial, settings, twa, point_ids, traces, ru
         part = _summary(acc["m1"][..., sel] / m, acc["m2"][..., sel] / m,
                         np.stack([res["x"][p] for p in sel], 1), np.stack([res["y"][p] for p in sel], 1),
                         np.stack([last[p] for p in sel], 2), acc["t_tau"], settings, twa, int(m),
-                        model.mechanical_modes, sq)
+                        model.mechanical_modes, sq, labels=np.stack([labels[p] for p in sel], 1))
         part["trajectories"] = np.full(sel.size, int(m))
         part["decided"] = rule.done(sq)
         for key, v in part.items():

@@ -105,10 +105,16 @@ def crosscheck(datasets: dict) -> dict:
     method decides (:func:`qorepro.claims.base.best_method`: Gaussian / TWA / neither), the
     distribution of the TWA ensemble sizes M, and over the points both certify (certified
     Gaussian verdict, valid TWA value — the cross-check sample of ``twa.where: uncertified``)
-    the distribution of z = (S_Q − S_Q_twa)/S_Q_twa_err and the fraction with |z| ≤ 3."""
+    the distribution of z = (S_Q − S_Q_twa)/S_Q_twa_err and the fraction with |z| ≤ 3; and the
+    residual the basin check leaves: of the Gaussian-certified points where the ensemble ran
+    (certified or ``noise_basin``), how many fail the basin check and how many have a
+    questionable ensemble (``basin``) — the basin check needs the ensemble, so the same fraction
+    of the certified points without one is the estimate of what it does not protect."""
     from ..claims.base import best_method, twa_valid
     n = np.zeros(3, int)
     Ms, zs, worst = [], [], []
+    basin = {"gaussian_certified_with_ensemble": 0, "noise_basin": 0, "twa_questionable": 0,
+             "gaussian_certified_without_ensemble": 0}
     for key, ds in sorted(datasets.items()):
         if "certified" not in ds or "verdict" not in ds:
             continue
@@ -118,6 +124,14 @@ def crosscheck(datasets: dict) -> dict:
         if "twa_trajectories" in ds:
             M = ds["twa_trajectories"].values
             Ms.append(M[M > 0])
+            nb = ds["verdict"].values.astype(str) == "noise_basin"
+            gc = ds["certified"].values.astype(bool) | nb
+            ran = M > 0
+            basin["gaussian_certified_with_ensemble"] += int((gc & ran).sum())
+            basin["gaussian_certified_without_ensemble"] += int((gc & ~ran).sum())
+            basin["noise_basin"] += int((nb & ran).sum())
+            if "twa_questionable" in ds:
+                basin["twa_questionable"] += int((gc & ran & ds["twa_questionable"].values.astype(bool)).sum())
         both = (ds["certified"].astype(bool) & twa_valid(ds)).values
         if not both.any():
             continue
@@ -146,6 +160,7 @@ def crosscheck(datasets: dict) -> dict:
             "z_histogram": {"edges": [float(e) for e in Z_EDGES], "counts": [int(c) for c in hist]},
             "disagreements": sorted(worst, key=lambda w: -abs(w["z"]))[:20],
         },
+        "basin": basin,
     }
 
 
@@ -173,6 +188,15 @@ def crosscheck_markdown(check: dict) -> str:
              f"sd {c['z_sd'] if c['z_sd'] is None else format(c['z_sd'], '.3g')}, quantiles "
              + ", ".join(f"{float(q):g}: {v:.3g}" for q, v in c["z_quantiles"].items()) + ".", "",
              "| z bin | points |", "|---|---|"]
+    b = check.get("basin")
+    if b and b["gaussian_certified_with_ensemble"]:
+        k, nb = b["gaussian_certified_with_ensemble"], b["noise_basin"]
+        lines[0:0] = [f"Of the {k} Gaussian-certified points where the ensemble ran, {nb} ({100 * nb / k:.1f} %) fail "
+                      "the basin check (part of the ensemble on another attractor class than the deterministic "
+                      "protocol's orbit: verdict noise_basin, decided by TWA where valid) and "
+                      f"{b['twa_questionable']} have a questionable ensemble. The check needs the ensemble: of the "
+                      f"{b['gaussian_certified_without_ensemble']} certified points without one, about the same "
+                      "fraction would fail it (not checked there).", ""]
     e = c["z_histogram"]["edges"]
     lines += [f"| [{e[i]:g}, {e[i + 1]:g}) | {n} |" for i, n in enumerate(c["z_histogram"]["counts"])]
     if c["disagreements"]:

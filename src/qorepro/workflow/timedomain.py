@@ -171,8 +171,21 @@ def evaluate(spec: FigureSpec, pts, sl: slice, *, base_dir=None, batch_size: int
     res, t_tau = _with_base_traces(res, t_tau, base_tr)
     if spec.twa:
         where = twa_points(spec.twa_settings, pts, res["certified"], sl)
-        res.update(_twa(spec, allp, traces, sl, where, label))
+        res.update(_twa(spec, allp, traces, sl, where, label, x_end=res["x_end"]))
+        res.update(basin_verdict(res))
     return res, t_tau
+
+
+def basin_verdict(res: dict) -> dict:
+    """The basin check of the Gaussian value (:func:`qorepro.twa_validity.noise_basin`): a
+    certified point whose ensemble ran and sits off the deterministic protocol's attractor class
+    (``twa_basin_fraction`` below 1 beyond the stated tolerance) gets the verdict
+    ``noise_basin`` and is no longer certified — its best valid method is then the ensemble's.
+    Returns the updated ``verdict`` and ``certified``."""
+    from ..twa_validity import noise_basin
+    bad = np.asarray(res["certified"], bool) & noise_basin(res["twa_basin_fraction"], res["twa_trajectories"])
+    verdict = np.where(bad, "noise_basin", np.asarray(res["verdict"]).astype(object))
+    return {"verdict": verdict.astype(str), "certified": np.asarray(res["certified"], bool) & ~bad}
 
 
 def crosscheck_points(pts, per_block: int) -> np.ndarray:
@@ -268,15 +281,20 @@ def _with_base_traces(res, t_tau, base_tr):
     return res, np.concatenate([t_base[keep], t_tau])
 
 
-def _twa(spec: FigureSpec, allp, traces, sl, where, label="") -> dict:
+def _twa(spec: FigureSpec, allp, traces, sl, where, label="", x_end=None) -> dict:
     """The truncated-Wigner ensemble of the points ``sl`` of the figure selected by ``where``
     (bool over the slice), adaptive in M (:func:`qorepro.twa.adaptive`; their global indices
     seed their ensembles, so a chunk gives the same numbers as the whole figure).  Every
     variable covers all points of the slice: NaN (M = 0, not decided, not questionable) where
     the ensemble did not run.  The TWA certificate: ``twa_truncation`` q
     (:func:`qorepro.twa_validity.truncation_ratio` of the ensemble-mean occupations over the
-    window of the modes the model's ``nonlinear_modes`` name), ``twa_min_occupation`` and ``twa_questionable`` (q fails
-    :func:`qorepro.twa_validity.valid`)."""
+    window of the modes the model's ``nonlinear_modes`` name), ``twa_min_occupation``,
+    ``twa_switching`` (the fraction of trajectories whose census class changes within the
+    window, :func:`qorepro.twa.attractor_labels`) and ``twa_questionable`` (q or the switching
+    fraction fails :func:`qorepro.twa_validity.valid`); with the points' Gaussian end states
+    ``x_end`` (N, d) also ``twa_basin_fraction``: the fraction of the ensemble on the census
+    class of the deterministic protocol's orbit (:func:`qorepro.twa.protocol_attractor`), the
+    input of the basin check (:func:`basin_verdict`)."""
     from .. import twa, twa_validity
     from ..grid import slice_params
     from ..models.base import nonlinear_modes
@@ -290,7 +308,8 @@ def _twa(spec: FigureSpec, allp, traces, sl, where, label="") -> dict:
     n, d = ids.size, 2 * spec.model_object.n_modes
     out = {k: np.full(n, np.nan) for k in ("S_Q_twa", "S_Q_twa_err", "S_Q_twa_lo", "S_Q_twa_hi", "S_C_twa",
                                           "S_C_twa_err", "N_a_twa", "N_m_twa", "n_b1_twa", "n_b2_twa",
-                                          "twa_truncation", "twa_min_occupation")}
+                                          "twa_truncation", "twa_min_occupation", "twa_switching",
+                                          "twa_basin_fraction")}
     out.update(covariance_twa=np.full((n, d, d), np.nan), census_twa=np.full((n, len(ATTRACTORS)), np.nan),
                S_Q_twa_by_attractor=np.full((n, len(ATTRACTORS)), np.nan),
                S_Q_twa_by_attractor_err=np.full((n, len(ATTRACTORS)), np.nan),
@@ -313,7 +332,12 @@ def _twa(spec: FigureSpec, allp, traces, sl, where, label="") -> dict:
                 "S_Q_twa_by_attractor": r["S_Q_by_attractor"], "S_Q_twa_by_attractor_err": r["S_Q_by_attractor_err"],
                 "twa_trajectories": r["trajectories"], "twa_decided": r["decided"],
                 "twa_truncation": q, "twa_min_occupation": occ.min(axis=(0, 1)),
-                "twa_questionable": ~twa_validity.valid(q)}
+                "twa_switching": r["switching"],
+                "twa_questionable": ~twa_validity.valid(q, switching=r["switching"])}
+        if x_end is not None:
+            sub = slice_params(allp, run)
+            g = twa.protocol_attractor(spec.model_object, sub, np.asarray(x_end)[at].T, spec.solver_settings)
+            part["twa_basin_fraction"] = twa_validity.basin_fraction(r["census"], g)
         if traces:
             part["S_Q_t_twa"], part["S_C_t_twa"] = r["S_Q_t"], r["S_C_t"]
         for k, v in part.items():
@@ -325,14 +349,33 @@ def _twa(spec: FigureSpec, allp, traces, sl, where, label="") -> dict:
 
 
 # ------------------------------------------------------------------------------- datasets
+#: units and long names of the ensemble certificate's variables this evaluator adds (beside
+#: qorepro.sweep.ENGINE_VARIABLES, whose entry for twa_questionable they replace)
+CERTIFICATE_VARIABLES = {
+    "twa_switching": ("1", "fraction of the ensemble's trajectories whose attractor class (the census's, per τ) "
+                           "changes within the window (qorepro.twa_validity.switching_fraction)"),
+    "twa_basin_fraction": ("1", "fraction of the ensemble on the attractor class of the deterministic protocol's "
+                                "orbit at t_end (the basin check of the Gaussian value: verdict noise_basin)"),
+    "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation or twa_switching above its "
+                             "threshold)"),
+}
+
+
 def block_dataset(spec: FigureSpec, panel: PanelSpec, res: dict, coords: dict, shape, t_tau) -> xr.Dataset:
     """Per-point results of one grid → Dataset (time traces only in a trace panel)."""
     from ..sweep import assemble
     ds = assemble(res, coords, shape, t_tau, spec.model_object)
     if "twa_truncation" in ds:
-        from ..twa_validity import TRUNCATION_THRESHOLD
-        ds["twa_truncation"].attrs["threshold"] = TRUNCATION_THRESHOLD
-        ds.attrs["twa_truncation_threshold"] = TRUNCATION_THRESHOLD
+        from .. import twa_validity
+        ds["twa_truncation"].attrs["threshold"] = twa_validity.TRUNCATION_THRESHOLD
+        ds.attrs["twa_truncation_threshold"] = twa_validity.TRUNCATION_THRESHOLD
+        for k, (units, long_name) in CERTIFICATE_VARIABLES.items():
+            if k in ds:
+                ds[k].attrs.update(units=units, long_name=long_name)
+        ds["twa_switching"].attrs["threshold"] = twa_validity.SWITCHING_THRESHOLD
+        ds.attrs["twa_switching_threshold"] = twa_validity.SWITCHING_THRESHOLD
+        ds.attrs["twa_basin_threshold"] = twa_validity.BASIN_THRESHOLD
+        ds.attrs["twa_basin_sigmas"] = twa_validity.BASIN_SIGMAS
     if not panel.traces:
         ds = ds.drop_vars([v for v in TRACE_VARS if v in ds] + (["t"] if "t" in ds.coords else []))
     return ds
