@@ -152,8 +152,11 @@ def source(spec: FigureSpec) -> str:
 
 
 def engine_info(batch_size: int) -> dict:
+    """The engine settings a panel records: backend, device, versions, batch size, and how the
+    ensemble's M is chosen there (:meth:`qorepro.settings.TWASettings.on`)."""
     from .. import backend
-    return {**backend.describe(), "batch_size": batch_size}
+    info = {**backend.describe(), "batch_size": batch_size}
+    return {**info, "twa_trajectories": "M_max at every point" if info["backend"] == "gpu" else "adaptive"}
 
 
 # ------------------------------------------------------------------------------- evaluate
@@ -299,7 +302,8 @@ def _twa(spec: FigureSpec, allp, traces, sl, where, label="", x_end=None) -> dic
     from ..grid import slice_params
     from ..models.base import nonlinear_modes
     from ..settings import ATTRACTORS
-    tw = spec.twa_settings
+    from .. import backend
+    tw = spec.twa_settings.on(backend.platform())       # M_max everywhere on a GPU
     ids = np.arange(allp.batch_size)[sl]
     run = ids[np.asarray(where, bool)]
     log.info("figure %s%s: truncated-Wigner ensemble (where: %s) at %d of %d points, M = %d … %d "
