@@ -298,11 +298,10 @@ def _twa(spec: FigureSpec, allp, traces, sl, where, label="", x_end=None) -> dic
     ``x_end`` (N, d) also ``twa_basin_fraction``: the fraction of the ensemble on the census
     class of the deterministic protocol's orbit (:func:`qorepro.twa.protocol_attractor`), the
     input of the basin check (:func:`basin_verdict`)."""
-    from .. import twa, twa_validity
+    from .. import backend, twa, twa_validity
     from ..grid import slice_params
     from ..models.base import nonlinear_modes
     from ..settings import ATTRACTORS
-    from .. import backend
     tw = spec.twa_settings.on(backend.platform())       # M_max everywhere on a GPU
     ids = np.arange(allp.batch_size)[sl]
     run = ids[np.asarray(where, bool)]
