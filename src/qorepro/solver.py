@@ -126,24 +126,39 @@ def _programs(model, method: str):
             check, lambda: measures.uncertainty_min_eigenvalue(V), lambda: jnp.full(V.shape[0], jnp.nan))
         return out
 
-    def features(y, i, window, keep_V):
-        out = full(y, i % UNCERTAINTY_EVERY == 0) if window else light(y)
+    def features(y, i, i_lo, keep_V):
+        """The recorded features of state y at sample index i (traced): ``full`` from the window
+        start ``i_lo`` (traced) on, before it ``light`` with the window-only features NaN (one
+        program for every part of a run; the branch is a real one, nothing is computed twice)."""
+        def before(yy):
+            shapes = jax.eval_shape(full, yy, True)
+            return {**jax.tree.map(lambda s: jnp.full(s.shape, jnp.nan, s.dtype), shapes), **light(yy)}
+
+        out = jax.lax.cond(i >= i_lo, lambda yy: full(yy, i % UNCERTAINTY_EVERY == 0), before, y)
         if keep_V:
             out["V"] = y["V"]
         return out
 
-    @functools.partial(jax.jit, static_argnames=("stride", "n", "window", "keep_V"))
-    def record(y, c, Qp, dt, i0, stride, n, window, keep_V):
-        """n sample intervals of ``stride`` steps, recording after each (sample index i0 + 1 …)."""
-        def body(yy, i):
+    @functools.partial(jax.jit, static_argnames=("length", "keep_V"))
+    def record(y, c, Qp, dt, i0, stride, n, i_lo, length, keep_V):
+        """``n`` (traced, ≤ ``length``) sample intervals of ``stride`` (traced) steps, recording after
+        each (sample index i0 + 1 …) into rows 0 … n − 1 of buffers of ``length`` rows (the rest
+        stay zero).  Loop bounds and the window start are arguments, not compile-time constants,
+        so one program serves every chunk of every run (persistent cache: once per machine)."""
+        rows = jax.tree.map(lambda s: jnp.zeros((length,) + s.shape, s.dtype),
+                            jax.eval_shape(lambda yy, a, b: features(yy, a, b, keep_V), y, i0, i_lo))
+
+        def body(r, carry):
+            yy, buf = carry
             yy = run_steps(model, method, yy, c, Qp, dt, stride)
-            return yy, features(yy, i + 1, window, keep_V)
+            f = features(yy, i0 + r + 1, i_lo, keep_V)
+            return yy, jax.tree.map(lambda b, v: b.at[r].set(v), buf, f)
 
-        return jax.lax.scan(body, y, i0 + jnp.arange(n))
+        return jax.lax.fori_loop(0, n, body, (y, rows))
 
-    @functools.partial(jax.jit, static_argnames=("window", "keep_V"))
-    def sample(y, i, window, keep_V):
-        return jax.tree.map(lambda a: a[None], features(y, i, window, keep_V))
+    @functools.partial(jax.jit, static_argnames=("keep_V",))
+    def sample(y, i, i_lo, keep_V):
+        return jax.tree.map(lambda a: a[None], features(y, i, i_lo, keep_V))
 
     return init, advance, record, sample
 
@@ -203,27 +218,24 @@ def integrate(model, params, initial=None, settings: SolverSettings = SolverSett
         i += n
         if progress:
             progress(n)
-    pieces = [sample(y, i, window=i >= i_lo, keep_V=keep_covariance)]
+    host = lambda out, n: jax.tree.map(lambda a: np.asarray(a)[:n, ..., :N], out)   # noqa: E731
+    pieces = [host(sample(y, i, i_lo, keep_V=keep_covariance), 1)]
     while i < i_end:                                     # recorded part (sample i + 1 onwards)
-        window = i + 1 >= i_lo
-        n = min(chunk, (i_end if window else i_lo - 1) - i)
-        y, out = record(y, cp, Qp, dt, i, stride=stride, n=n, window=window, keep_V=keep_covariance)
-        pieces.append(out)
+        n = min(chunk, i_end - i)
+        y, out = record(y, cp, Qp, dt, i, stride, n, i_lo, length=chunk, keep_V=keep_covariance)
+        pieces.append(host(out, n))
         i += n
         if progress:
             progress(n)
     return _assemble(pieces, y, N, d, s, i_rec, i_lo, t0, traces)
 
 
-def _assemble(pieces, y, N, d, s, i_rec, i_lo, t0, traces):
-    host = [jax.tree.map(lambda a: np.asarray(a)[..., :N], p) for p in pieces]
+def _assemble(host, y, N, d, s, i_rec, i_lo, t0, traces):
     t_tau = np.arange(i_rec, i_rec + sum(p["S_Q"].shape[0] for p in host)) / s.samples_per_tau
-    cat = {k: np.concatenate([p[k] for p in host if k in p], axis=0) for k in host[0]}
-    # window-only features: pieces before the window lack them
-    win_pieces = [p for p in host if "E_N" in p]
-    win = {k: np.concatenate([p[k] for p in win_pieces], axis=0)
-           for k in ("E_N", "squeezing_dB", "rms", "uncertainty_min_eig")}
+    cat = {k: np.concatenate([p[k] for p in host], axis=0) for k in host[0]}
     in_w = t_tau >= i_lo / s.samples_per_tau - 1e-12
+    # window-only features (NaN before the window)
+    win = {k: cat[k][in_w] for k in ("E_N", "squeezing_dB", "rms", "uncertainty_min_eig")}
     x_final = np.asarray(y["x"])[:, :N]
     V_final = np.moveaxis(gaussian.unpack(np.asarray(y["V"])[:, :N], d), -1, 0)
     means_all = cat["x"]                                   # (T, d, N)
