@@ -70,7 +70,12 @@ ENGINE_VARIABLES = {
                             "of the model's nonlinear_modes (weight of the dropped third-order terms; "
                             "qorepro.twa_validity)"),
     "twa_min_occupation": ("1", "smallest ensemble-mean occupation of the nonlinear_modes in the window"),
-    "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation above its threshold)"),
+    "twa_switching": ("1", "fraction of the ensemble's trajectories whose attractor class (the census's, per τ) "
+                           "changes within the window (qorepro.twa_validity.switching_fraction)"),
+    "twa_basin_fraction": ("1", "fraction of the ensemble on the attractor class of the deterministic protocol's "
+                                "orbit at t_end (the basin check of the Gaussian value: verdict noise_basin)"),
+    "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation or twa_switching above its "
+                             "threshold)"),
     "N_a_twa": ("1", "mean photon number <a†a> of the ensemble, late-window mean"),
     "N_m_twa": ("1", "mean magnon number <m†m> of the ensemble, late-window mean"),
     "n_b1_twa": ("1", "mean phonon number <b1†b1> of the ensemble, late-window mean"),

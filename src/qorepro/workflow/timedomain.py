@@ -352,18 +352,6 @@ def _twa(spec: FigureSpec, allp, traces, sl, where, label="", x_end=None) -> dic
 
 
 # ------------------------------------------------------------------------------- datasets
-#: units and long names of the ensemble certificate's variables this evaluator adds (beside
-#: qorepro.sweep.ENGINE_VARIABLES, whose entry for twa_questionable they replace)
-CERTIFICATE_VARIABLES = {
-    "twa_switching": ("1", "fraction of the ensemble's trajectories whose attractor class (the census's, per τ) "
-                           "changes within the window (qorepro.twa_validity.switching_fraction)"),
-    "twa_basin_fraction": ("1", "fraction of the ensemble on the attractor class of the deterministic protocol's "
-                                "orbit at t_end (the basin check of the Gaussian value: verdict noise_basin)"),
-    "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation or twa_switching above its "
-                             "threshold)"),
-}
-
-
 def block_dataset(spec: FigureSpec, panel: PanelSpec, res: dict, coords: dict, shape, t_tau) -> xr.Dataset:
     """Per-point results of one grid → Dataset (time traces only in a trace panel)."""
     from ..sweep import assemble
@@ -372,9 +360,6 @@ def block_dataset(spec: FigureSpec, panel: PanelSpec, res: dict, coords: dict, s
         from .. import twa_validity
         ds["twa_truncation"].attrs["threshold"] = twa_validity.TRUNCATION_THRESHOLD
         ds.attrs["twa_truncation_threshold"] = twa_validity.TRUNCATION_THRESHOLD
-        for k, (units, long_name) in CERTIFICATE_VARIABLES.items():
-            if k in ds:
-                ds[k].attrs.update(units=units, long_name=long_name)
         ds["twa_switching"].attrs["threshold"] = twa_validity.SWITCHING_THRESHOLD
         ds.attrs["twa_switching_threshold"] = twa_validity.SWITCHING_THRESHOLD
         ds.attrs["twa_basin_threshold"] = twa_validity.BASIN_THRESHOLD
