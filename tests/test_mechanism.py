@@ -119,11 +119,12 @@ def test_torus_or_no_locked_cycle_is_loss_of_locking():
 OMEGA = 1.3
 
 
-def bautin(x, mu):
-    """ṙ = r(μ + 2r² − r⁴), θ̇ = ω: stable cycles r² = 1 + √(1 + μ), a fold at μ = −1."""
+def bautin(x, mu, xp=jnp):
+    """ṙ = r(μ + 2r² − r⁴), θ̇ = ω: stable cycles r² = 1 + √(1 + μ), a fold at μ = −1.
+    (``xp=np`` for the scipy reference integration: no JAX dispatch per right-hand side call.)"""
     r2 = x[0] ** 2 + x[1] ** 2
     g = mu + 2 * r2 - r2 ** 2
-    return jnp.stack([g * x[0] - OMEGA * x[1], g * x[1] + OMEGA * x[0]])
+    return xp.stack([g * x[0] - OMEGA * x[1], g * x[1] + OMEGA * x[0]])
 
 
 def test_bautin_protocol_jumping_at_the_fold_is_a_bifurcation():
@@ -138,7 +139,7 @@ def test_bautin_protocol_jumping_at_the_fold_is_a_bifurcation():
     pb, pseg, sq = np.full(grid.size, -1), np.full(grid.size, -1), np.full(grid.size, np.nan)
     for i, mu in enumerate(grid):
         t = np.linspace(180, 200, 2001)
-        sol = solve_ivp(lambda _, x: np.asarray(bautin(x, mu)), (0, 200), [1.2, 0.0], t_eval=t, rtol=1e-10, atol=1e-12)
+        sol = solve_ivp(lambda _, x: bautin(x, mu, np), (0, 200), [1.2, 0.0], t_eval=t, rtol=1e-10, atol=1e-12)
         X = sol.y
         if np.abs(X).max() < 1e-6:                      # settled on the origin: no cycle reached
             continue

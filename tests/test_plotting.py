@@ -10,12 +10,13 @@ import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import shared_run  # noqa: E402
 
 from qorepro import plotting as P  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-NOTEBOOKS = [f for f in CONFIG["figures"] if f != "table1"]
+NOTEBOOKS = shared_run.NOTEBOOKS          # every figure with a notebook; all drawn in the shared run
 PARAMETERS = ("run", "params_json", "stability_json", "data_dir", "out_pdf", "out_png")
 
 
@@ -172,29 +173,15 @@ def test_load_panels_verifies_provenance(tmp_path, monkeypatch):
         P.load_panels(str(d), str(tmp_path / "p.json"))
 
 
-def test_every_notebook_executes_on_the_tiny_run(tmp_path):
-    """Every figure notebook runs through the plot rule (papermill) on the tiny configuration and
-    writes a vector PDF and a PNG of at least 150 dpi."""
-    import shutil
-    import subprocess
-    import sys
-
+def test_every_notebook_executes_on_the_tiny_run(tiny_project):
+    """Every figure notebook ran through the plot rule (papermill) in the session's tiny run
+    (tests/shared_run.py) without an error cell and wrote a vector PDF and a PNG of at least
+    150 dpi."""
     from PIL import Image
-    for name in ("Snakefile", "workflow", "config", "notebooks", "profiles"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    shutil.copy(ROOT / "tests" / "workflow" / "tiny.yaml", tmp_path / "tiny.yaml")
-    run = tmp_path / "results" / "test-tiny"
-    targets = [f"results/test-tiny/figures/{f}.png" for f in NOTEBOOKS]
-    r = subprocess.run([sys.executable, "-m", "snakemake", *targets, "-c2", "--configfile", "tiny.yaml"],
-                       cwd=tmp_path, capture_output=True, text=True)
-    failed = [f for f in NOTEBOOKS if not (run / "figures" / f"{f}.png").exists()]
-    logs = "\n".join((run / "logs" / "plot" / f"{f}.log").read_text()[-1500:] for f in failed
-                     if (run / "logs" / "plot" / f"{f}.log").exists())
-    assert r.returncode == 0 and not failed, f"{failed}\n{r.stderr[-2000:]}\n{logs}"
+    run = tiny_project / "results" / "test-tiny"
     for f in NOTEBOOKS:
-        assert (run / "figures" / f"{f}.pdf").read_bytes()[:4] == b"%PDF"
-        assert round(Image.open(run / "figures" / f"{f}.png").info["dpi"][0]) >= 150
+        assert (run / "figures" / f"{f}.pdf").read_bytes()[:4] == b"%PDF", f
+        assert round(Image.open(run / "figures" / f"{f}.png").info["dpi"][0]) >= 150, f
         executed = nbformat.read(run / "notebooks" / f"{f}.ipynb", as_version=4)
         assert not [c for c in executed.cells if c.cell_type == "code"
                     and any(o.get("output_type") == "error" for o in c.get("outputs", []))], f

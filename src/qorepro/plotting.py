@@ -1040,7 +1040,7 @@ def finish(fig, data: FigureData | None = None, note: str | None = None) -> None
         per = int(fig.get_figwidth() * 72 / (6.5 * 0.56))
         footer = "\n".join(t2 for t in footer.split("\n") for t2 in textwrap.wrap(t, per))
         fig.supxlabel(footer, fontsize=6.5, color="0.3")
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     if fig._suptitle is not None:
         _fit_width(fig, fig._suptitle, renderer, min_size=7.0)
@@ -1049,14 +1049,14 @@ def finish(fig, data: FigureData | None = None, note: str | None = None) -> None
     for _ in range(4):                   # each draw re-runs the layout: until titles and legends settle
         for ax in fig.axes:
             _untangle_titles(ax, renderer)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         covering = [ax for ax in fig.axes if legend_covers_data(ax) or legend_too_wide(ax)]
         if not covering:
             break
         for ax in covering:
             place_legend(ax)
         share_limits(fig, compare_groups(data))      # headroom given to one compared panel: to all
-        fig.canvas.draw()
+        fig.draw_without_rendering()
 
 
 def save(fig, pdf: str, png: str) -> None:
