@@ -1,16 +1,17 @@
 import pytest
 from shared_run import copy_project, run_all
 
-#: fixtures that read the session's one tiny run; their tests share one pytest-xdist worker
-#: (``--dist loadgroup``), so the run is built once per session, not once per worker
-TINY_RUN_FIXTURES = {"tiny_project", "tiny_run"}
+#: session fixtures that build a tiny run (fixture → group): the tests using one share a
+#: pytest-xdist worker (``--dist loadgroup``), so each run is built once, not once per worker
+SHARED_RUNS = {"tiny_project": "tiny-run", "tiny_run": "tiny-run", "faults_run": "faults-run"}
 
 
 @pytest.hookimpl(tryfirst=True)          # before xdist's own hook reads the group markers
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if TINY_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("tiny-run"))
+        groups = {SHARED_RUNS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_RUNS}
+        for g in sorted(groups):
+            item.add_marker(pytest.mark.xdist_group(g))
 
 
 @pytest.fixture(scope="session")

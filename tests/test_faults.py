@@ -207,7 +207,7 @@ def test_bad_variant_file_is_named(project, content, needle):
 
 # ---------------------------------------------------------------- damaged or foreign data
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory):
+def faults_run(tmp_path_factory):
     """figS11 and Table I of the tiny config, built once (params → sweep → certify → plot)."""
     proj = tmp_path_factory.mktemp("faults")
     for name in ("Snakefile", "workflow", "config", "notebooks", "profiles"):
@@ -220,10 +220,10 @@ def tiny_run(tmp_path_factory):
 
 
 @pytest.fixture()
-def run(tiny_run, tmp_path):
+def run(faults_run, tmp_path):
     """A private copy of the tiny run's results (mtimes kept)."""
     dst = tmp_path / "results"
-    shutil.copytree(tiny_run / "results", dst)
+    shutil.copytree(faults_run / "results", dst)
     return dst / "test-tiny"
 
 
@@ -417,9 +417,9 @@ def test_verify_without_manifest_says_how_to_build_it(run):
     assert r.returncode == 1 and "MANIFEST: no manifest" in r.stderr
 
 
-def test_hand_edited_params_record_is_refused_then_rebuilt(tiny_run, tmp_path):
+def test_hand_edited_params_record_is_refused_then_rebuilt(faults_run, tmp_path):
     proj = tmp_path / "proj"
-    shutil.copytree(tiny_run, proj, symlinks=True)
+    shutil.copytree(faults_run, proj, symlinks=True)
     rec = proj / "results" / "test-tiny" / "params" / "figS11.json"
     panel = proj / "results" / "test-tiny" / "data" / "figS11" / "a.nc"
     original = rec.read_text()

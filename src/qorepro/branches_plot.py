@@ -147,7 +147,7 @@ def draw_branches(ax, one, axis: str, *, ylabel=True):
 def drop_overlapping_labels(fig) -> int:
     """Remove event labels that leave their axes or overlap another text of the figure
     (extents from the renderer, after the layout); returns how many were removed."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     r = fig.canvas.get_renderer()
     removed = 0
     for ax in fig.axes:
@@ -261,7 +261,7 @@ def fit_title_footer(fig, title: str, footer: str = "") -> None:
         chars = int(fig.get_figwidth() * 22)
         f = fig.supxlabel("\n".join(textwrap.wrap(footer, chars)), fontsize=6.5, color="0.35")
     for _ in range(12):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         r = fig.canvas.get_renderer()
         ext = t.get_window_extent(r)
         if ext.x0 >= 0 and ext.x1 <= width_px:
@@ -270,7 +270,7 @@ def fit_title_footer(fig, title: str, footer: str = "") -> None:
         t.set_fontsize(size)
     if f is not None:
         for _ in range(8):
-            fig.canvas.draw()
+            fig.draw_without_rendering()
             ext = f.get_window_extent(fig.canvas.get_renderer())
             if ext.x0 >= 0 and ext.x1 <= width_px and ext.y0 >= 0:
                 break
