@@ -44,7 +44,8 @@ FREE_TEXT = {"data_checksums", "attributes_digest", "record_digest", "history", 
 def structure(path: str):
     """What the CF checker's verdict on a file depends on: every variable's name, dimensions,
     dtype and attributes (values; free text and digests excepted), whether each 1-D coordinate
-    is strictly monotonic (the checker's one look at the data), and the global attribute names."""
+    is strictly monotonic (what the checker's coordinate rules read of the data), and the global
+    attribute names."""
     import netCDF4
     with netCDF4.Dataset(path) as nc:
         out = []
