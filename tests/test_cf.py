@@ -1,6 +1,7 @@
-"""Every panel file of the tiny run passes the CF-1.10 suite of IOOS compliance-checker with no
-errors (and the checker runs through: no check crashes on a variable), and the conformance
-rules hold that the checker does not see (int32, the verdict list)."""
+"""A panel file of every structure of the tiny run passes the CF-1.10 suite of IOOS
+compliance-checker with no errors (and the checker runs through: no check crashes on a
+variable), and the conformance rules hold that the checker does not see (int32, the verdict
+list) in every panel file."""
 import glob
 
 import numpy as np
