@@ -109,6 +109,22 @@ def test_continuation_from_the_stored_end_state_equals_one_uninterrupted_run():
     np.testing.assert_allclose(cont.V_final, direct.V_final, rtol=1e-10)
 
 
+def test_mean_field_run_follows_the_gaussian_runs_means_and_flags_divergence():
+    """ẋ = f(x) does not involve the covariance: integrate_means gives the means of
+    integrate (same scheme and grid) from displaced starts, and False where a point blows up."""
+    p = L.LaiParams(K=np.array([-2e-5, 0.0, 2e-5]), gamma1=np.array([0.005, 0.005, -0.5]))
+    ini = L.InitialState(means=(0j, 0j, 300 + 0j, -300 + 0j))
+    s = solver.SolverSettings(t_end_tau=12, window_tau=(10, 12))
+    full = solver.integrate(L.MODEL, p, ini, settings=s)
+    means = solver.integrate_means(L.MODEL, p, ini.as_real(3), s)
+    np.testing.assert_array_equal(means.t_window_tau, full.t_window_tau)
+    np.testing.assert_allclose(means.window_means[:, :, :2], full.window_means[:, :, :2], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(means.x_final[:, :2], full.x_final[:, :2], rtol=1e-12, atol=1e-9)
+    assert means.finite.tolist() == [True, True, False] == full.finite.tolist()
+    with pytest.raises(ValueError, match="shape"):
+        solver.integrate_means(L.MODEL, p, ini.as_real(2), s)
+
+
 @pytest.mark.parametrize("kw", [dict(window_tau=(180, 250)), dict(window_tau=(50, 20)),
                                 dict(samples_per_tau=30), dict(method="euler"),
                                 dict(t_end_tau=float("inf")), dict(window_tau=(float("nan"), 200))])

@@ -250,6 +250,73 @@ def _assemble(host, y, N, d, s, i_rec, i_lo, t0, traces):
                       window_means=means_all[in_w], window=win, finite=finite, settings=s, t_start_tau=t0)
 
 
+@dataclass
+class MeanTrajectory:
+    """Result of :func:`integrate_means` for N points: ``x_final`` (2n, N) at t_end,
+    ``t_window_tau`` (W,) and ``window_means`` (W, 2n, N) on the late window's samples (as
+    :class:`Trajectory`'s), ``finite`` (N,) False where the run diverged."""
+
+    x_final: np.ndarray
+    t_window_tau: np.ndarray
+    window_means: np.ndarray
+    finite: np.ndarray
+
+
+@functools.cache
+def _mean_programs(model, method: str):
+    """The compiled pieces of a mean-field run for one model and tableau (cached per process);
+    loop counts are arguments, so one program serves every run of any length."""
+    def steps(x, c, dt, n):
+        return jax.lax.fori_loop(0, n, lambda _, y: rk.step(lambda z: model.mean_field_rhs(z, c), y, dt, method), x)
+
+    @functools.partial(jax.jit, static_argnames=("length",))
+    def record(x, c, dt, stride, n, length):
+        """``n`` (traced, ≤ ``length``) sample intervals of ``stride`` steps, the state after
+        each in rows 0 … n − 1 of a buffer of ``length`` rows."""
+        buf = jnp.zeros((length,) + x.shape, x.dtype)
+
+        def body(r, carry):
+            y, b = carry
+            y = steps(y, c, dt, stride)
+            return y, b.at[r].set(y)
+
+        return jax.lax.fori_loop(0, n, body, (x, buf))
+
+    return jax.jit(steps), record
+
+
+def integrate_means(model, params, x0, settings: SolverSettings = SolverSettings()) -> MeanTrajectory:
+    """The mean fields alone, ẋ = f(x) from x(0) = ``x0`` (2n, N), for every point of a batched
+    parameter set: the same scheme, step and sample grid as :func:`integrate`, without the
+    covariance (about a tenth of its cost).  For the starts whose fluctuations are not
+    wanted (e.g. the seeds of branch tracing)."""
+    s = settings
+    c = model.coefficients(params)
+    N = n_points(c)
+    x0 = np.asarray(x0, dtype=float)
+    if x0.shape != (2 * model.n_modes, N):
+        raise ValueError(f"start means have shape {x0.shape}; expected {(2 * model.n_modes, N)}")
+    n_pad = batch_bucket(N)
+    cp = map_coefficients(lambda v: _pad(np.asarray(v, dtype=float), n_pad), c)
+    advance, record = _mean_programs(model, s.method)
+    stride = s.steps_per_tau // s.samples_per_tau
+    i_lo, i_end = s.sample(s.window_tau[0]), s.sample(s.t_end_tau)
+    chunk = max(1, int(round(CHUNK_TAU * s.samples_per_tau)))
+    x = advance(jnp.asarray(_pad(x0, n_pad)), cp, s.dt, i_lo * stride)
+    rows, i = [np.asarray(x)[None, :, :N]], i_lo
+    while i < i_end:
+        n = min(chunk, i_end - i)
+        x, out = record(x, cp, s.dt, stride, n, length=chunk)
+        rows.append(np.asarray(out)[:n, :, :N])
+        i += n
+    means = np.concatenate(rows, axis=0)
+    x_final = np.asarray(x)[:, :N]
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(x_final).all(axis=0) & np.isfinite(means).all(axis=(0, 1))
+    return MeanTrajectory(x_final=x_final, t_window_tau=np.arange(i_lo, i_end + 1) / s.samples_per_tau,
+                          window_means=means, finite=finite)
+
+
 def integrate_scipy_point(model, params, initial=None, settings: SolverSettings = SolverSettings(),
                           method: str = "DOP853", rtol: float = 1e-8, atol: float = 1e-10,
                           covariance: bool = False):

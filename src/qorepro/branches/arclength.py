@@ -25,6 +25,13 @@ import numpy as np
 from .shooting import Shooting
 
 
+#: step control on the corrector's iterations (chord steps from the last point's Jacobian, see
+#: :meth:`~qorepro.branches.shooting.Shooting.correct`): grow Δs after at most this many …
+GROW_ITERATIONS = 4
+#: … shrink it after more than this many
+SHRINK_ITERATIONS = 8
+
+
 @dataclass(frozen=True)
 class ContinuationSettings:
     """Step control and stopping rules of the pseudo-arclength continuation (scaled units)."""
@@ -83,7 +90,7 @@ def continue_arc(sh: Shooting, v0, J0, t0, p_bounds, settings: ContinuationSetti
         if pn < lo or pn > hi:                                 # crossed a bound: end on it
             bound = lo if pn < lo else hi
             a = (bound - v[-1]) / (pn - v[-1])
-            end = sh.correct_at(v + a * (vn - v), bound * sh.scales.p, s.tol)
+            end = sh.correct_at(v + a * (vn - v), bound * sh.scales.p, s.tol, J=Jn)
             if end is not None:
                 ve, _, Je, _ = end
                 arc.v.append(ve)
@@ -103,9 +110,9 @@ def continue_arc(sh: Shooting, v0, J0, t0, p_bounds, settings: ContinuationSetti
         if len(arc.v) > 3 and np.linalg.norm(vn - arc.v[0]) < ds and tn @ arc.t[0] > 0:
             arc.stop = "closed"
             return arc
-        if iters <= 3:
+        if iters <= GROW_ITERATIONS:
             ds = min(1.3 * ds, s.ds_max)
-        elif iters > 6:
+        elif iters > SHRINK_ITERATIONS:
             ds *= 0.7
     arc.stop = "max_points"
     return arc

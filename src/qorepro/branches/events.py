@@ -80,12 +80,13 @@ def detect(tp: np.ndarray, mus: np.ndarray, Phis: np.ndarray):
     return out
 
 
-def _probe(sh: Shooting, va, vb, ta, sigma, tol):
-    """The branch point at arclength σ along the chord a → b: (v, J, tangent) or None."""
+def _probe(sh: Shooting, va, vb, ta, sigma, tol, J=None):
+    """The branch point at arclength σ along the chord a → b: (v, J, tangent) or None
+    (``J`` a Jacobian near it to start the corrector with)."""
     e = vb - va
     e = e / np.linalg.norm(e)
     guess = va + sigma * e
-    out = sh.correct(guess, e, e @ guess, va, tol)
+    out = sh.correct(guess, e, e @ guess, va, tol, J=J)
     if out is None:
         return None
     v, _, J, _ = out
@@ -125,7 +126,7 @@ def locate(sh: Shooting, kind: str, va, vb, ta, Ja, tb, Jb, sigma_tol: float = 1
             s = min(max(s, a + 0.01 * (b - a)), b - 0.01 * (b - a))
         else:
             s = 0.5 * (a + b)
-        pr = _probe(sh, va, vb, ta, s, tol)
+        pr = _probe(sh, va, vb, ta, s, tol, best[1])
         if pr is None:
             return None
         fs = _value(kind, sh, pr, count_a)

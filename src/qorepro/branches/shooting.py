@@ -10,6 +10,14 @@ on the hyperplane through a reference point orthogonal to the flow there) and on
 equation that fixes where on the branch the point lies (p = p₀, or the pseudo-arclength
 hyperplane of :mod:`qorepro.branches.arclength`).
 
+The corrector is a Newton–chord iteration: the bordered matrix is factorised with a Jacobian
+(from a nearby converged point where the caller has one, else at the guess) and the
+iterations evaluate only the residual G (one flow, against ≈ 5 for G and its Jacobian); the
+Jacobian is refreshed at the current iterate only when the iteration contracts slowly.  The
+converged point is the same solution of the same equations to the same tolerance as with a
+Jacobian at every iteration; its Jacobian is evaluated once there (the tangent and the
+monodromy need it).
+
 All unknowns are handled in *scaled* coordinates v = (x/s_x, T/s_T, p/s_p), so that the
 Newton matrices are O(1) whatever the units (the Lai model's Kerr coefficient is ~10⁻⁵,
 its amplitudes ~10²).  The Jacobian ∂G/∂(x, T, p) is ``jax.jacfwd`` of the discrete flow:
@@ -26,6 +34,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg
 
 from .. import backend, batching, rk  # noqa: F401  (backend: float64)
 
@@ -56,7 +65,8 @@ class Shooting:
         self.f, self.d, self.scales, self.steps, self.method = f, int(dim), scales, int(steps), method
         self.args = jax.tree.map(jnp.asarray, tuple(args))
         self._s = jnp.asarray(scales.vector(self.d))
-        self._residual_jacobian, self._field, self._invariants = _programs(f, self.d, self.steps, method)
+        self._residual, self._residual_jacobian, self._field, self._invariants = _programs(f, self.d, self.steps,
+                                                                                        method)
 
     # ------------------------------------------------------------------ coordinates
     def scale(self, x, T, p) -> np.ndarray:
@@ -69,6 +79,10 @@ class Shooting:
         return u[:self.d], float(u[self.d]), float(u[self.d + 1])
 
     # ------------------------------------------------------------------ pieces
+    def residual(self, v) -> np.ndarray:
+        """G/s_x at the scaled point v (one flow, no derivatives)."""
+        return np.asarray(self._residual(jnp.asarray(v), self._s, self.args))
+
     def residual_jacobian(self, v):
         """G/s_x and its Jacobian (d, d + 2) in scaled coordinates."""
         r, J = self._residual_jacobian(jnp.asarray(v), self._s, self.args)
@@ -100,55 +114,73 @@ class Shooting:
         """Orbit averages of the points V (n, d + 2): (mean x (n, d), RMS deviation of x
         from its mean (n, d)), all points at once (vmap), the batch padded to its bucket
         (:func:`qorepro.batching.bucket`) so that branches of every length share a few
-        compiled programs."""
+        compiled programs; a single point (a seed, a corrected guess) runs unpadded."""
         V = np.asarray(V, float)
         n = V.shape[0]
-        Vp = batching.pad(V, batching.bucket(n), axis=0)
+        Vp = batching.pad(V, 1 if n == 1 else batching.bucket(n), axis=0)
         m1, m2 = (np.asarray(a)[:n] for a in self._invariants(jnp.asarray(Vp), self._s, self.args))
         return m1, np.sqrt(np.maximum(m2 - m1 * m1, 0.0))
 
     # ------------------------------------------------------------------ Newton
-    def correct(self, v, row, target, ref, tol: float = 1e-10, max_iter: int = 12):
-        """Newton on [G; phase; row·v − target] = 0 from v (all scaled).
+    #: the chord iteration refreshes its Jacobian when a step is longer than this fraction of
+    #: the one before (a slow linear contraction)
+    CHORD_RATE = 0.25
+
+    def correct(self, v, row, target, ref, tol: float = 1e-10, max_iter: int = 24, J=None):
+        """Newton–chord on [G; phase; row·v − target] = 0 from v (all scaled).
 
         ``ref`` is the reference point of the phase condition (its field gives the normal);
         ``row`` the last equation (the arclength hyperplane's normal, or e_p for a fixed
-        parameter).  Returns (v, residual, Jacobian at v, iterations) on convergence
-        (|Δv|∞ < tol and |G|/s_x < 10 tol), or None.
+        parameter); ``J`` a Jacobian ∂G/∂v near v to start the chord iteration with (default:
+        evaluated at v).  The Jacobian is re-evaluated at the current iterate whenever a step
+        is longer than :attr:`CHORD_RATE` times the one before, and where a step below ``tol``
+        leaves the residual above 10 ``tol`` (the iteration then goes on from there).  Returns (v, residual,
+        Jacobian at v, iterations) on convergence (|Δv|∞ < tol and |G|/s_x < 10 tol), or None.
         """
         n = self.phase_row(ref)
         if n is None:
             return None
         v = np.array(v, dtype=float)
         vref = np.asarray(ref, float)
-        for it in range(1, max_iter + 1):
+        if J is None:
             r, J = self.residual_jacobian(v)
+        else:
+            r = self.residual(v)
+        lu, last = None, np.inf
+        for it in range(1, max_iter + 1):
             if not (np.isfinite(r).all() and np.isfinite(J).all()):
                 return None
+            if lu is None:
+                lu = scipy.linalg.lu_factor(np.vstack([J, n, row]), check_finite=False)
+                if not np.all(np.diag(lu[0])):          # exactly singular
+                    return None
             F = np.concatenate([r, [n @ (v - vref), row @ v - target]])
-            A = np.vstack([J, n, row])
-            try:
-                dv = np.linalg.solve(A, -F)
-            except np.linalg.LinAlgError:
-                return None
+            dv = scipy.linalg.lu_solve(lu, -F, check_finite=False)
             v = v + dv
             if v[self.d] <= 0 or not np.isfinite(v).all():
                 return None
-            if np.abs(dv).max() < tol:
+            size = np.abs(dv).max()
+            if size < tol:
                 r, J = self.residual_jacobian(v)
                 if np.abs(r).max() < 10 * tol:
                     return v, r, J, it
-                return None
+                lu = None                               # a chord step can stall short: go on with Newton
+            elif size > self.CHORD_RATE * last:
+                r, J = self.residual_jacobian(v)
+                lu = None
+            else:
+                r = self.residual(v)
+            last = size
         return None
 
-    def correct_at(self, v, p: float, tol: float = 1e-10, max_iter: int = 20):
+    def correct_at(self, v, p: float, tol: float = 1e-10, max_iter: int = 30, J=None):
         """The periodic orbit at the fixed parameter p near the guess v (scaled); see
         :meth:`correct`.  The phase condition is referenced at the guess."""
         row = np.zeros(self.d + 2)
         row[-1] = 1.0
         v = np.array(v, dtype=float)
         v[-1] = p / self.scales.p
-        return self.correct(v, row, v[-1], v, tol, max_iter)
+        return self.correct(v, row, v[-1], v, tol, max_iter, J)
 
     def tangent(self, v, J, previous) -> np.ndarray:
         """Unit tangent (scaled) of the solution curve at v: the null vector of
@@ -200,7 +232,8 @@ def _programs(f, d: int, steps: int, method: str):
         _, m1, m2 = rk.advance(vf, y, T / steps, steps, method)
         return m1 / T, m2 / T
 
-    return jax.jit(residual_jacobian), jax.jit(field), jax.jit(jax.vmap(invariants, in_axes=(0, None, None)))
+    return (jax.jit(residual), jax.jit(residual_jacobian), jax.jit(field),
+            jax.jit(jax.vmap(invariants, in_axes=(0, None, None))))
 
 
 def floquet(Phi: np.ndarray):

@@ -123,13 +123,14 @@ def _assemble(sh: Shooting, back, fwd, seeds):
 PREFILTER_RTOL = 0.05
 
 
-def _same_orbit(sh: Shooting, v, branch_V, rtol, branch: Branch | None = None):
+def _same_orbit(sh: Shooting, v, branch_V, rtol, branch: Branch | None = None, branch_J=None):
     """Whether the converged orbit v lies on the branch with scaled points ``branch_V``:
     the branch is corrected onto v's parameter in every segment that brackets it and the
     period and orbit averages compared.  With ``branch`` (its stored invariants) a segment
     is skipped without Newton where its linearly interpolated period and orbit averages differ
     from v's by more than :data:`PREFILTER_RTOL` of their size (at least that fraction of the
-    state's scale): only the strict test decides that v is on the branch."""
+    state's scale): only the strict test decides that v is on the branch.  ``branch_J``: the
+    branch points' Jacobians (the corrector starts from the segment's first)."""
     q = v[-1]
     P = branch_V[:, -1]
     inv_v = np.concatenate([*sh.invariants(v[None]), [[v[sh.d]]]], axis=1)[0]
@@ -144,7 +145,8 @@ def _same_orbit(sh: Shooting, v, branch_V, rtol, branch: Branch | None = None):
         a = 0.0 if hi == lo else (q - P[k]) / (P[k + 1] - P[k])
         if branch is not None and np.any(np.abs(inv_b[k] + a * (inv_b[k + 1] - inv_b[k]) - inv_v) > loose):
             continue
-        out = sh.correct_at(branch_V[k] + a * (branch_V[k + 1] - branch_V[k]), q * sh.scales.p)
+        out = sh.correct_at(branch_V[k] + a * (branch_V[k + 1] - branch_V[k]), q * sh.scales.p,
+                           J=None if branch_J is None else branch_J[k])
         if out is None:
             continue
         w = out[0]
@@ -184,7 +186,7 @@ def trace_branches(f, dim: int, seeds, p_bounds, *, scales: Scales | None = None
         if out is None:
             continue
         v0, _, J0, _ = out
-        on = [k for k, (V, _, _) in enumerate(traced) if _same_orbit(sh, v0, V, same_rtol, branches[k])]
+        on = [k for k, (V, _, Js) in enumerate(traced) if _same_orbit(sh, v0, V, same_rtol, branches[k], Js)]
         if on:
             seed_branch[i] = on[0]
             branches[on[0]].seeds.append(i)
