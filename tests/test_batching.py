@@ -23,6 +23,34 @@ def test_cpu_bucket_floor_is_the_cpu_batch_size():
     assert {batching.bucket(n) for n in (1, 3, 17, 64)} == {batching.CPU_FLOOR}
 
 
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 300])
+def test_blocks_cover_the_points_once_in_cpu_buckets(n):
+    sl = batching.blocks(n)
+    idx = np.concatenate([np.arange(n)[s] for s in sl]) if sl else np.zeros(0, int)
+    np.testing.assert_array_equal(idx, np.arange(n))
+    assert all(0 < s.stop - s.start <= batching.CPU_FLOOR for s in sl)
+    assert len(batching.blocks(n, size=1000)) == (1 if n else 0)
+
+
+def test_period_flow_in_blocks_keeps_every_point_and_its_order():
+    """A batch above one CPU bucket runs in blocks: each point's monodromy and end state are
+    those of the point run alone, in the input order, in both blocks."""
+    from qorepro import stability
+    n = batching.CPU_FLOOR + 3
+    assert len(batching.blocks(n)) == 2
+    c = L.coefficients(L.LaiParams(K=np.linspace(-5e-5, 5e-5, n)))
+    x0 = np.full((8, n), 1.0)
+    x0[4] = np.linspace(50, 300, n)
+    T = np.linspace(0.9, 1.1, n)
+    Phi, _, xT = stability.period_flow(L.MODEL, c, x0, None, T, steps=32, covariance=False)
+    for i in (0, 40, n - 2, n - 1):
+        one = L.Coefficients(*(np.asarray(v)[i:i + 1] for v in c))
+        Phi1, _, xT1 = stability.period_flow(L.MODEL, one, x0[:, i:i + 1], None, T[i:i + 1], steps=32,
+                                             covariance=False)
+        np.testing.assert_array_equal(Phi[i], Phi1[0])
+        np.testing.assert_array_equal(xT[:, i], xT1[:, 0])
+
+
 def test_pad_repeats_the_last_point_along_the_batch_axis():
     a = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(batching.pad(a, 5), [[0, 1, 2, 2, 2], [3, 4, 5, 5, 5]])

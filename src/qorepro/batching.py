@@ -13,7 +13,7 @@ shapes — and of compilations per machine — small whatever the figure sizes:
 * at least :data:`GPU_FLOOR` on a GPU (idle lanes cost nothing there);
 * above the floor, the next power of 4.
 
-:func:`pad` repeats the last point into the padding, so padded lanes compute a real point and
+:func:`blocks` splits a large batch into such buckets on a CPU.  :func:`pad` repeats the last point into the padding, so padded lanes compute a real point and
 never produce NaN/inf that a reduction over the batch could see; callers slice them off.
 """
 from __future__ import annotations
@@ -36,6 +36,17 @@ def bucket(n: int, floor: int | None = None) -> int:
     while b < n:
         b *= 4
     return b
+
+
+def blocks(n: int, size: int | None = None) -> list:
+    """Slices splitting n points into consecutive blocks of at most ``size`` (default: one
+    :data:`CPU_FLOOR` bucket on a CPU — the per-point cost there does not fall with the batch,
+    and every block then runs the one program compiled for that bucket, already in the cache
+    from the main run; everything in one block on a GPU, where a large batch is cheap)."""
+    if size is None:
+        size = n if backend.platform() == "gpu" else CPU_FLOOR
+    size = max(int(size), 1)
+    return [slice(a, min(a + size, n)) for a in range(0, n, size)]
 
 
 def pad(a, n_pad: int, axis: int = -1):

@@ -252,7 +252,9 @@ def figure(panels: dict, axis_labels: dict, title: str, footer: str = ""):
 
 def fit_title_footer(fig, title: str, footer: str = "") -> None:
     """The title on one line (font shrunk until it fits the canvas), the footer (run metadata)
-    wrapped to the canvas width; both checked inside the canvas with the renderer."""
+    wrapped to the canvas width; both checked inside the canvas with the renderer.  No layout
+    pass is needed for that: both are centred on the canvas (the layout moves them only
+    vertically, the footer's bottom stays at its pad above the canvas edge)."""
     width_px = fig.bbox.width
     size = 10.0
     t = fig.suptitle(title, fontsize=size)
@@ -260,9 +262,8 @@ def fit_title_footer(fig, title: str, footer: str = "") -> None:
     if footer:
         chars = int(fig.get_figwidth() * 22)
         f = fig.supxlabel("\n".join(textwrap.wrap(footer, chars)), fontsize=6.5, color="0.35")
+    r = fig.canvas.get_renderer()
     for _ in range(12):
-        fig.draw_without_rendering()
-        r = fig.canvas.get_renderer()
         ext = t.get_window_extent(r)
         if ext.x0 >= 0 and ext.x1 <= width_px:
             break
@@ -270,8 +271,7 @@ def fit_title_footer(fig, title: str, footer: str = "") -> None:
         t.set_fontsize(size)
     if f is not None:
         for _ in range(8):
-            fig.draw_without_rendering()
-            ext = f.get_window_extent(fig.canvas.get_renderer())
+            ext = f.get_window_extent(r)
             if ext.x0 >= 0 and ext.x1 <= width_px and ext.y0 >= 0:
                 break
             chars = int(chars * 0.85)

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import gaussian, measures
+from . import batching, gaussian, measures
 from .batching import bucket as batch_bucket
 from .batching import pad as _pad
 from .hurwitz import (  # noqa: F401
@@ -196,13 +196,21 @@ def period_flow(model, c, x0, V0, period_tau, steps: int = 256, method: str = "d
     Returns (Φ(T) (N, d, d), V(T) (N, d, d), x(T) (d, N)).
     """
     d, N = x0.shape
-    n_pad = batch_bucket(N)
-    dt = _pad(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, n_pad)
     flow, _ = _period_programs(model, method)
     V0 = np.zeros((N, d, d)) if V0 is None else np.asarray(V0, float)
-    xT, Phi, V = flow(_padded(c, n_pad), _pad(x0, n_pad), _pad(V0, n_pad, 0), dt, n=steps,
-                      covariance=covariance)
-    return np.asarray(Phi)[:N], np.asarray(V)[:N], np.asarray(xT)[:, :N]
+    dt = np.broadcast_to(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, (N,))
+    Phi, V, xT = [], [], []
+    for sl in batching.blocks(N):
+        m = sl.stop - sl.start
+        n_pad = batch_bucket(m)
+        out = flow(_padded(take(c, sl), n_pad), _pad(x0[:, sl], n_pad), _pad(V0[sl], n_pad, 0), _pad(dt[sl], n_pad),
+                   n=steps, covariance=covariance)
+        xT.append(np.asarray(out[0])[:, :m])
+        Phi.append(np.asarray(out[1])[:m])
+        V.append(np.asarray(out[2])[:m])
+    if not N:
+        return np.zeros((0, d, d)), np.zeros((0, d, d)), np.zeros((d, 0))
+    return np.concatenate(Phi), np.concatenate(V), np.concatenate(xT, axis=1)
 
 
 def refine_cycle(model, c, x0, period_tau, steps: int = 256, method: str = "dopri8", iterations: int = 2,
@@ -292,11 +300,15 @@ def floquet_covariance(model, c, x0, period_tau, steps: int = 256, flow=None, me
     """
     d, N = x0.shape
     Vp, w0, diff = periodic_covariance(model, c, x0, period_tau, steps, flow, method)
-    n_pad = batch_bucket(N)
-    dt = _pad(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, n_pad)
+    dt = np.broadcast_to(2 * np.pi * np.asarray(period_tau, dtype=float) / steps, (N,))
     _, flow_projected = _period_programs(model, method)
-    sq = flow_projected(_padded(c, n_pad), _pad(x0, n_pad), _pad(Vp, n_pad, 0), _pad(w0, n_pad), dt, n=steps)
-    sq = np.asarray(sq)[:-1, :N]                          # one period: the last sample = the first
+    sq = np.zeros((steps, N))
+    for sl in batching.blocks(N):
+        m = sl.stop - sl.start
+        n_pad = batch_bucket(m)
+        out = flow_projected(_padded(take(c, sl), n_pad), _pad(x0[:, sl], n_pad), _pad(Vp[sl], n_pad, 0),
+                             _pad(w0[:, sl], n_pad), _pad(dt[sl], n_pad), n=steps)
+        sq[:, sl] = np.asarray(out)[:-1, :m]              # one period: the last sample = the first
     return sq.mean(axis=0), sq.min(axis=0), sq.max(axis=0), diff
 
 

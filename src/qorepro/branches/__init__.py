@@ -10,12 +10,20 @@ knows nothing of the model it comes from.
 * :mod:`~qorepro.branches.trace` — branches from seeds, merged, as a :class:`BranchSet`;
 * :mod:`~qorepro.branches.fields` — a model's rhs(x, c) as such a field, for a parameter that
   enters its coefficients affinely.
-"""
-from .arclength import ContinuationSettings
-from .events import KINDS, Event
-from .fields import affine_coefficients, affine_field
-from .shooting import Scales, Shooting, floquet
-from .trace import Branch, BranchSet, Seed, trace_branches
 
-__all__ = ["KINDS", "Branch", "BranchSet", "ContinuationSettings", "Event", "Scales", "Seed", "Shooting",
-           "affine_coefficients", "affine_field", "floquet", "trace_branches"]
+The names below are imported on first use (PEP 562), so that reading branch results
+(:mod:`~qorepro.branches.mechanism`, the figures) does not start JAX.
+"""
+import importlib
+
+_EXPORTS = {"ContinuationSettings": "arclength", "KINDS": "events", "Event": "events",
+            "affine_coefficients": "fields", "affine_field": "fields", "Scales": "shooting", "Shooting": "shooting",
+            "floquet": "shooting", "Branch": "trace", "BranchSet": "trace", "Seed": "trace", "trace_branches": "trace"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

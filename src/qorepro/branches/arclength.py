@@ -8,7 +8,8 @@ From a converged point v_k with unit tangent t_k (scaled coordinates, see
   at a fold of cycles, so the branch turns round folds instead of stopping there;
 * new tangent t_{k+1}: the null vector of [∂G/∂v; n_{k+1}], oriented by t_{k+1}·t_k > 0.
 
-Step-size control: Δs grows by 1.3 after a corrector of ≤ 3 iterations (up to ``ds_max``),
+Step-size control: Δs grows by 1.3 after a corrector of ≤ 4 iterations (up to ``ds_max``), shrinks
+by 0.7 after one of more than 8,
 halves after a failed corrector or a turn of the tangent by more than ``max_turn`` radians,
 and the trace stops below ``ds_min``.  It also stops at the parameter bounds (the last
 point is corrected onto the bound exactly), when the orbit shrinks onto an equilibrium
@@ -24,9 +25,9 @@ import numpy as np
 
 from .shooting import Shooting
 
-
-#: step control on the corrector's iterations (chord steps from the last point's Jacobian, see
-#: :meth:`~qorepro.branches.shooting.Shooting.correct`): grow Δs after at most this many …
+#: step control on the corrector's iterations (Newton–chord steps from the Jacobian at the
+#: predictor, :meth:`~qorepro.branches.shooting.Shooting.correct`; one more than a full Newton
+#: corrector takes for the same step): grow Δs after at most this many …
 GROW_ITERATIONS = 4
 #: … shrink it after more than this many
 SHRINK_ITERATIONS = 8

@@ -42,7 +42,9 @@ import numpy as np
 import xarray as xr
 
 from .. import rk, solver, stability
+from ..batching import blocks
 from ..batching import bucket as batch_bucket
+from ..batching import pad as pad_batch
 from ..models.base import map_coefficients
 from ..settings import CertificationSettings, SolverSettings
 from .arclength import ContinuationSettings
@@ -290,13 +292,13 @@ def panel_branches(model, base, axis: str, values, *, settings: SolverSettings =
     P = pad["p"].reshape(-1)[flat]
     T = pad["T"].reshape(-1)[flat]
     X0 = pad["x0"].reshape(-1, d)[flat]
-    if P.size:              # padded to the batch bucket: one compiled program for every panel and series
-        n_pad = batch_bucket(P.size)
-        padv = lambda a: np.concatenate([a, np.repeat(a[-1:], n_pad - a.shape[0], axis=0)])
-        mean, cov = (np.asarray(a)[:P.size] for a in _orbit_moments(f, d, steps, method)(
-            jnp.asarray(padv(X0)), jnp.asarray(padv(T)), jnp.asarray(padv(P)), jax.tree.map(jnp.asarray, (c0, e))))
-    else:                    # no cycle anywhere on the panel (e.g. a run too short to oscillate)
-        mean, cov = np.zeros((0, d)), np.zeros((0, d, d))
+    mean, cov = np.zeros((P.size, d)), np.zeros((P.size, d, d))
+    moments = _orbit_moments(f, d, steps, method)
+    args = jax.tree.map(jnp.asarray, (c0, e))
+    for sl in blocks(P.size):   # blocks padded to the batch bucket: one compiled program for every series
+        n_pad = batch_bucket(sl.stop - sl.start)
+        out = moments(*(jnp.asarray(pad_batch(a[sl], n_pad, axis=0)) for a in (X0, T, P)), args)
+        mean[sl], cov[sl] = (np.asarray(a)[:sl.stop - sl.start] for a in out)
     amp, phase = mechanical_phase(model, cov)
     stab = pad["stable"].reshape(-1)[flat]
     sq_mean, sq_min, sq_max, diff = (np.full(P.size, np.nan) for _ in range(4))

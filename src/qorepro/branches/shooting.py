@@ -112,13 +112,17 @@ class Shooting:
 
     def invariants(self, V: np.ndarray):
         """Orbit averages of the points V (n, d + 2): (mean x (n, d), RMS deviation of x
-        from its mean (n, d)), all points at once (vmap), the batch padded to its bucket
-        (:func:`qorepro.batching.bucket`) so that branches of every length share a few
-        compiled programs; a single point (a seed, a corrected guess) runs unpadded."""
+        from its mean (n, d)), all points at once (vmap), in blocks padded to the batch bucket
+        (:func:`qorepro.batching.blocks`, :func:`~qorepro.batching.bucket`) so that branches of
+        every length share one compiled program; a single point (a seed, a corrected guess)
+        runs unpadded."""
         V = np.asarray(V, float)
         n = V.shape[0]
-        Vp = batching.pad(V, 1 if n == 1 else batching.bucket(n), axis=0)
-        m1, m2 = (np.asarray(a)[:n] for a in self._invariants(jnp.asarray(Vp), self._s, self.args))
+        m1, m2 = np.zeros((n, self.d)), np.zeros((n, self.d))
+        for sl in batching.blocks(n):
+            m = sl.stop - sl.start
+            Vp = batching.pad(V[sl], 1 if n == 1 else batching.bucket(m), axis=0)
+            m1[sl], m2[sl] = (np.asarray(a)[:m] for a in self._invariants(jnp.asarray(Vp), self._s, self.args))
         return m1, np.sqrt(np.maximum(m2 - m1 * m1, 0.0))
 
     # ------------------------------------------------------------------ Newton
