@@ -130,7 +130,7 @@ class Shooting:
     #: the one before (a slow linear contraction)
     CHORD_RATE = 0.25
 
-    def correct(self, v, row, target, ref, tol: float = 1e-10, max_iter: int = 24, J=None):
+    def correct(self, v, row, target, ref, tol: float = 1e-10, max_iter: int = 24, J=None, newton: bool = False):
         """Newton–chord on [G; phase; row·v − target] = 0 from v (all scaled).
 
         ``ref`` is the reference point of the phase condition (its field gives the normal);
@@ -138,7 +138,8 @@ class Shooting:
         parameter); ``J`` a Jacobian ∂G/∂v near v to start the chord iteration with (default:
         evaluated at v).  The Jacobian is re-evaluated at the current iterate whenever a step
         is longer than :attr:`CHORD_RATE` times the one before, and where a step below ``tol``
-        leaves the residual above 10 ``tol`` (the iteration then goes on from there).  Returns (v, residual,
+        leaves the residual above 10 ``tol`` (the iteration then goes on from there); with
+        ``newton`` at every iterate (plain Newton: the more robust from a rough guess).  Returns (v, residual,
         Jacobian at v, iterations) on convergence (|Δv|∞ < tol and |G|/s_x < 10 tol), or None.
         """
         n = self.phase_row(ref)
@@ -169,7 +170,7 @@ class Shooting:
                 if np.abs(r).max() < 10 * tol:
                     return v, r, J, it
                 lu = None                               # a chord step can stall short: go on with Newton
-            elif size > self.CHORD_RATE * last:
+            elif newton or size > self.CHORD_RATE * last:
                 r, J = self.residual_jacobian(v)
                 lu = None
             else:
@@ -177,14 +178,16 @@ class Shooting:
             last = size
         return None
 
-    def correct_at(self, v, p: float, tol: float = 1e-10, max_iter: int = 30, J=None):
+    def correct_at(self, v, p: float, tol: float = 1e-10, max_iter: int = 20, J=None):
         """The periodic orbit at the fixed parameter p near the guess v (scaled); see
-        :meth:`correct`.  The phase condition is referenced at the guess."""
+        :meth:`correct`.  The phase condition is referenced at the guess.  With ``J`` (a
+        Jacobian near the guess, e.g. of a branch point next to it) a Newton–chord iteration,
+        without (a seed: the end state of a run, possibly far from any cycle) plain Newton."""
         row = np.zeros(self.d + 2)
         row[-1] = 1.0
         v = np.array(v, dtype=float)
         v[-1] = p / self.scales.p
-        return self.correct(v, row, v[-1], v, tol, max_iter, J)
+        return self.correct(v, row, v[-1], v, tol, max_iter if J is None else max_iter + 10, J, newton=J is None)
 
     def tangent(self, v, J, previous) -> np.ndarray:
         """Unit tangent (scaled) of the solution curve at v: the null vector of
