@@ -267,7 +267,7 @@ def _mean_programs(model, method: str):
     """The compiled pieces of a mean-field run for one model and tableau (cached per process);
     loop counts are arguments, so one program serves every run of any length."""
     def steps(x, c, dt, n):
-        return jax.lax.fori_loop(0, n, lambda _, y: rk.step(lambda z: model.mean_field_rhs(z, c), y, dt, method), x)
+        return rk.advance(lambda z: model.mean_field_rhs(z, c), x, dt, n, method)
 
     @functools.partial(jax.jit, static_argnames=("length",))
     def record(x, c, dt, stride, n, length):
