@@ -122,6 +122,45 @@ def test_revival_hatching_only_where_its_maximum_is_not_certified():
     assert not P.revival_trust(ds, "S_Q", over="Delta_m").any()
 
 
+def test_hatched_cells_are_exactly_the_masked_ones_and_render_as_one_patch_per_cell():
+    """:func:`P.cells_path` merges each row's runs: cell centres inside iff masked, the area the
+    masked cells' total, and on the Agg canvas the same pixels as a hatched patch per cell."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+    from matplotlib.path import Path as MplPath
+    rng = np.random.default_rng(3)
+    mask = rng.random((13, 9)) < 0.45
+    xe, ye = np.linspace(-1, 2, 14), np.geomspace(1, 50, 10)            # uneven cells too
+    path = P.cells_path(xe, ye, mask)
+    polys = path.to_polygons(closed_only=True)
+    assert len(polys) < mask.sum()                                    # runs merged
+    cx, cy = np.meshgrid((xe[:-1] + xe[1:]) / 2, (ye[:-1] + ye[1:]) / 2, indexing="ij")
+    centres = np.c_[cx.ravel(), cy.ravel()]
+    inside = np.zeros(mask.size, bool)
+    for poly in polys:
+        inside |= MplPath(poly).contains_points(centres)
+    assert (inside.reshape(mask.shape) == mask).all()
+    area = sum(0.5 * np.sum(q[:-1, 0] * q[1:, 1] - q[1:, 0] * q[:-1, 1]) for q in polys)   # signed: all CCW
+    assert area == pytest.approx((np.diff(xe)[:, None] * np.diff(ye)[None, :] * mask).sum())
+    assert P.cells_path(xe, ye, np.zeros_like(mask)) is None
+
+    def render(draw):
+        fig, ax = plt.subplots(figsize=(3, 2), dpi=100)
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ye[0], ye[-1])
+        draw(ax)
+        fig.canvas.draw()
+        img = np.asarray(fig.canvas.buffer_rgba()).copy()
+        plt.close(fig)
+        return img
+    new = render(lambda ax: P.hatch(ax, xe, ye, ~mask))
+    rects = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j]) for i, j in np.argwhere(mask)]
+    old = render(lambda ax: ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=P.HATCH_COLOR,
+                                                              hatch="////", lw=0, zorder=3)))
+    assert (new != 255).any()
+    assert np.abs(new.astype(int) - old.astype(int)).max() == 0
+
+
 def test_save_writes_vector_pdf_and_png_of_at_least_150_dpi(tmp_path):
     from PIL import Image
     fig, ax = plt.subplots(figsize=(2, 2))

@@ -45,7 +45,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import PatchCollection, QuadMesh  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.patches import Patch, PathPatch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from .models import MODELS  # noqa: E402
@@ -633,14 +634,33 @@ def density(ax, x, y, values, certified=None, *, label="", cmap="viridis", diver
     return m
 
 
+def cells_path(xe, ye, mask):
+    """One compound path of the grid cells [xe_i, xe_i+1] × [ye_j, ye_j+1] where ``mask[i, j]``
+    is True (None if none): each row's runs of consecutive cells merged into one rectangle, all
+    closed counter-clockwise, so the union fills without seams and is drawn — and hatched — in
+    one pass (a patch per cell costs seconds per map on the Agg canvas)."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return None
+    pad = np.zeros((mask.shape[0] + 2, mask.shape[1]), dtype=np.int8)
+    pad[1:-1] = mask
+    step = np.diff(pad, axis=0)                    # +1 where a run starts along x, −1 after it ends
+    j, i0 = np.nonzero(step.T == 1)                # row j, first cell i0 of each run (row by row)
+    _, i1 = np.nonzero(step.T == -1)               # ... and the cell after its last one
+    x0, x1, y0, y1 = xe[i0], xe[i1], ye[j], ye[j + 1]
+    verts = np.stack([np.stack([x0, y0], -1), np.stack([x1, y0], -1), np.stack([x1, y1], -1),
+                      np.stack([x0, y1], -1), np.stack([x0, y0], -1)], axis=1).reshape(-1, 2)
+    codes = np.tile([MplPath.MOVETO, MplPath.LINETO, MplPath.LINETO, MplPath.LINETO, MplPath.CLOSEPOLY], len(x0))
+    return MplPath(verts, codes)
+
+
 def hatch(ax, xe, ye, ok, pattern="////", color=HATCH_COLOR) -> None:
     """Hatch the cells where ``ok[ix, iy]`` is False (not certified: red slashes; no value:
     grey crosses)."""
-    bad = np.argwhere(~np.asarray(ok, dtype=bool))
-    if not len(bad):
+    path = cells_path(xe, ye, ~np.asarray(ok, dtype=bool))
+    if path is None:
         return
-    rects = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j]) for i, j in bad]
-    ax.add_collection(PatchCollection(rects, facecolor="none", edgecolor=color, hatch=pattern, lw=0, zorder=3))
+    ax.add_patch(PathPatch(path, facecolor="none", edgecolor=color, hatch=pattern, lw=0, zorder=3))
     if color == HATCH_COLOR:
         ax._qo_map_hatched = True
 

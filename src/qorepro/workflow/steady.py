@@ -116,10 +116,18 @@ def evaluate(spec: FigureSpec, pts, sl: slice, *, label: str = "", **_) -> tuple
 
 # ------------------------------------------------------------------------------- datasets
 def block_dataset(spec: FigureSpec, panel: PanelSpec, res: dict, coords: dict, shape, t) -> xr.Dataset:
-    return _dataset(spec.model_object, res, coords, shape)
+    return _dataset(spec.model_object, res, coords, shape, matrices=panel.kind != "revival")
 
 
-def _dataset(mod, res: dict, coords: dict, shape) -> xr.Dataset:
+#: what a revival panel leaves out (it keeps every per-point scalar, E_N, ν̃₋ and the verdicts)
+REVIVAL_OMITS = ("V", "theta")
+
+
+def _dataset(mod, res: dict, coords: dict, shape, matrices: bool = True) -> xr.Dataset:
+    """A panel's per-point results.  ``matrices=False`` (a revival panel: a map of maxima over a
+    third axis, 10⁶ points at the paper preset) leaves out the per-point covariance V and the
+    Hurwitz determinants θ_k (:data:`REVIVAL_OMITS`) — 40 of the ≈ 55 numbers per point, 0.9 of
+    the 1.3 GB such a file had — which no revival plot or claim reads; the record recomputes them."""
     import xarray as xr
     dims = tuple(coords)
     ds = xr.Dataset(coords={d: (d, coords[d], {"units": mod.axes[d].units, "long_name": mod.axes[d].long_name})
@@ -139,6 +147,9 @@ def _dataset(mod, res: dict, coords: dict, shape) -> xr.Dataset:
     ds["nu_pt"] = (dims, pt_symplectic_min(res["V"], *mod.entangled_modes).reshape(shape), {
         "units": "1", "long_name": "smallest symplectic eigenvalue ν̃₋ of the partially transposed covariance "
         "of the entangled pair (vacuum ½; E_N = max(0, −ln 2ν̃₋)); NaN where not stable"})
+    if not matrices:
+        ds.attrs["omitted_per_point"] = ", ".join(REVIVAL_OMITS)
+        return ds
     n = 2 * mod.n_modes
     ds["theta"] = (dims + ("k",), res["theta"].reshape(shape + (n,)),
                    {"long_name": "Hurwitz determinants θ_k of A (rates in units of ω_m)"})
