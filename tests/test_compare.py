@@ -227,6 +227,31 @@ def test_overlay_draws_the_two_runs_panel_data(runs):
         assert (tmp / f"{fig}.png").stat().st_size > 0
 
 
+def test_overlay_of_a_quantity_across_the_series_draws_one_map(runs):
+    """Jiao 2020 Fig. S3 e: ΔE_N = E_N(left) − E_N(right) is a map without a series dimension
+    in a panel with two series; the overlay draws it once (it failed `all referee` when it
+    selected a series from it), with the variant − main difference."""
+    from matplotlib.collections import QuadMesh
+
+    from qorepro import compare_plot, plotting
+
+    main, tmp, src = runs
+    fig = "jiao2020_figS3"
+    main = _copy_run(src, tmp / "m", "test-tiny", figures=[fig])
+    variant = _copy_run(src, tmp / "v", "v", figures=[fig])
+    _perturb(variant, fig, "e", "Delta_E_N", 0.01)
+    data = {who: plotting.load_panels(os.path.join(d, "data", fig), os.path.join(d, "params", f"{fig}.json"))
+            for who, d in (("main", main), ("variant", variant))}
+    assert "series" in data["variant"].panels["e"].dims and "series" not in data["variant"].panels["e"]["Delta_E_N"].dims
+    f, axes = compare_plot.overlay(data["main"], data["variant"])
+    meshes = {m.get_gid(): m for ax in f.axes for m in ax.collections if isinstance(m, QuadMesh)}
+    assert {"e:Delta_E_N:None:variant", "e:Delta_E_N:None:difference"} <= set(meshes)
+    assert not any(str(g).startswith("e:Delta_E_N:left") for g in meshes)
+    diff = np.ma.filled(meshes["e:Delta_E_N:None:difference"].get_array(), np.nan)
+    assert np.nanmax(np.abs(diff - 0.01)) < 1e-12
+    f.savefig(tmp / f"{fig}.png")
+
+
 def test_panel_diff_writes_cf_metadata(runs, tmp_path):
     from qorepro.workflow import cf
     from qorepro.workflow.compare import write_panel_diff

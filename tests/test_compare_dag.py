@@ -40,6 +40,16 @@ def test_referee_includes_the_variants_compares(project):
     assert jobs.get("compare") == len(variants) and jobs.get("report_compare") == len(variants), jobs
 
 
+def test_a_figure_the_variant_shares_with_the_main_run_gets_no_overlay(project):
+    """window-50-70 changes the time-domain solver only: the companion models' figures use the
+    main run's own panels (same content), so they are compared but not drawn over themselves."""
+    r = smk(project, "-n", "compare_window-50-70", "--configfile", "tiny.yaml")
+    out = _out(r)
+    assert "results/compare/window-50-70/figures/fig1.png" in out
+    assert "results/compare/window-50-70/figures/jiao2020_fig1.png" not in out
+    assert "results/test-tiny/data/jiao2020_fig1" in out            # still compared, from the main run's panels
+
+
 def test_compare_of_an_ad_hoc_run_is_planned_against_the_run_without_it(project):
     _kappa(project)
     r = smk(project, "-n", "compare_test-kappa", "--configfile", "tiny.yaml", "kappa.yaml")

@@ -96,7 +96,9 @@ def _cells(main, variant) -> tuple[list, dict]:
         if not q:
             continue
         if len(q[0][1]) >= 2:
-            series = list(variant.panels[p]["series"].values) if "series" in variant.panels[p].dims else [None]
+            # one map per series — unless the quantity is already across the series (ΔE_N = left − right)
+            ds = variant.panels[p]
+            series = list(ds["series"].values) if "series" in ds[q[0][0]].dims else [None]
             for s in series:
                 k = p if len(series) == 1 else f"{p} {s}"
                 cells.append([k, k + " Δ"])

@@ -65,7 +65,7 @@ rule report_compare:
         summary="results/compare/{run}/summary.json",
         params_md="results/compare/{run}/params_diff.md",
         claims_csv="results/compare/{run}/claims_diff.csv",
-        pngs=lambda wc: [f"results/compare/{wc.run}/figures/{f}.png" for f in compare_figures(wc.run)],
+        pngs=lambda wc: [f"results/compare/{wc.run}/figures/{f}.png" for f in overlay_figures(wc.run)],
     output:
         html=report(
             "results/compare/{run}/report/compare.html",
@@ -80,6 +80,8 @@ rule report_compare:
     localrule: True
     conda:
         ENV
+    params:
+        shared=lambda wc: shared_figures(wc.run),
     script:
         "../scripts/report_compare.py"
 

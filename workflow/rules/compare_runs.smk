@@ -75,6 +75,19 @@ def compare_figures(run):
     return [f for f in FIGURE_ORDER if f in both and f in FIGURES + REFEREE]
 
 
+def shared_figures(run):
+    """The compared figures whose panels `run` takes from the run it is compared with (the same
+    content: parameters, grid, solver): identical by construction, so no overlay is drawn."""
+    against = compare_against(run)
+    return [f for f in compare_figures(run) if data_run(run, f) == data_run(against, f)]
+
+
+def overlay_figures(run):
+    """The compared figures with an overlay figure: those `run` computed itself."""
+    shared = set(shared_figures(run))
+    return [f for f in compare_figures(run) if f not in shared]
+
+
 def compare_inputs(wc):
     runs = (compare_against(wc.run), wc.run)
     figs = compare_figures(wc.run)
@@ -94,5 +107,5 @@ def compare_dirs(wc):
 def compare_files(run):
     """Everything `compare_<run>` builds."""
     out = [f"results/compare/{run}/{n}" for n in ("summary.json", "params_diff.md", "claims_diff.md")]
-    out += [f"results/compare/{run}/figures/{f}.{e}" for f in compare_figures(run) for e in ("pdf", "png")]
+    out += [f"results/compare/{run}/figures/{f}.{e}" for f in overlay_figures(run) for e in ("pdf", "png")]
     return out + [f"results/compare/{run}/report/compare.html"]

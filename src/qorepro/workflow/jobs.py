@@ -48,6 +48,8 @@ def _setup_logging() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # JAX reports at INFO that it probed for a TPU: noise in every sweep log
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
+    # matplotlib's PDF backend subsets fonts through fontTools, which logs every table it prunes
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 #: what a job's parent may be besides Snakemake itself: the shell Snakemake starts a script in

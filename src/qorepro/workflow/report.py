@@ -287,10 +287,11 @@ def _markdown_block(text: str) -> str:
 
 
 def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: str, pngs: list[str],
-                 out_html: str, out_front: str) -> None:
+                 out_html: str, out_front: str, shared=()) -> None:
     """The card of a compared run (category *Variants*): what changed (``params_diff.md``), the
     flipped claims (verdicts of both runs per method, from ``claims_diff.csv``), the overlay
-    figures; and one line for the front page (the run, the run it is compared with, flipped claims)."""
+    figures (``shared``: the figures whose panels both runs share, named instead of drawn); and
+    one line for the front page (the run, the run it is compared with, flipped claims)."""
     with open(summary_json, encoding="utf-8") as fh:
         summary = json.load(fh)
     main, flipped = summary["main"], summary.get("flipped", [])
@@ -319,6 +320,9 @@ def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: s
             f"{_e(k)} ({_e(v)})" for k, v in sorted(summary["refused"].items())) + "</p>")
     parts.append(f"<h3>Overlay figures</h3><p class='note'>{_e(run)} over {_e(main)} (muted); maps: the "
                  "variant's map beside the signed difference.</p>")
+    if shared:
+        parts.append(f"<p class='note'>Not drawn — {_e(run)} uses {_e(main)}'s own panels for them (the same "
+                     f"parameters, grid and solver), so they are identical: {_e(', '.join(shared))}.</p>")
     for png in pngs:
         with open(png, "rb") as fh:
             img = base64.b64encode(fh.read()).decode()

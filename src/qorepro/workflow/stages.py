@@ -263,4 +263,4 @@ def compare_figure(job, progress) -> None:
 def report_compare(job, progress) -> None:
     from .report import compare_card
     compare_card(job.wildcards.run, job.input.summary, job.input.params_md, job.input.claims_csv,
-                 list(job.input.pngs), job.output.html, job.output.front)
+                 list(job.input.pngs), job.output.html, job.output.front, shared=list(job.params.shared))
