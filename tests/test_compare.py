@@ -159,6 +159,22 @@ def test_grids_that_differ_are_refused_or_intersected(runs):
         difference(m, m.assign_coords(Delta_a=m["Delta_a"] + 5.0), join="inner")
 
 
+def test_a_dimension_only_one_run_has_is_kept_not_intersected():
+    """The main run's ensemble census (dimension `attractor`) beside a variant without an
+    ensemble (window-980-1000): the shared grid is compared, the census kept as `_main` (this
+    raised a KeyError in `all referee`, refR5), and a real intersection is still reported."""
+    x = np.linspace(0, 1, 5)
+    main = xr.Dataset({"S_Q": (("x",), x), "census": (("attractor", "x"), np.ones((2, 5)))},
+                      coords={"x": x, "attractor": ["in_phase", "anti_phase"]})
+    variant = xr.Dataset({"S_Q": (("x",), x + 0.5)}, coords={"x": x})
+    d = difference(main, variant)
+    assert d.attrs["grid"] == "identical"
+    np.testing.assert_allclose(d["S_Q"].values, 0.5)
+    assert d["census_main"].dims == ("attractor", "x") and "census_variant" not in d
+    d = difference(main, variant.isel(x=slice(1, 4)), join="inner")
+    assert d.attrs["grid"] == "intersection of the two grids along x (3 of 5 main / 3 variant points)"
+
+
 def test_claims_diff_flipped_first_and_error_bars(tmp_path):
     fields = ["id", "source", "claim", "verdict", "verdict_dynamics_only", "measured"]
     rows = {"main": [("A", "reproduced", {"x": 1.0, "x_err": 0.1, "n": 3}),

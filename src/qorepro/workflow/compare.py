@@ -321,7 +321,9 @@ def difference(main_ds, variant_ds, join: str = "exact"):
     empty = [d for d in m.dims if m.sizes[d] == 0 and main_ds.sizes.get(d, 0) > 0]
     if empty:
         raise CompareError(f"the grids share no point along {empty[0]!r}: nothing to compare")
-    changed = [d for d in m.dims if m.sizes[d] != main_ds.sizes.get(d) or m.sizes[d] != variant_ds.sizes.get(d)]
+    # a dimension only one run has (the ensemble's census over `attractor` where the other ran
+    # none) is not a grid to intersect: its variables are kept with their run's suffix below
+    changed = [d for d in m.dims if d in v.dims and (m.sizes[d] != main_ds.sizes[d] or v.sizes[d] != variant_ds.sizes[d])]
     out = xr.Dataset(coords={k: m.coords[k] for k in m.coords})
     for name in m.data_vars:
         if name in v.data_vars and _numeric(m[name]) and _numeric(v[name]) and m[name].dims == v[name].dims:
