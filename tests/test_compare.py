@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from qorepro.workflow.compare import CompareError, claims_diff, compare_runs, difference, panel_diff, record_diff
+from qorepro.workflow.compare import (ABSENT, CompareError, claims_diff, compare_runs, difference, panel_diff, record_diff,
+                                      write_claims_diff)
 from qorepro.workflow.provenance import attributes_digest, data_checksums, open_verified, record_digest
 from qorepro.workflow.record import FigureSpec
 
@@ -202,6 +203,47 @@ def test_claims_diff_flipped_first_and_error_bars(tmp_path):
     assert nums[("B", "y")]["exceeds"] is True and nums[("B", "y")]["delta"] == pytest.approx(0.5)
     assert nums[("C", "z")]["exceeds"] is None and nums[("C", "z")]["delta"] == -0.25
     assert nums[("A", "n")]["delta"] == 0
+
+
+def test_claims_diff_pairs_numbers_by_method_and_says_why_a_claim_flipped(tmp_path):
+    """The main run decides with the ensemble (per-method readings), the variant has none (a
+    ``continue_from`` run: flat Gaussian numbers).  Before, no number of such a claim met its
+    counterpart (all "(absent)" on one side, `all referee`'s window-980-1000 and ic-* cards)."""
+    fields = ["id", "source", "claim", "verdict", "verdict_gaussian", "verdict_dynamics_only", "measured"]
+    main = [("A", ("not_reproduced", "inconclusive", "reproduced"),
+             {"gaussian": {"x": 0.18}, "best_method": {"x": 3e-5}}),
+            ("B", ("reproduced", "reproduced", "reproduced"),
+             {"gaussian": {"y": 0.3, "z": [1, 2]}, "best_method": {"y": 0.3, "z": [1, 2]}}),
+            ("C", ("reproduced", "reproduced", "reproduced"), {"w": 1.0})]
+    variant = [("A", ("inconclusive", "inconclusive", "reproduced"), {"x": 0.19}),
+               ("B", ("not_reproduced", "not_reproduced", "reproduced"), {"y": 0.01, "z": [1, 3]}),
+               ("C", ("reproduced", "reproduced", "reproduced"), {"w": 1.5})]
+    paths = {}
+    for run, rs in (("main", main), ("variant", variant)):
+        paths[run] = tmp_path / f"{run}.csv"
+        with open(paths[run], "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=fields)
+            w.writeheader()
+            for cid, (v, vg, vd), measured in rs:
+                w.writerow({"id": cid, "source": "s", "claim": "c", "verdict": v, "verdict_gaussian": vg,
+                            "verdict_dynamics_only": vd, "measured": json.dumps(measured)})
+    cd = claims_diff(paths["main"], paths["variant"])
+    assert cd["ensemble"] == (True, False)
+    nums = {(r["id"], n["quantity"]): n for r in cd["claims"] for n in r["numbers"]}
+    assert nums[("A", "gaussian.x")]["delta"] == pytest.approx(0.01)
+    assert nums[("A", "best_method.x")]["variant"] is ABSENT
+    assert ("A", "x") not in nums
+    assert nums[("B", "gaussian.z[1]")]["delta"] == 1
+    assert nums[("C", "w")]["delta"] == 0.5                      # flat in both: as written
+    why = {r["id"]: r["why"] for r in cd["claims"]}
+    assert why["A"].startswith("method: the ensemble ran in main only")
+    assert why["B"] == "the Gaussian reading moved" and why["C"] == ""
+    write_claims_diff(cd, str(tmp_path / "d.csv"), str(tmp_path / "d.md"), "baseline", "late")
+    md = (tmp_path / "d.md").read_text()
+    assert "`late` ran no truncated-Wigner ensemble" in md
+    assert "| A | s | **yes** | method: the ensemble ran in baseline only |" in md
+    rows = list(csv.DictReader(open(tmp_path / "d.csv")))
+    assert {r["why"] for r in rows if r["id"] == "B"} == {"the Gaussian reading moved"}
 
 
 def test_overlay_draws_the_two_runs_panel_data(runs):

@@ -73,7 +73,8 @@ def evaluate(claim: dict, datasets: Mapping[str, xr.Dataset], defaults: dict | N
         result.decided_by, disagree = _methods(with_twa.values())
         if disagree:
             result.note = (result.note + "; " if result.note else "") + disagree
-        result.measured = {"gaussian": measured, "best_method": m_best} if m_best != measured else measured
+        # both readings, also where they coincide: a variant's comparison pairs them by method
+        result.measured = {"gaussian": measured, "best_method": m_best}
     return result
 
 

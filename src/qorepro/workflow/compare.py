@@ -178,6 +178,47 @@ def _numbers(measured: str) -> dict:
     return dict(walk(m, ""))
 
 
+#: the top-level keys of a measured JSON that holds one reading per decision method (a run with
+#: the truncated-Wigner ensemble, :func:`qorepro.claims.decide.evaluate`)
+METHOD_READINGS = ("gaussian", "best_method")
+
+
+def _by_method(numbers: dict) -> dict:
+    """A claim's numbers keyed by the method that measured them.
+
+    A run with the ensemble writes ``{"gaussian": …, "best_method": …}``; a run without one (e.g.
+    a ``continue_from`` variant) writes the Gaussian reading alone, flat — it gets the prefix
+    ``gaussian.`` so that the two runs' Gaussian numbers meet on one line (flat keys met
+    nothing: every number of such a claim was "(absent)" on one side)."""
+    if _per_method(numbers):
+        return numbers
+    return {f"gaussian.{k}": v for k, v in numbers.items()}
+
+
+def _per_method(numbers: dict) -> bool:
+    """Whether flattened numbers hold one reading per method (top-level keys are method names)."""
+    return bool(numbers) and all(k.split(".", 1)[0] in METHOD_READINGS for k in numbers)
+
+
+def _used_ensemble(rows: dict) -> bool:
+    """Whether a run's claims were decided with the ensemble (some claim has a best-method reading)."""
+    return any(_per_method(n) and any(k.startswith("best_method.") for k in n)
+               for n in (_numbers(r.get("measured", "")) for r in rows.values()))
+
+
+def _why(verdicts: dict, ensemble: tuple[bool, bool], runs=("main", "variant")) -> str:
+    """Why a flipped claim flipped: the Gaussian reading moved, or only the headline verdict did —
+    with the ensemble in one run only, that is the method, not the physics."""
+    moved = {m for m, (a, b) in verdicts.items() if a and b and a != b}
+    if not moved:
+        return ""
+    if moved & {"verdict_gaussian", "verdict_dynamics_only"}:
+        return "the Gaussian reading moved" if "verdict_gaussian" in moved else "the dynamics-only reading moved"
+    if ensemble[0] != ensemble[1]:
+        return f"method: the ensemble ran in {runs[0] if ensemble[0] else runs[1]} only"
+    return "the best-method reading moved"
+
+
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -189,8 +230,14 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
     one row per claim evaluated in both, flipped claims first (then in table order)::
 
         {"id", "source", "flipped": bool,
-         "verdicts": {method: (main, variant)},
+         "verdicts": {method: (main, variant)}, "why": str,
          "numbers": [{"quantity", "main", "variant", "delta", "error_bar", "exceeds"}, ...]}
+
+    ``ensemble`` (in the result): whether each run decided claims with the truncated-Wigner
+    ensemble; ``why`` says for a flipped claim whether a Gaussian reading moved or only the
+    headline verdict — with the ensemble in one run only, the method.  The numbers are keyed
+    by method (``gaussian.…``, ``best_method.…``) where either run has per-method readings
+    (:func:`_by_method`).
 
     ``flipped``: a verdict differs in any method column present in both tables (an empty
     column, a method a run did not use, is not a flip).  ``delta`` = variant − main for numbers
@@ -202,6 +249,7 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
     # a method column counts where both tables have it and some claim of either run used it
     methods = [c for c in METHOD_COLUMNS if c in fm and c in fv
                and any(r.get(c) for rows in (main, var) for r in rows.values())]
+    ensemble = (_used_ensemble(main), _used_ensemble(var))
     rows = []
     for cid, a in main.items():
         if cid not in var:
@@ -210,6 +258,8 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
         verdicts = {c: (a.get(c, ""), b.get(c, "")) for c in methods}
         flipped = any(x and y and x != y for x, y in verdicts.values())
         na, nb = _numbers(a.get("measured", "")), _numbers(b.get("measured", ""))
+        if _per_method(na) or _per_method(nb):
+            na, nb = _by_method(na), _by_method(nb)
         numbers = []
         for q in list(na) + [k for k in nb if k not in na]:
             if q.endswith(ERR_SUFFIX) and q[: -len(ERR_SUFFIX)] in (set(na) | set(nb)):
@@ -225,9 +275,9 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
             numbers.append({"quantity": q, "main": x, "variant": y, "delta": delta, "error_bar": err,
                             "exceeds": exceeds})
         rows.append({"id": cid, "source": a.get("source", ""), "flipped": flipped, "verdicts": verdicts,
-                     "numbers": numbers})
+                     "why": _why(verdicts, ensemble) if flipped else "", "numbers": numbers})
     rows.sort(key=lambda r: not r["flipped"])         # stable: table order within each group
-    return {"methods": methods, "claims": rows,
+    return {"methods": methods, "claims": rows, "ensemble": ensemble,
             "only_main": [c for c in main if c not in var], "only_variant": [c for c in var if c not in main]}
 
 
@@ -250,11 +300,14 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
     methods = diff["methods"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "source", "flipped"]
+    ensemble = diff.get("ensemble", (False, False))
+    why = {r["id"]: _why(r["verdicts"], ensemble, (main_run, variant_run)) if r["flipped"] else ""
+           for r in diff["claims"]}
+    w.writerow(["id", "source", "flipped", "why"]
                + [f"{m}: {r}" for m in methods for r in (main_run, variant_run)]
                + ["quantity", main_run, variant_run, "delta", "error_bar", "exceeds_error_bar"])
     for r in diff["claims"]:
-        head = [r["id"], r["source"], "yes" if r["flipped"] else ""]
+        head = [r["id"], r["source"], "yes" if r["flipped"] else "", why[r["id"]]]
         head += [v for m in methods for v in r["verdicts"][m]]
         for n in r["numbers"] or [None]:
             if n is None:
@@ -271,14 +324,20 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
     for run, ids in ((main_run, diff["only_main"]), (variant_run, diff["only_variant"])):
         if ids:
             lines.append(f"Evaluated only in `{run}` (datasets outside the other run's scope): {', '.join(ids)}.")
-    lines += ["", "| id | source | flipped | " + " | ".join(f"{m} ({main_run} → {variant_run})" for m in methods)
-              + " |", "|---|---|---|" + "---|" * len(methods)]
+    if ensemble[0] != ensemble[1]:
+        without = variant_run if ensemble[0] else main_run
+        lines.append(f"`{without}` ran no truncated-Wigner ensemble: its `verdict` is its Gaussian verdict and its "
+                     "numbers are the Gaussian ones (`gaussian.…`). A claim whose `verdict` flipped while its "
+                     "Gaussian and dynamics-only verdicts did not flipped with the method, not with the physics "
+                     "(column `why`).")
+    lines += ["", "| id | source | flipped | why | " + " | ".join(f"{m} ({main_run} → {variant_run})" for m in methods)
+              + " |", "|---|---|---|---|" + "---|" * len(methods)]
     for r in diff["claims"]:
         cells = []
         for m in methods:
             a, b = r["verdicts"][m]
             cells.append(f"{a or '—'} → **{b or '—'}**" if a != b else (a or "—"))
-        lines.append(f"| {r['id']} | {_md(r['source'])} | {'**yes**' if r['flipped'] else ''} | "
+        lines.append(f"| {r['id']} | {_md(r['source'])} | {'**yes**' if r['flipped'] else ''} | {_md(why[r['id']])} | "
                      + " | ".join(cells) + " |")
     lines += ["", "## Measured numbers", "",
               "Δ = variant − main; where both runs give an error bar (one standard error), "

@@ -307,9 +307,10 @@ def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: s
                 continue
             seen.add(r["id"])
             cells = "".join(f"{_verdict_cell(r[f'{m}: {main}'])}{_verdict_cell(r[f'{m}: {run}'])}" for m in methods)
-            body.append(f"<tr><td><b>{_e(r['id'])}</b></td><td>{_e(r['source'])}</td>{cells}</tr>")
+            body.append(f"<tr><td><b>{_e(r['id'])}</b></td><td>{_e(r['source'])}</td>{cells}"
+                        f"<td>{_e(r.get('why', ''))}</td></tr>")
         head = "".join(f"<th>{_e(m)} ({_e(main)})</th><th>{_e(m)} ({_e(run)})</th>" for m in methods)
-        parts.append(f"<table><tr><th>id</th><th>source</th>{head}</tr>{''.join(body)}</table>")
+        parts.append(f"<table><tr><th>id</th><th>source</th>{head}<th>why</th></tr>{''.join(body)}</table>")
     else:
         parts.append("<p>No claim changes its verdict.</p>")
     parts.append("<p class='note'>Every measured number side by side with its difference: "
