@@ -137,6 +137,26 @@ def test_changed_run_params_diff_and_differences(runs):
     assert d.attrs["main_record_digest"] != d.attrs["variant_record_digest"]
 
 
+def test_params_diff_groups_figures_with_the_same_changes(tmp_path):
+    """A run-wide overlay changes every figure alike: one table for them (the window-980-1000
+    card repeated the same 16 rows for 19 figures before its claims); record digests are per
+    figure, named in the table and given in the CSV."""
+    from qorepro.workflow.compare import write_params_diff
+    same = [("solver.t_end_tau", 200, 1000), ("twa.where", "uncertified", ABSENT)]
+    diffs = {"figA": [("continue_from.record_digest", ABSENT, "aaa")] + same,
+             "figB": [("continue_from.record_digest", ABSENT, "bbb")] + same,
+             "figC": [("parameters.K", 0.0, 1e-5)], "figD": []}
+    csv_p, md_p = str(tmp_path / "p.csv"), str(tmp_path / "p.md")
+    write_params_diff(diffs, [], csv_p, md_p, "main", "late")
+    md = open(md_p).read()
+    assert md.count("## ") == 2 and "## figA, figB\n" in md and "## figC\n" in md
+    assert "| `continue_from.record_digest` | (absent) | (per figure: params_diff.csv) |" in md
+    assert "| `solver.t_end_tau` | 200 | 1000 |" in md and "aaa" not in md
+    rows = list(csv.reader(open(csv_p)))
+    assert ["figB", "continue_from.record_digest", "(absent)", "bbb"] in rows
+    assert "figD" in md.split("shares with")[1]
+
+
 def test_a_run_is_not_compared_with_itself(runs, tmp_path):
     main, tmp, src = runs
     for other in (main, _copy_run(src, tmp / "copy", "test-tiny")):

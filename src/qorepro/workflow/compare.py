@@ -124,7 +124,8 @@ def _cell(v, n: int | None = None) -> str:
 def write_params_diff(diffs: dict, identity: list, csv_path: str, md_path: str,
                       main_run: str, variant_run: str) -> None:
     """CSV (``figure, key, main, variant``; values as JSON) and Markdown of the per-figure
-    record diffs (``diffs``: figure → :func:`record_diff` list); shared figures listed."""
+    record diffs (``diffs``: figure → :func:`record_diff` list; figures with the same changes
+    in one table); shared figures listed."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["figure", "key", main_run, variant_run])
@@ -139,9 +140,17 @@ def write_params_diff(diffs: dict, identity: list, csv_path: str, md_path: str,
               for k, a, b in identity]
     lines += ["", f"Figures the variant changes: {', '.join(changed) or 'none'}.  ",
               f"Figures it shares with `{main_run}` (same content, same numbers): {', '.join(shared) or 'none'}.", ""]
+    # figures with the same changes share one table (a run-wide overlay changes every figure
+    # alike); a record digest is per figure by nature: named, its values in the CSV
+    groups: dict[tuple, list] = {}
     for fig in changed:
-        lines += [f"## {fig}", "", f"| key | {main_run} | {variant_run} |", "|---|---|---|"]
-        lines += [f"| `{k}` | {_md(_cell(a, 60))} | {_md(_cell(b, 60))} |" for k, a, b in diffs[fig]]
+        rows = tuple((k, *(_md(_cell(v, 60)) if v is ABSENT or not k.endswith("record_digest")
+                           else "(per figure: params_diff.csv)" for v in (a, b)))
+                     for k, a, b in diffs[fig])
+        groups.setdefault(rows, []).append(fig)
+    for rows, figs in groups.items():
+        lines += [f"## {', '.join(figs)}", "", f"| key | {main_run} | {variant_run} |", "|---|---|---|"]
+        lines += [f"| `{k}` | {a} | {b} |" for k, a, b in rows]
         lines.append("")
     write_text(md_path, "\n".join(lines) + "\n")
 

@@ -288,15 +288,14 @@ def _markdown_block(text: str) -> str:
 
 def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: str, pngs: list[str],
                  out_html: str, out_front: str, shared=()) -> None:
-    """The card of a compared run (category *Variants*): what changed (``params_diff.md``), the
-    flipped claims (verdicts of both runs per method, from ``claims_diff.csv``), the overlay
+    """The card of a compared run (category *Variants*): the flipped claims (verdicts of both runs
+    per method and why, from ``claims_diff.csv``), what changed (``params_diff.md``), the overlay
     figures (``shared``: the figures whose panels both runs share, named instead of drawn); and
     one line for the front page (the run, the run it is compared with, flipped claims)."""
     with open(summary_json, encoding="utf-8") as fh:
         summary = json.load(fh)
     main, flipped = summary["main"], summary.get("flipped", [])
-    with open(params_md, encoding="utf-8") as fh:
-        parts = [_markdown_block(fh.read())]
+    parts = []                          # the claims first: what a referee asks of a variant
     rows = [r for r in read_claims(claims_diff_csv) if r["flipped"] == "yes"]
     methods = [c.split(": ")[0] for c in (rows[0] if rows else {}) if c.endswith(f": {run}")]
     parts.append(f"<h3>Flipped claims ({len(flipped)})</h3>")
@@ -316,6 +315,8 @@ def compare_card(run: str, summary_json: str, params_md: str, claims_diff_csv: s
     parts.append("<p class='note'>Every measured number side by side with its difference: "
                  f"<code>results/compare/{_e(run)}/claims_diff.md</code>; per-panel differences (NetCDF): "
                  f"<code>results/compare/{_e(run)}/data/</code>.</p>")
+    with open(params_md, encoding="utf-8") as fh:
+        parts.append(_markdown_block(fh.read()))
     if summary.get("refused"):
         parts.append("<p class='note'>Panels not compared: " + "; ".join(
             f"{_e(k)} ({_e(v)})" for k, v in sorted(summary["refused"].items())) + "</p>")
