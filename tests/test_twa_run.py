@@ -173,7 +173,7 @@ def test_crosscheck_counts_methods_and_agreement():
     assert cc["disagreements"][0]["point"] == {"x": 1.0} and cc["disagreements"][0]["z"] == pytest.approx(-25)
 
 
-def test_record_carries_the_ensemble_settings_unless_none_or_continued(tmp_path):
+def test_record_carries_the_ensemble_settings_unless_none(tmp_path):
     f = tmp_path / "claims.yaml"
     f.write_text("thresholds: {S_zero: 0.01, S_sync: 0.05}\nclaims: []\n")
     cfg = {"solver": {"t_end_tau": 6}, "presets": {"p": {}}, "preset": "p", "initial_state": {"n_init": 0.0},
@@ -183,7 +183,8 @@ def test_record_carries_the_ensemble_settings_unless_none_or_continued(tmp_path)
     assert timedomain.record_fields({**cfg, "twa": {"where": "all", "thresholds": [0.2]}}, {}, L.MODEL)["twa"][
         "thresholds"] == [0.2]
     assert "twa" not in timedomain.record_fields({**cfg, "twa": {"where": "none"}}, {}, L.MODEL)
-    assert "twa" not in timedomain.record_fields({**cfg, "continue_from": "main"}, {}, L.MODEL)
+    # a continued run computes its ensemble from t = 0 (the Gaussian points continue)
+    assert timedomain.record_fields({**cfg, "continue_from": "main"}, {}, L.MODEL)["twa"] == rec
     with pytest.raises(ConfigError, match="twa: .*power of two"):
         timedomain.record_fields({**cfg, "twa": {"trajectories": 96}}, {}, L.MODEL)
 

@@ -245,6 +245,11 @@ def test_continued_run_equals_an_uninterrupted_one(project):
     for v in ("S_Q", "S_Q_min", "S_Q_max", "G_a", "G_m", "x_end", "V_end", "linearization_ratio"):
         np.testing.assert_allclose(a[v].values, b[v].values, rtol=1e-10, atol=1e-12, err_msg=v)
     assert (a.verdict.values == b.verdict.values).all()
+    # the ensemble is not continued but run from t = 0 in the continued run: the same numbers
+    ran = np.asarray(b["twa_trajectories"].values) > 0
+    assert ran.any(), "the tiny run's ensemble ran somewhere"
+    for v in ("S_Q_twa", "S_Q_twa_err", "twa_trajectories", "twa_basin_fraction"):
+        np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
     # a figure with a trace panel beside line panels: the traces start at t = 0 in both
     ta = xr.load_dataset(project / "results" / "tiny-long" / "data" / "fig2" / "a.nc")
     tb = xr.load_dataset(project / "results" / "direct" / "data" / "fig2" / "a.nc")

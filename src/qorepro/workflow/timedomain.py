@@ -5,7 +5,9 @@ the per-point results become a panel.
 
 A run may *continue* another run (config ``continue_from``): every point starts from the
 other run's stored end state (``x_end``, ``V_end`` in its panel files) instead of from t = 0,
-which is exactly the uninterrupted integration (fixed steps), at a fraction of the cost.
+which is exactly the uninterrupted integration (fixed steps), at a fraction of the cost.  Its
+truncated-Wigner ensemble (``twa.where`` other than none) is not continued — trajectories are not
+stored — but runs from t = 0 to the run's own end: the same numbers as in the uninterrupted run.
 """
 from __future__ import annotations
 
@@ -77,15 +79,15 @@ def base_parameters(config: dict, model) -> dict:
 
 def record_fields(config: dict, fspec: dict, model) -> dict:
     """Solver (with the preset's), initial state, certification and truncated-Wigner settings
-    (``twa.where`` other than none, not in a run that continues another: the ensemble starts
-    at t = 0; the thresholds of the sequential rule from the claims file unless given)."""
+    (``twa.where`` other than none; in a run that continues another as well: its Gaussian points
+    start from the other run's end states, its ensemble at t = 0; the thresholds of the
+    sequential rule from the claims file unless given)."""
     solver = copy.deepcopy(config["solver"])
     solver.update(config["presets"][config["preset"]].get("solver", {}))
     out = {"initial_state": dict(config["initial_state"]), "solver": solver,
            "certification": {**CertificationSettings().to_dict(), **config.get("certification", {})}}
     twa = twa_section(config)
-    # a run that continues another starts its points late; the ensemble starts at t = 0: none there
-    if twa.get("where", "uncertified") != "none" and not config.get("continue_from"):
+    if twa.get("where", "uncertified") != "none":
         try:
             out["twa"] = TWASettings(**{"thresholds": claim_thresholds(config), **twa}).to_dict()
         except (TypeError, ValueError) as e:
@@ -124,15 +126,12 @@ def claim_thresholds(config: dict) -> list:
 def continuation(spec: FigureSpec, base: FigureSpec, config: dict) -> FigureSpec:
     """Check that ``spec`` may start from ``base``'s end states; record what it continues."""
     run = config.get("continue_from")
-    if spec.twa:
-        raise ConfigError("continue_from: a run with the truncated-Wigner ensemble starts from t = 0; it cannot "
-                          "continue another run (set twa.where: none in its overlay)")
     where = f"continue_from = {run!r} ({spec.figure})"
     a, b = spec.content(), base.content()
     for d in (a, b):
         d["solver"] = {k: v for k, v in d["solver"].items() if k not in ("t_end_tau", "window_tau")}
         d.pop("continue_from", None)
-        d.pop("twa", None)                  # the ensemble of the continued run: not part of the end states
+        d.pop("twa", None)                  # the ensembles start at t = 0: not part of the end states
     for k in sorted(set(a) | set(b)):
         if a.get(k) != b.get(k):
             raise ConfigError(f"{where}: the runs differ in {k!r}; a run can only continue one with the same "
