@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from qorepro.workflow.compare import (ABSENT, CompareError, claims_diff, compare_runs, difference, panel_diff, record_diff,
-                                      write_claims_diff)
+from qorepro.workflow.compare import (
+    ABSENT,
+    CompareError,
+    claims_diff,
+    compare_runs,
+    difference,
+    panel_diff,
+    record_diff,
+    write_claims_diff,
+)
 from qorepro.workflow.provenance import attributes_digest, data_checksums, open_verified, record_digest
 from qorepro.workflow.record import FigureSpec
 
