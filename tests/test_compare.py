@@ -255,7 +255,7 @@ def test_claims_diff_pairs_numbers_by_method_and_says_why_a_claim_flipped(tmp_pa
             for cid, (v, vg, vd), measured in rs:
                 w.writerow({"id": cid, "source": "s", "claim": "c", "verdict": v, "verdict_gaussian": vg,
                             "verdict_dynamics_only": vd, "measured": json.dumps(measured)})
-    cd = claims_diff(paths["main"], paths["variant"])
+    cd = claims_diff(paths["main"], paths["variant"], ("baseline", "late"))
     assert cd["ensemble"] == (True, False)
     nums = {(r["id"], n["quantity"]): n for r in cd["claims"] for n in r["numbers"]}
     assert nums[("A", "gaussian.x")]["delta"] == pytest.approx(0.01)
@@ -264,7 +264,7 @@ def test_claims_diff_pairs_numbers_by_method_and_says_why_a_claim_flipped(tmp_pa
     assert nums[("B", "gaussian.z[1]")]["delta"] == 1
     assert nums[("C", "w")]["delta"] == 0.5                      # flat in both: as written
     why = {r["id"]: r["why"] for r in cd["claims"]}
-    assert why["A"].startswith("method: the ensemble ran in main only")
+    assert why["A"] == "method: the ensemble ran in baseline only"
     assert why["B"] == "the Gaussian reading moved" and why["C"] == ""
     write_claims_diff(cd, str(tmp_path / "d.csv"), str(tmp_path / "d.md"), "baseline", "late")
     md = (tmp_path / "d.md").read_text()

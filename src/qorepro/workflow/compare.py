@@ -215,7 +215,7 @@ def _used_ensemble(rows: dict) -> bool:
                for n in (_numbers(r.get("measured", "")) for r in rows.values()))
 
 
-def _why(verdicts: dict, ensemble: tuple[bool, bool], runs=("main", "variant")) -> str:
+def _why(verdicts: dict, ensemble: tuple[bool, bool], runs: tuple[str, str]) -> str:
     """Why a flipped claim flipped: the Gaussian reading moved, or only the headline verdict did —
     with the ensemble in one run only, that is the method, not the physics."""
     moved = {m for m, (a, b) in verdicts.items() if a and b and a != b}
@@ -232,7 +232,7 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
+def claims_diff(main_claims_csv: str, variant_claims_csv: str, runs=("main", "variant")) -> dict:
     """The claims of both runs side by side.
 
     Returns ``{"methods": [...], "claims": [row, ...], "only_main": [...], "only_variant": [...]}``;
@@ -244,7 +244,8 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
 
     ``ensemble`` (in the result): whether each run decided claims with the truncated-Wigner
     ensemble; ``why`` says for a flipped claim whether a Gaussian reading moved or only the
-    headline verdict — with the ensemble in one run only, the method.  The numbers are keyed
+    headline verdict — with the ensemble in one run only, the method (``runs``: the two runs'
+    names it uses).  The numbers are keyed
     by method (``gaussian.…``, ``best_method.…``) where either run has per-method readings
     (:func:`_by_method`).
 
@@ -284,7 +285,7 @@ def claims_diff(main_claims_csv: str, variant_claims_csv: str) -> dict:
             numbers.append({"quantity": q, "main": x, "variant": y, "delta": delta, "error_bar": err,
                             "exceeds": exceeds})
         rows.append({"id": cid, "source": a.get("source", ""), "flipped": flipped, "verdicts": verdicts,
-                     "why": _why(verdicts, ensemble) if flipped else "", "numbers": numbers})
+                     "why": _why(verdicts, ensemble, runs) if flipped else "", "numbers": numbers})
     rows.sort(key=lambda r: not r["flipped"])         # stable: table order within each group
     return {"methods": methods, "claims": rows, "ensemble": ensemble,
             "only_main": [c for c in main if c not in var], "only_variant": [c for c in var if c not in main]}
@@ -309,9 +310,8 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
     methods = diff["methods"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    ensemble = diff.get("ensemble", (False, False))
-    why = {r["id"]: _why(r["verdicts"], ensemble, (main_run, variant_run)) if r["flipped"] else ""
-           for r in diff["claims"]}
+    ensemble = diff["ensemble"]
+    why = {r["id"]: r["why"] for r in diff["claims"]}
     w.writerow(["id", "source", "flipped", "why"]
                + [f"{m}: {r}" for m in methods for r in (main_run, variant_run)]
                + ["quantity", main_run, variant_run, "delta", "error_bar", "exceeds_error_bar"])
@@ -519,7 +519,7 @@ def compare_runs(main_dir: str, variant_dir: str, figures, out_dir: str, join: s
                       os.path.join(out_dir, "params_diff.md"), main_run, variant_run)
     cm, cv = (os.path.join(d, "claims.csv") for d in (main_dir, variant_dir))
     if os.path.exists(cm) and os.path.exists(cv):
-        cd = claims_diff(cm, cv)
+        cd = claims_diff(cm, cv, (main_run, variant_run))
         write_claims_diff(cd, os.path.join(out_dir, "claims_diff.csv"), os.path.join(out_dir, "claims_diff.md"),
                           main_run, variant_run)
         summary["flipped"] = [r["id"] for r in cd["claims"] if r["flipped"]]
