@@ -34,7 +34,8 @@ from qorepro.workflow.record import FigureSpec
 def flat_points(spec, pts, data_dir):
     """Per-point stored variables of a figure in the order of ``pts`` (the engine's flat batch)."""
     names = ("certified", "verdict", "S_Q", "S_Q_twa", "S_Q_twa_err", "twa_questionable", "twa_trajectories", "twa_decided",
-             "census_twa", "x_end", "twa_truncation", "linearization_ratio", "phase_diffusion", "S_Q_floquet")
+             "census_twa", "x_end", "twa_truncation", "linearization_ratio", "phase_diffusion", "S_Q_floquet",
+             "N_a", "N_m")
     out = {k: [] for k in names}
     cache = {}
     for b in pts.blocks:
@@ -99,6 +100,8 @@ def main():
         q = twa_validity.truncation_ratio(r["occupations"][:, list(nonlinear_modes(spec.model_object))])
         frac = twa_validity.basin_fraction(r["census"], g)
         basin = twa_validity.noise_basin(frac, r["trajectories"])
+        shift = twa_validity.occupation_shift(r["numbers"][:, :2].T, np.stack([st["N_a"][sample], st["N_m"][sample]]))
+        orbit_off = twa_validity.off_orbit(shift, spec.certification_settings.linearization_max_ratio)
         for j, i in enumerate(sample):
             where = []
             off = 0
@@ -120,21 +123,29 @@ def main():
                           "census": r["census"][j].tolist(), "switching": float(r["switching"][j]),
                           "q": float(q[j])},
                 "protocol_class": int(g[j]), "basin_fraction": float(frac[j]), "noise_basin": bool(basin[j]),
+                "occupation_shift": float(shift[j]), "off_orbit": bool(orbit_off[j]),
             })
         print(f"{fig}: {sample.size} cross-check points", flush=True)
     for w in rows:
         for k in ("stored", "rerun"):
             w[k]["z"] = (w["S_Q"] - w[k]["S_Q_twa"]) / w[k]["err"] if w[k]["err"] > 0 else float("nan")
     bad = [w for w in rows if abs(w["stored"]["z"]) > 3 or abs(w["rerun"]["z"]) > 3 or w["noise_basin"]
-           or w["rerun"]["switching"] > twa_validity.SWITCHING_THRESHOLD]
+           or w["off_orbit"] or w["rerun"]["switching"] > twa_validity.SWITCHING_THRESHOLD]
     for w in sorted(bad, key=lambda w: -abs(w["stored"]["z"])):
         print(f"{w['figure']}/{w['panel']} {w['series']} {w['point']} {w['verdict']}: S_Q {w['S_Q']:.4g}; "
               f"stored {w['stored']['S_Q_twa']:.4g}±{w['stored']['err']:.2g} (M {w['stored']['M']}, z {w['stored']['z']:.3g}); "
               f"rerun {w['rerun']['S_Q_twa']:.4g}±{w['rerun']['err']:.2g} (M {w['rerun']['M']}, z {w['rerun']['z']:.3g}); "
               f"census {np.round(w['rerun']['census'], 3).tolist()} protocol {w['protocol_class']} "
-              f"basin {w['basin_fraction']:.3f} noise_basin {w['noise_basin']} switching {w['rerun']['switching']:.3f} "
+              f"basin {w['basin_fraction']:.3f} noise_basin {w['noise_basin']} occupation shift "
+              f"{w['occupation_shift']:.3g} (off orbit {w['off_orbit']}) switching {w['rerun']['switching']:.3f} "
               f"q {w['rerun']['q']:.3g} lin {w['linearization_ratio']:.3g} phase_diff {w['phase_diffusion']:.3g} "
               f"S_Q_floquet {w['S_Q_floquet']:.4g}")
+    kept = [w for w in rows if not (w["noise_basin"] or w["off_orbit"]) and not w["rerun"]["q"] > twa_validity.TRUNCATION_THRESHOLD
+            and not w["rerun"]["switching"] > twa_validity.SWITCHING_THRESHOLD]
+    for k in ("stored", "rerun"):
+        agree = sum(abs(w[k]["z"]) <= 3 for w in kept)
+        print(f"{k}: {agree} of {len(kept)} points that pass the basin check (census and occupations, rerun "
+              f"ensemble) and the TWA certificate agree within 3 error bars")
     print(f"{len(rows)} points, CPU {time.process_time() - cpu0:.0f} s")
     if a.json:
         with open(a.json, "w") as fh:

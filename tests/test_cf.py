@@ -14,11 +14,32 @@ from qorepro.workflow import cf
 CHECKER = "cf:1.10"
 
 
+def _cache_geophysical_vars():
+    """compliance-checker 6.1.0's ``CFBaseCheck._find_geophysical_vars`` means to cache its
+    answer per dataset but looks the cache up under the dataset object and stores it under the
+    dataset's string, so it never hits: 9 recomputations per file, ≈ 75 % of a file's check.
+    Cache it under the string as intended (same results on 11 paper-run panel files, 3.7×
+    faster)."""
+    from compliance_checker.cf.cf_base import CFBaseCheck
+    find = CFBaseCheck._find_geophysical_vars
+    if getattr(find, "cached_per_dataset", False):
+        return
+
+    def cached(self, ds, refresh=False):
+        key = ds.__str__()
+        if refresh or key not in self._geophysical_vars:
+            self._geophysical_vars[key] = find(self, ds, refresh=True)
+        return self._geophysical_vars[key]
+    cached.cached_per_dataset = True
+    CFBaseCheck._find_geophysical_vars = cached
+
+
 def cf_errors(path: str) -> list[str]:
     """Error-level (high-priority) failures and checker exceptions for one file."""
     from compliance_checker.suite import CheckSuite
 
     CheckSuite.load_all_available_checkers()
+    _cache_geophysical_vars()
     cs = CheckSuite()
     ds = cs.load_dataset(path)
     try:
@@ -62,7 +83,7 @@ def structure(path: str):
 
 def test_every_panel_file_passes_the_cf_checker(panel_files):
     """One file of every structure (:func:`structure`; 47 of the tiny run's 81 panel files):
-    files of the same structure get the same verdict, and checking each costs ≈ 2.5 s."""
+    files of the same structure get the same verdict, and checking each costs ≈ 1 s."""
     reps = {}
     for p in panel_files:
         reps.setdefault(structure(p), p)

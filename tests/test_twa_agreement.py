@@ -9,12 +9,13 @@ import xarray as xr
 
 from qorepro import claims, twa, twa_validity
 from qorepro.models import lai2025 as L
-from qorepro.settings import ATTRACTORS, VERDICTS, SolverSettings, TWASettings
+from qorepro.settings import ATTRACTORS, VERDICTS, CertificationSettings, SolverSettings, TWASettings
 from qorepro.workflow import timedomain
 from qorepro.workflow.claims_report import crosscheck, crosscheck_markdown
 
 IN, ANTI, NONE = (ATTRACTORS.index(a) for a in ("in_phase", "anti_phase", "no_oscillation"))
 SPT = 16
+RHO_MAX = CertificationSettings().linearization_max_ratio
 
 
 def _oscillation(sign, amplitude, t):
@@ -87,10 +88,40 @@ def _res(certified, fraction, M):
 def test_basin_verdict_uncertifies_only_certified_points_off_their_basin():
     assert "noise_basin" in VERDICTS
     res = _res([True, True, True, False], [1.0, 63 / 64, np.nan, 0.5], [64, 64, 0, 64])
-    out = timedomain.basin_verdict(res)
+    out = timedomain.basin_verdict(res, RHO_MAX)
     np.testing.assert_array_equal(out["verdict"], ["stable_limit_cycle", "noise_basin", "stable_limit_cycle",
                                                    "not_settled"])
     np.testing.assert_array_equal(out["certified"], [True, False, True, False])
+
+
+def test_occupation_half_of_the_basin_check_is_the_linearisations_own_bound():
+    """The state the Gaussian method describes — the orbit z plus Gaussian fluctuations whose
+    RMS is ρ|z| (rms² = (V_XX + V_YY)/2, vacuum V = I/2) — sampled as a Wigner ensemble has
+    ⟨o†o⟩ = ⟨|z|²⟩_W − ½ = |z|²(1 + ρ²) − ½: within ρ² of |z|², so at ρ just inside the
+    certificate's ρ_max the check passes, and a state whose occupation is off by more fails it.
+    Known answers: 1,338 ensemble photons against the orbit's 583 (the paper run's fig3 a point
+    K = 2×10⁻⁵, ρ = 0.875, whose S_Q the Gaussian method overestimates 100×) → shift 1.29, flagged;
+    no ensemble (NaN) → not flagged."""
+    rng = np.random.default_rng(5)
+    z0, M = 30.0 * np.exp(0.7j), 200_000
+    for rho, flagged in ((0.95 * RHO_MAX, False), (1.1 * RHO_MAX, True)):
+        v = (rho * abs(z0)) ** 2                                  # (V_XX + V_YY)/2 = v, V_XX = V_YY = v
+        z = z0 + rng.normal(0, np.sqrt(v / 2), M) + 1j * rng.normal(0, np.sqrt(v / 2), M)   # Var Re z = V_XX/2
+        n_ens = np.mean(np.abs(z) ** 2) - 0.5
+        shift = twa_validity.occupation_shift([[n_ens]], [[abs(z0) ** 2]])
+        np.testing.assert_allclose(shift, rho ** 2 - 0.5 / abs(z0) ** 2, rtol=0.02)
+        assert twa_validity.off_orbit(shift, RHO_MAX)[0] == flagged
+    shift = twa_validity.occupation_shift([[1338.0, 0.5, np.nan], [3469.0, 1000.0, np.nan]],
+                                          [[583.4, 1000.0, 10.0], [4343.5, 1000.0, 10.0]])
+    np.testing.assert_allclose(shift[:2], [1338 / 583.4 - 1, 0.9995], rtol=1e-6)
+    np.testing.assert_array_equal(twa_validity.off_orbit(shift, RHO_MAX), [True, True, False])
+    res = {**_res([True, True, True], [1.0, 1.0, np.nan], [64, 64, 0]),
+           "N_a": np.array([583.4, 1000.0, 10.0]), "N_a_twa": np.array([1338.0, 1010.0, np.nan]),
+           "N_m": np.array([4343.5, 1000.0, 10.0]), "N_m_twa": np.array([3469.0, 1005.0, np.nan])}
+    out = timedomain.basin_verdict(res, RHO_MAX)
+    np.testing.assert_array_equal(out["verdict"], ["noise_basin", "stable_limit_cycle", "stable_limit_cycle"])
+    np.testing.assert_allclose(out["twa_occupation_shift"][:2], [1338 / 583.4 - 1, 0.01])
+    assert np.isnan(out["twa_occupation_shift"][2])
 
 
 def _fake_adaptive(model, params, initial, settings, tw, point_ids, traces):
@@ -118,7 +149,7 @@ def test_run_stores_switching_basin_fraction_and_applies_the_basin_verdict(monke
     np.testing.assert_array_equal(out["twa_questionable"], [False, False, False, True])
     np.testing.assert_allclose(out["twa_basin_fraction"], [1, 63 / 64, 1, 1])
     res = {**_res([True, True, False, True], out["twa_basin_fraction"], out["twa_trajectories"]), **out}
-    np.testing.assert_array_equal(timedomain.basin_verdict(res)["certified"], [True, False, False, True])
+    np.testing.assert_array_equal(timedomain.basin_verdict(res, RHO_MAX)["certified"], [True, False, False, True])
 
 
 def test_claims_take_the_ensemble_where_the_gaussian_fails_the_basin_check():
@@ -134,7 +165,7 @@ def test_claims_take_the_ensemble_where_the_gaussian_fails_the_basin_check():
     labels = ["CD", "OD"]
     cert, verdict = [], []
     for s in labels:
-        r = timedomain.basin_verdict(_res(np.ones(X.size, bool), frac[s], np.full(X.size, 64)))
+        r = timedomain.basin_verdict(_res(np.ones(X.size, bool), frac[s], np.full(X.size, 64)), RHO_MAX)
         cert.append(r["certified"])
         verdict.append(r["verdict"])
     cert = np.array(cert)

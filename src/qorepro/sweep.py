@@ -74,6 +74,9 @@ ENGINE_VARIABLES = {
                            "changes within the window (qorepro.twa_validity.switching_fraction)"),
     "twa_basin_fraction": ("1", "fraction of the ensemble on the attractor class of the deterministic protocol's "
                                 "orbit at t_end (the basin check of the Gaussian value: verdict noise_basin)"),
+    "twa_occupation_shift": ("1", "largest relative shift of the ensemble's mean photon/magnon number from the "
+                                  "deterministic orbit's |z|^2 (the basin check: verdict noise_basin above "
+                                  "linearization_max_ratio^2)"),
     "twa_questionable": ("", "True where the TWA certificate fails (twa_truncation or twa_switching above its "
                              "threshold)"),
     "N_a_twa": ("1", "mean photon number <a†a> of the ensemble, late-window mean"),

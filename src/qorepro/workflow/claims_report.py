@@ -193,7 +193,8 @@ def crosscheck_markdown(check: dict) -> str:
         k, nb = b["gaussian_certified_with_ensemble"], b["noise_basin"]
         lines[0:0] = [f"Of the {k} Gaussian-certified points where the ensemble ran, {nb} ({100 * nb / k:.1f} %) fail "
                       "the basin check (part of the ensemble on another attractor class than the deterministic "
-                      "protocol's orbit: verdict noise_basin, decided by TWA where valid) and "
+                      "protocol's orbit, or its mean photon/magnon number off the orbit's by more than "
+                      "the linearisation allows: verdict noise_basin, decided by TWA where valid) and "
                       f"{b['twa_questionable']} have a questionable ensemble. The check needs the ensemble: of the "
                       f"{b['gaussian_certified_without_ensemble']} certified points without one, about the same "
                       "fraction would fail it (not checked there).", ""]

@@ -174,20 +174,34 @@ def evaluate(spec: FigureSpec, pts, sl: slice, *, base_dir=None, batch_size: int
     if spec.twa:
         where = twa_points(spec.twa_settings, pts, res["certified"], sl)
         res.update(_twa(spec, allp, traces, sl, where, label, x_end=res["x_end"]))
-        res.update(basin_verdict(res))
+        res.update(basin_verdict(res, spec.certification_settings.linearization_max_ratio))
     return res, t_tau
 
 
-def basin_verdict(res: dict) -> dict:
-    """The basin check of the Gaussian value (:func:`qorepro.twa_validity.noise_basin`): a
-    certified point whose ensemble ran and sits off the deterministic protocol's attractor class
-    (``twa_basin_fraction`` below 1 beyond the stated tolerance) gets the verdict
-    ``noise_basin`` and is no longer certified — its best valid method is then the ensemble's.
-    Returns the updated ``verdict`` and ``certified``."""
-    from ..twa_validity import noise_basin
-    bad = np.asarray(res["certified"], bool) & noise_basin(res["twa_basin_fraction"], res["twa_trajectories"])
+#: (the orbit's window-mean |z|², the ensemble's window-mean occupation) of the modes the
+#: occupation half of the basin check compares (where both are in a run's results)
+OCCUPATION_PAIRS = (("N_a", "N_a_twa"), ("N_m", "N_m_twa"))
+
+
+def basin_verdict(res: dict, linearization_max_ratio: float) -> dict:
+    """The basin check of the Gaussian value: a certified point whose ensemble ran and is not
+    the fluctuations about the deterministic protocol's orbit — part of it on another attractor
+    class (``twa_basin_fraction`` below 1 beyond the stated tolerance,
+    :func:`qorepro.twa_validity.noise_basin`) or its mean occupations shifted off the orbit's by
+    more than the linearisation allows (``twa_occupation_shift`` > ρ_max²,
+    :func:`qorepro.twa_validity.off_orbit`) — gets the verdict ``noise_basin`` and is no longer
+    certified: its best valid method is then the ensemble's.  Returns the updated ``verdict``,
+    ``certified`` and ``twa_occupation_shift``."""
+    from ..twa_validity import noise_basin, occupation_shift, off_orbit
+    pairs = [(g, t) for g, t in OCCUPATION_PAIRS if g in res and t in res]
+    n = np.asarray(res["certified"]).shape[0]
+    shift = (occupation_shift([res[t] for _, t in pairs], [res[g] for g, _ in pairs]) if pairs
+             else np.full(n, np.nan))
+    bad = np.asarray(res["certified"], bool) & (
+        noise_basin(res["twa_basin_fraction"], res["twa_trajectories"]) | off_orbit(shift, linearization_max_ratio))
     verdict = np.where(bad, "noise_basin", np.asarray(res["verdict"]).astype(object))
-    return {"verdict": verdict.astype(str), "certified": np.asarray(res["certified"], bool) & ~bad}
+    return {"verdict": verdict.astype(str), "certified": np.asarray(res["certified"], bool) & ~bad,
+            "twa_occupation_shift": shift}
 
 
 def crosscheck_points(pts, per_block: int) -> np.ndarray:
@@ -363,6 +377,8 @@ def block_dataset(spec: FigureSpec, panel: PanelSpec, res: dict, coords: dict, s
         ds.attrs["twa_switching_threshold"] = twa_validity.SWITCHING_THRESHOLD
         ds.attrs["twa_basin_threshold"] = twa_validity.BASIN_THRESHOLD
         ds.attrs["twa_basin_sigmas"] = twa_validity.BASIN_SIGMAS
+    if "twa_occupation_shift" in ds:
+        ds["twa_occupation_shift"].attrs["threshold"] = spec.certification_settings.linearization_max_ratio ** 2
     if not panel.traces:
         ds = ds.drop_vars([v for v in TRACE_VARS if v in ds] + (["t"] if "t" in ds.coords else []))
     return ds
