@@ -87,15 +87,16 @@ fluctuations δo whose RMS is at most ρ_max|z| (its linearisation certificate, 
 orbit's |z|².  The second half of the check compares the ensemble's window-mean occupations
 (photon, magnon: ⟨|z|²⟩_W − ½) with the orbit's (:func:`occupation_shift`) and fails the
 Gaussian value where one is off by more than ρ_max² (:func:`off_orbit`; 0.16 at ρ_max = 0.4).
-On the paper run's cross-check sample (main at 692f205, 380 points) every point's shift is at
-most 0.006 (photons) and 0.02 (magnons) but one: fig3 a (K = 2×10⁻⁵, ρ = 0.875), both on the
-anti-phase class, ensemble 1,338 photons against the orbit's 583 (shift 1.29) and 3,469 magnons
-against 4,344 — there the Gaussian S_Q, 7.9×10⁻⁴, is 100× the ensemble's 7.9×10⁻⁶ ± 3×10⁻⁶
-(the ensemble's mechanical phases spread over the whole circle — phonon-quadrature variances
-≈ 3×10⁴ — the linearised ones by ≈ 0.06 rad); it was the one disagreement no check explained.  A false alarm (sampling noise of the
-ensemble's occupation above ρ_max²) would only hand a point to the ensemble, valid by its own
-certificate; the photon and magnon modes' own fluctuation shares are far below ρ_max² where
-certified (the ratio is the worst mode's, usually a phonon mode's).
+On the paper run's cross-check sample (main at 692f205, 380 points) every point's shift is
+below 0.007 (photons) and 0.02 (magnons) but one: fig3 a (K = 2×10⁻⁵, ρ = 0.875), both on the
+anti-phase class, ensemble 1,338 photons against the orbit's 583 (shift 1.29) and 3,469
+magnons against 4,344 — there the Gaussian S_Q, 7.9×10⁻⁴, is 100× the ensemble's
+7.9×10⁻⁶ ± 3×10⁻⁶ (the ensemble's mechanical phases spread widely: phonon-quadrature
+variances ≈ 3×10⁴, a third of a uniform phase's; the linearised ones by ≈ 0.06 rad); it was the one
+disagreement no check explained.  A false alarm (sampling noise of the ensemble's occupation
+above ρ_max²) would only hand a point to the ensemble, valid by its own certificate; the photon
+and magnon modes' own fluctuation shares are far below ρ_max² where certified (the ratio is the
+worst mode's, usually a phonon mode's).
 
 The check's sensitivity is 1/M.  On the 435 cross-check points of the paper-preset run (Gaussian
 certified, ensemble valid and decided; 404 of them at M = 64) rerun at M = 512 (the same
