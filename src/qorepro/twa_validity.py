@@ -217,7 +217,7 @@ def occupation_shift(ensemble, mean_field) -> np.ndarray:
         r = np.where(z2 > 0, np.abs(n - z2) / z2, np.nan)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)      # all-NaN columns: no ensemble there
-        return np.nanmax(r, axis=0) if r.ndim == 2 else r
+        return np.nanmax(r, axis=0)
 
 
 def off_orbit(shift, linearization_max_ratio: float) -> np.ndarray:

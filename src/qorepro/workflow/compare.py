@@ -311,12 +311,11 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     ensemble = diff["ensemble"]
-    why = {r["id"]: r["why"] for r in diff["claims"]}
     w.writerow(["id", "source", "flipped", "why"]
                + [f"{m}: {r}" for m in methods for r in (main_run, variant_run)]
                + ["quantity", main_run, variant_run, "delta", "error_bar", "exceeds_error_bar"])
     for r in diff["claims"]:
-        head = [r["id"], r["source"], "yes" if r["flipped"] else "", why[r["id"]]]
+        head = [r["id"], r["source"], "yes" if r["flipped"] else "", r["why"]]
         head += [v for m in methods for v in r["verdicts"][m]]
         for n in r["numbers"] or [None]:
             if n is None:
@@ -346,7 +345,7 @@ def write_claims_diff(diff: dict, csv_path: str, md_path: str, main_run: str, va
         for m in methods:
             a, b = r["verdicts"][m]
             cells.append(f"{a or '—'} → **{b or '—'}**" if a != b else (a or "—"))
-        lines.append(f"| {r['id']} | {_md(r['source'])} | {'**yes**' if r['flipped'] else ''} | {_md(why[r['id']])} | "
+        lines.append(f"| {r['id']} | {_md(r['source'])} | {'**yes**' if r['flipped'] else ''} | {_md(r['why'])} | "
                      + " | ".join(cells) + " |")
     lines += ["", "## Measured numbers", "",
               "Δ = variant − main; where both runs give an error bar (one standard error), "
