@@ -59,6 +59,28 @@ def flat_points(spec, pts, data_dir):
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
+def nested_calibration(rows) -> None:
+    """Is the stored error bar honest?  Where the rerun extends the stored ensemble (same
+    trajectories, M_rerun > M_stored), S_stored − S_rerun has variance err_stored² − err_rerun²
+    (nested means), so z = (S_stored − S_rerun)/√(err_stored² − err_rerun²) is N(0, 1) if the
+    stored error bar is right — a check of the TWA's own statistics that does not involve the
+    Gaussian value.  Prints, per stored M, the spread of z and its tail counts against a normal's."""
+    from statistics import NormalDist
+    by_m = {}
+    for w in rows:
+        s, r = w["stored"], w["rerun"]
+        v = s["err"] ** 2 - r["err"] ** 2
+        if r["M"] > s["M"] > 0 and v > 0:
+            by_m.setdefault(s["M"], []).append((s["S_Q_twa"] - r["S_Q_twa"]) / np.sqrt(v))
+    for m, z in sorted(by_m.items()):
+        z = np.asarray(z)
+        robust = 1.4826 * np.median(np.abs(z - np.median(z)))
+        tails = ", ".join(f"|z| > {k}: {int((np.abs(z) > k).sum())} (normal {2 * NormalDist().cdf(-k) * z.size:.1f})"
+                          for k in (2, 3))
+        print(f"error bar at stored M = {m} against its extension (nested z, {z.size} points): sd {z.std():.3f}, "
+              f"robust sd {robust:.3f}; {tails}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run")
@@ -146,6 +168,7 @@ def main():
         agree = sum(abs(w[k]["z"]) <= 3 for w in kept)
         print(f"{k}: {agree} of {len(kept)} points that pass the basin check (census and occupations, rerun "
               f"ensemble) and the TWA certificate agree within 3 error bars")
+    nested_calibration(kept)
     print(f"{len(rows)} points, CPU {time.process_time() - cpu0:.0f} s")
     if a.json:
         with open(a.json, "w") as fh:
