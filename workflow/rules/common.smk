@@ -24,7 +24,7 @@ with open(os.path.join(workflow.basedir, "config", "config.yaml")) as _fh:
 try:
     check_yaml_files(workflow.configfiles)  # duplicate keys, which Snakemake's loader merges
     validate_config(config, SCHEMA, BASE_FIGURES)
-    check_variants(config, SCHEMA, BASE_FIGURES)  # overlays, continue_from chains
+    _RUN_CONFIGS = check_variants(config, SCHEMA, BASE_FIGURES)  # overlays, continue_from chains
     CLAIMS = check_claims_file(config["claims_file"], config["figures"])
 except ConfigError as e:
     raise WorkflowError(f"invalid configuration: {e}")
@@ -37,30 +37,13 @@ PAPER = [f for f in FIGURES if config["figures"][f].get("group", "paper") == "pa
 SI = [f for f in FIGURES if config["figures"][f].get("group") == "si"]
 
 # Variant runs (config `variants:` name → overlay file) are built in the same DAG as the main
-# run: every path carries the run name, and each run resolves its own configuration.
-_RUN_CONFIGS = {RUN: config}
+# run: every path carries the run name, and each run resolves its own configuration — the merged
+# and validated one check_variants returned (run name → configuration, the main run's included).
 
 
 def run_config(run):
     if run not in _RUN_CONFIGS:
-        if run not in config.get("variants", {}):
-            raise WorkflowError(f"unknown run {run!r}: neither `run` ({RUN!r}) nor a key of `variants`")
-        path = config["variants"][run]
-        try:
-            with open(path) as fh:
-                overlay = yaml.load(fh, Loader=yaml.CSafeLoader)
-            if not isinstance(overlay, dict):
-                raise ConfigError("the file is empty or does not hold a mapping of configuration keys")
-            if overlay.get("continue_from") == "main":
-                overlay["continue_from"] = RUN
-            merged = variant_config(config, run, overlay)
-            validate_config(merged, SCHEMA, BASE_FIGURES)
-        except yaml.MarkedYAMLError as e:
-            where = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
-            raise WorkflowError(f"invalid variant {run!r} ({path}{where}): {e.problem}")
-        except (ConfigError, OSError, yaml.YAMLError) as e:
-            raise WorkflowError(f"invalid variant {run!r} ({path}): {e}")
-        _RUN_CONFIGS[run] = merged
+        raise WorkflowError(f"unknown run {run!r}: neither `run` ({RUN!r}) nor a key of `variants`")
     return _RUN_CONFIGS[run]
 
 
