@@ -172,6 +172,36 @@ def test_save_writes_vector_pdf_and_png_of_at_least_150_dpi(tmp_path):
     plt.close(fig)
 
 
+def test_save_keeps_the_layout_finish_settled_and_the_layout_engine(tmp_path):
+    """save() draws a finished figure with finish()'s layout (no layout pass per file) and
+    leaves the figure's constrained layout in place; an unfinished figure is laid out as usual."""
+    fig, axes = P.figure([["a", "b"]], width=4, row_height=2)
+    for ax in axes.values():
+        ax.plot([0, 1], [0, -1])
+        ax.set_xlabel("a long label that the layout has to make room for")
+    P.finish(fig)
+    settled = [ax.get_position().bounds for ax in fig.axes]
+    engine = fig.get_layout_engine()
+    P.save(fig, str(tmp_path / "f.pdf"), str(tmp_path / "f.png"))
+    assert fig.get_layout_engine() is engine and engine is not None
+    assert [ax.get_position().bounds for ax in fig.axes] == settled
+    plt.close(fig)
+    raw, axes = P.figure([["a", "b"]], width=4, row_height=2)      # not finished: save lays it out
+    for ax in axes.values():
+        ax.set_xlabel("a long label that the layout has to make room for")
+    initial = [ax.get_position().bounds for ax in raw.axes]
+    P.save(raw, str(tmp_path / "g.pdf"), str(tmp_path / "g.png"))
+    assert [ax.get_position().bounds for ax in raw.axes] != initial
+    plt.close(raw)
+
+
+def test_panel_notes_print_numbers_with_a_minus_sign():
+    t = P.typographic_minus
+    assert t("peak at -1.10 → -1.30 (-2)") == "peak at \u22121.10 → \u22121.30 (\u22122)"
+    assert t("$\\Delta_m$ = -1.2") == "$\\Delta_m$ = \u22121.2"
+    assert t("$-1$ and well-known x-1, 3-4") == "$-1$ and well-known x-1, 3-4"   # mathtext, words, ranges kept
+
+
 @pytest.mark.parametrize("figure", NOTEBOOKS)
 def test_notebook_draws_each_panel_in_its_own_cell(figure):
     nb = nbformat.read(ROOT / "notebooks" / f"{figure}.ipynb", as_version=4)

@@ -742,8 +742,17 @@ def separability_lines(ax, ds, x: str, names: dict) -> None:
     panel_note(ax, text + "\n" + r"entangled only below the dashed line $2\tilde\nu_- = 1$", loc="lower right")
 
 
+def typographic_minus(text: str) -> str:
+    """"-1.2" → "−1.2" outside mathtext (a hyphen before a number is a minus sign; inside $…$
+    mathtext draws one already): "Δ −1.10 → −1.30", not "Δ -1.10 → -1.30"."""
+    parts = re.split(r"(\$[^$]*\$)", text)
+    return "".join(p if p.startswith("$") else re.sub(r"(?<![\w.])-(?=\.?\d)", "\u2212", p) for p in parts)
+
+
 def panel_note(ax, text: str, loc: str = "upper right", fontsize: float = 6.5) -> None:
-    """A short statement inside the axes (why a panel looks as it does), on a light box."""
+    """A short statement inside the axes (why a panel looks as it does), on a light box;
+    numbers keep a typographic minus (:func:`typographic_minus`)."""
+    text = typographic_minus(text)
     x, ha = (0.97, "right") if "right" in loc else ((0.03, "left") if "left" in loc else (0.5, "center"))
     y, va = (0.96, "top") if "upper" in loc else (0.04, "bottom")
     ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=fontsize, zorder=6, in_layout=False,
