@@ -180,19 +180,26 @@ def test_save_keeps_the_layout_finish_settled_and_the_layout_engine(tmp_path):
         ax.plot([0, 1], [0, -1])
         ax.set_xlabel("a long label that the layout has to make room for")
     P.finish(fig)
-    settled = [ax.get_position().bounds for ax in fig.axes]
+    settled = [ax.get_position(original=True).bounds for ax in fig.axes]
     engine = fig.get_layout_engine()
     P.save(fig, str(tmp_path / "f.pdf"), str(tmp_path / "f.png"))
     assert fig.get_layout_engine() is engine and engine is not None
-    assert [ax.get_position().bounds for ax in fig.axes] == settled
+    assert [ax.get_position(original=True).bounds for ax in fig.axes] == settled
     plt.close(fig)
     raw, axes = P.figure([["a", "b"]], width=4, row_height=2)      # not finished: save lays it out
     for ax in axes.values():
         ax.set_xlabel("a long label that the layout has to make room for")
-    initial = [ax.get_position().bounds for ax in raw.axes]
+    initial = [ax.get_position(original=True).bounds for ax in raw.axes]
     P.save(raw, str(tmp_path / "g.pdf"), str(tmp_path / "g.png"))
-    assert [ax.get_position().bounds for ax in raw.axes] != initial
+    assert [ax.get_position(original=True).bounds for ax in raw.axes] != initial
     plt.close(raw)
+    edited, axes = P.figure([["a", "b"]], width=4, row_height=2)    # changed after finish: laid out again
+    P.finish(edited)
+    settled = [ax.get_position(original=True).bounds for ax in edited.axes]
+    axes["a"].set_ylabel("a long label added after finish()\non two lines")
+    P.save(edited, str(tmp_path / "h.pdf"), str(tmp_path / "h.png"))
+    assert [ax.get_position(original=True).bounds for ax in edited.axes] != settled
+    plt.close(edited)
 
 
 def test_panel_notes_print_numbers_with_a_minus_sign():

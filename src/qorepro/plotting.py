@@ -1093,13 +1093,14 @@ def finish(fig, data: FigureData | None = None, note: str | None = None) -> None
 
 
 def save(fig, pdf: str, png: str) -> None:
-    """Vector PDF and a PNG at :data:`PNG_DPI`.  A figure :func:`finish` settled is saved with
-    that layout (each savefig would otherwise run the constrained layout again, ≈ 0.1–0.4 s a
-    file, to the same positions); the layout engine is back in place afterwards."""
+    """Vector PDF and a PNG at :data:`PNG_DPI`.  A figure :func:`finish` settled and nothing
+    changed since (matplotlib marks a changed figure ``stale``) is saved with that layout (each
+    savefig would otherwise run the constrained layout again, ≈ 0.1–0.4 s a file, to the same
+    positions); the layout engine is back in place afterwards."""
     for path in (pdf, png):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     engine = fig.get_layout_engine()
-    if getattr(fig, "_qorepro_settled", False) and engine is not None:
+    if getattr(fig, "_qorepro_settled", False) and not fig.stale and engine is not None:
         fig.set_layout_engine("none")
     try:
         fig.savefig(pdf)
