@@ -13,7 +13,7 @@ from qorepro.models import MODELS
 from qorepro.workflow import branches_stage
 from qorepro.workflow import figure as figure_engine
 from qorepro.workflow.record import model_of
-from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure, variant_config
+from qorepro.workflow.spec import ConfigError, figure_panels, resolve_figure
 from qorepro.workflow.validation import check_claims_file, check_targets, check_variants, check_yaml_files
 from qorepro.workflow.validation import cli_targets, validate_config
 
