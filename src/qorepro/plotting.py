@@ -829,7 +829,7 @@ def _scale_axis(axis, setter_label, getter_label) -> None:
     if -3 < p < 4:
         return
     f = 10.0 ** p
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / f:.3g}".replace("-", "\u2212")))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: typographic_minus(f"{v / f:.3g}")))
     lab = getter_label()
     setter_label(f"{lab} ($10^{{{p}}}$)" if lab else f"$\\times10^{{{p}}}$")
 
